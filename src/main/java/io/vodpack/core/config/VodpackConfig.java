@@ -1,0 +1,90 @@
+package io.vodpack.core.config;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+/** Typed view of every {@code vodpack.*} property; defaults and explanations live in application.properties. */
+@ConfigMapping(prefix = "vodpack")
+public interface VodpackConfig {
+
+    /** Base URL clients use to reach this service (e.g. https://vod.example.com); derived from the request when empty. */
+    @WithName("public-base-url")
+    Optional<String> publicBaseUrl();
+
+    Storage storage();
+
+    Upload upload();
+
+    Packaging packaging();
+
+    interface Storage {
+        /** Root folder for uploads, staging and published streams. */
+        @WithDefault("storage")
+        Path root();
+    }
+
+    interface Upload {
+        /** Largest accepted upload in bytes. */
+        @WithDefault("4294967296")
+        long maxSize();
+
+        /** Uploads are refused with 507 while less than this many bytes are free under the storage root. */
+        @WithDefault("536870912")
+        long minFreeSpace();
+
+        /** Partial files and unreferenced inputs older than this are removed by the sweeper. */
+        @WithDefault("PT1H")
+        Duration staleAfter();
+    }
+
+    interface Packaging {
+        /** Engine that packages inputs: shaka or bento4. */
+        @WithDefault("shaka")
+        String engine();
+
+        /** Jobs packaged at once by this instance; defaults to the number of cores. */
+        OptionalInt concurrency();
+
+        /** A job whose engine runs longer than this is killed and failed. */
+        @WithDefault("PT15M")
+        Duration timeout();
+
+        /** How often a job is tried before it is failed for good. */
+        @WithDefault("3")
+        int maxAttempts();
+
+        /** How long a claimed job stays owned without a renewal. */
+        @WithDefault("PT30S")
+        Duration lease();
+
+        /** Target segment duration in seconds. */
+        @WithDefault("4")
+        int segmentDuration();
+
+        Shaka shaka();
+
+        Bento4 bento4();
+    }
+
+    interface Shaka {
+        /** Shaka Packager executable. */
+        @WithDefault("src/main/npm/node_modules/shaka-packager/bin/packager-linux-x64")
+        String path();
+    }
+
+    interface Bento4 {
+        /** Bento4 mp4fragment executable. */
+        @WithDefault("mp4fragment")
+        String mp4fragment();
+
+        /** Bento4 mp4dash executable. */
+        @WithDefault("mp4dash")
+        String mp4dash();
+    }
+}

@@ -1,0 +1,56 @@
+package io.vodpack.core.error;
+
+import java.util.Map;
+
+/**
+ * A failure the client should hear about, with the HTTP status and the words for it.
+ * Domain code throws these; {@link ProblemMapper} turns them into problem+json.
+ */
+public class ProblemException extends RuntimeException {
+
+    private final int status;
+    private final String slug;
+    private final String title;
+    private final Map<String, Object> extensions;
+
+    public ProblemException(int status, String slug, String title, String detail) {
+        this(status, slug, title, detail, Map.of());
+    }
+
+    public ProblemException(int status, String slug, String title, String detail, Map<String, Object> extensions) {
+        super(detail, null, false, false);
+        this.status = status;
+        this.slug = slug;
+        this.title = title;
+        this.extensions = extensions;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    /** Short stable identifier of the problem type, e.g. {@code unsupported-media}. */
+    public String slug() {
+        return slug;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public Map<String, Object> extensions() {
+        return extensions;
+    }
+
+    public static ProblemException badRequest(String slug, String detail) {
+        return new ProblemException(400, slug, "Bad request", detail);
+    }
+
+    public static ProblemException notFound(String detail) {
+        return new ProblemException(404, "not-found", "Not found", detail);
+    }
+
+    public static ProblemException conflict(String slug, String detail) {
+        return new ProblemException(409, slug, "Conflict", detail);
+    }
+}

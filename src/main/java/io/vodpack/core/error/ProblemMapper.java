@@ -1,0 +1,135 @@
+package io.vodpack.core.error;
+
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.validation.ConstraintViolationException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.smallrye.mutiny.CompositeException;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The one place where failures become RFC 9457 {@code application/problem+json} responses,
+ * for Quarkus REST resources and for plain Vert.x routes alike.
+ */
+public class ProblemMapper {
+
+    private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Maps a failure to the problem a client sees. */
+    public static Problem toProblem(Throwable failure, String instance) {
+        Throwable cause = unwrap(failure);
+        if (cause instanceof ProblemException p) {
+            return new Problem(type(p.slug()), p.title(), p.status(), p.getMessage(), instance, p.extensions());
+        }
+        if (cause instanceof ConstraintViolationException cve) {
+            List<String> violations = cve.getConstraintViolations().stream()
+                    .map(v -> lastNode(v.getPropertyPath().toString()) + ": " + v.getMessage())
+                    .sorted().toList();
+            return new Problem(type("invalid-request"), "Bad request", 400, String.join("; ", violations), instance,
+                    Map.of("violations", violations));
+        }
+        if (cause instanceof JsonProcessingException json) {
+            return new Problem(type("malformed-json"), "Bad request", 400,
+                    "The request body is not valid JSON for this endpoint: " + json.getOriginalMessage(), instance, null);
+        }
+        if (cause instanceof WebApplicationException wae) {
+            int status = wae.getResponse().getStatus();
+            if (wae.getCause() instanceof JsonProcessingException json) {
+                return toProblem(json, instance);
+            }
+            Response.Status known = Response.Status.fromStatusCode(status);
+            String title = known != null ? known.getReasonPhrase() : "HTTP " + status;
+            return new Problem(URI.create("about:blank"), title, status, describe(status, wae), instance, null);
+        }
+        LOG.errorf(cause, "Unexpected failure serving %s", instance);
+        return new Problem(type("internal-error"), "Internal server error", 500,
+                "The service failed unexpectedly; the failure was logged.", instance, null);
+    }
+
+    @ServerExceptionMapper(priority = 1)
+    public Response map(Throwable failure, UriInfo uriInfo) {
+        Problem problem = toProblem(failure, uriInfo.getRequestUri().getRawPath());
+        Response.ResponseBuilder builder = Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem);
+        if (unwrap(failure) instanceof WebApplicationException wae) {
+            // Keep headers such as Allow on 405.
+            wae.getResponse().getHeaders().forEach((name, values) -> {
+                if (!name.equalsIgnoreCase("Content-Type") && !name.equalsIgnoreCase("Content-Length")) {
+                    values.forEach(v -> builder.header(name, v));
+                }
+            });
+        }
+        return builder.build();
+    }
+
+    /** Ends a plain Vert.x route with the problem for {@code failure}. */
+    public static void respond(RoutingContext ctx, Throwable failure) {
+        respond(ctx.response(), toProblem(failure, ctx.request().path()));
+    }
+
+    public static void respond(HttpServerResponse response, Problem problem) {
+        if (response.ended() || response.closed()) {
+            return;
+        }
+        try {
+            String body = JSON.writeValueAsString(problem);
+            response.setStatusCode(problem.status())
+                    .putHeader("Content-Type", Problem.MEDIA_TYPE)
+                    .end(body);
+        } catch (JsonProcessingException e) {
+            response.setStatusCode(500).end();
+        }
+    }
+
+    static URI type(String slug) {
+        return URI.create("urn:vodpack:problem:" + slug);
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable t = failure;
+        while (true) {
+            if (t instanceof CompositeException ce && !ce.getCauses().isEmpty()) {
+                t = ce.getCauses().get(0);
+            } else if (t instanceof java.util.concurrent.CompletionException && t.getCause() != null) {
+                t = t.getCause();
+            } else {
+                return t;
+            }
+        }
+    }
+
+    private static String lastNode(String path) {
+        int dot = path.lastIndexOf('.');
+        return dot < 0 ? path : path.substring(dot + 1);
+    }
+
+    private static String describe(int status, WebApplicationException wae) {
+        return switch (status) {
+            case 404 -> "No resource at this path.";
+            case 405 -> "This method is not allowed on this resource.";
+            case 406 -> "None of the accepted media types can be produced.";
+            case 415 -> "This endpoint does not accept the request's Content-Type.";
+            default -> wae.getMessage();
+        };
+    }
+
+    static Map<String, Object> extensions(Object... keyValues) {
+        Map<String, Object> map = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            map.put((String) keyValues[i], keyValues[i + 1]);
+        }
+        return map;
+    }
+}

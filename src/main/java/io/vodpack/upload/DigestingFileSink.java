@@ -1,0 +1,99 @@
+package io.vodpack.upload;
+
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.file.AsyncFile;
+import io.vertx.core.streams.WriteStream;
+
+/**
+ * Write side of an upload: passes each chunk to an {@link AsyncFile} (which provides the
+ * back-pressure), feeds the same chunk to SHA-256 and counts bytes, refusing the chunk that
+ * would cross the size limit. Runs on the connection's event loop; no chunk is copied.
+ */
+final class DigestingFileSink implements WriteStream<Buffer> {
+
+    private final AsyncFile file;
+    private final MessageDigest sha256;
+    private final long limit;
+    private long written;
+    private boolean limitExceeded;
+    private byte[] digest;
+
+    DigestingFileSink(AsyncFile file, long limit) {
+        this.file = file;
+        this.limit = limit;
+        try {
+            this.sha256 = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
+        }
+    }
+
+    long written() {
+        return written;
+    }
+
+    boolean limitExceeded() {
+        return limitExceeded;
+    }
+
+    /** SHA-256 of everything written; the digest is closed on the first call, after the end. */
+    byte[] sha256() {
+        if (digest == null) {
+            digest = sha256.digest();
+        }
+        return digest;
+    }
+
+    @Override
+    public Future<Void> write(Buffer data) {
+        if (written + data.length() > limit) {
+            limitExceeded = true;
+            return Future.failedFuture(new IllegalStateException("upload exceeds " + limit + " bytes"));
+        }
+        written += data.length();
+        for (ByteBuffer nio : data.getByteBuf().nioBuffers()) {
+            sha256.update(nio);
+        }
+        return file.write(data);
+    }
+
+    @Override
+    public void write(Buffer data, Handler<AsyncResult<Void>> handler) {
+        write(data).onComplete(handler);
+    }
+
+    @Override
+    public void end(Handler<AsyncResult<Void>> handler) {
+        file.end(handler);
+    }
+
+    @Override
+    public WriteStream<Buffer> exceptionHandler(Handler<Throwable> handler) {
+        file.exceptionHandler(handler);
+        return this;
+    }
+
+    @Override
+    public WriteStream<Buffer> setWriteQueueMaxSize(int maxSize) {
+        file.setWriteQueueMaxSize(maxSize);
+        return this;
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+        return file.writeQueueFull();
+    }
+
+    @Override
+    public WriteStream<Buffer> drainHandler(Handler<Void> handler) {
+        file.drainHandler(handler);
+        return this;
+    }
+}

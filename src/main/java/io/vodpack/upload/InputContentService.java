@@ -1,0 +1,66 @@
+package io.vodpack.upload;
+
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vodpack.core.error.ProblemException;
+import io.vodpack.core.storage.ContentStorage;
+
+/** Reads and removes stored inputs. */
+@ApplicationScoped
+public class InputContentService {
+
+    private final InputContentRepository repository;
+    private final ContentStorage storage;
+    private final Instance<InputUsage> usages;
+    private final Vertx vertx;
+
+    public InputContentService(InputContentRepository repository, ContentStorage storage, Instance<InputUsage> usages,
+            Vertx vertx) {
+        this.repository = repository;
+        this.storage = storage;
+        this.usages = usages;
+        this.vertx = vertx;
+    }
+
+    public Uni<InputContent> get(long id) {
+        return Panache.withSession(() -> repository.findById(id))
+                .onItem().ifNull().failWith(() -> ProblemException.notFound("No input content with id " + id + "."));
+    }
+
+    public Uni<List<InputContent>> list(int page, int size) {
+        return Panache.withSession(() -> repository.newestFirst(page, size));
+    }
+
+    /**
+     * Deletes the row, then the file. The row is locked while unfinished jobs are counted, so a job
+     * cannot start reading an input that is being deleted.
+     */
+    public Uni<Void> delete(long id) {
+        return Panache.withTransaction(() -> repository.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE)
+                .onItem().ifNull().failWith(() -> ProblemException.notFound("No input content with id " + id + "."))
+                .call(content -> activeUsers(id).invoke(active -> {
+                    if (active > 0) {
+                        throw ProblemException.conflict("input-in-use", "Input content " + id + " is used by " + active
+                                + " packaging job(s) that have not finished; cancel them or wait.");
+                    }
+                }))
+                .call(content -> repository.delete(content)))
+                .flatMap(content -> Uni.createFrom().completionStage(vertx.fileSystem()
+                        .delete(storage.inputFile(content.storageName).toString()).otherwiseEmpty().toCompletionStage()))
+                .replaceWithVoid();
+    }
+
+    private Uni<Long> activeUsers(long id) {
+        Uni<Long> total = Uni.createFrom().item(0L);
+        for (InputUsage usage : usages) {
+            total = total.flatMap(sum -> usage.activeUsers(id).map(n -> sum + n));
+        }
+        return total;
+    }
+}
