@@ -24,6 +24,7 @@ final class DigestingFileSink implements WriteStream<Buffer> {
     private long written;
     private boolean limitExceeded;
     private byte[] digest;
+    private boolean ended;
 
     DigestingFileSink(AsyncFile file, long limit) {
         this.file = file;
@@ -53,6 +54,10 @@ final class DigestingFileSink implements WriteStream<Buffer> {
 
     @Override
     public Future<Void> write(Buffer data) {
+        if (ended) {
+            // A pipe can still deliver a chunk that was in flight when it failed.
+            return Future.failedFuture(new IllegalStateException("upload already ended"));
+        }
         if (written + data.length() > limit) {
             limitExceeded = true;
             return Future.failedFuture(new IllegalStateException("upload exceeds " + limit + " bytes"));
@@ -71,6 +76,7 @@ final class DigestingFileSink implements WriteStream<Buffer> {
 
     @Override
     public void end(Handler<AsyncResult<Void>> handler) {
+        ended = true;
         file.end(handler);
     }
 
@@ -88,7 +94,7 @@ final class DigestingFileSink implements WriteStream<Buffer> {
 
     @Override
     public boolean writeQueueFull() {
-        return file.writeQueueFull();
+        return !ended && file.writeQueueFull();
     }
 
     @Override

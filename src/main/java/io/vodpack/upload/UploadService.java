@@ -91,15 +91,23 @@ public class UploadService {
                 .compose(received -> vertx.executeBlocking(() -> Mp4Inspector.inspect(part), false)
                         .map(media -> toEntity(received, media, upload, storageName)))
                 .compose(entity -> vertx.fileSystem().move(part.toString(), stored.toString()).map(entity));
+        // Cleanup hangs on the Vert.x future, not on the Uni: when the client disconnects, Quarkus REST
+        // cancels its subscription and a Uni failure handler would never run.
+        flow.onFailure(failure -> {
+            count(outcome(failure), reason(failure));
+            discard(part, stored);
+        });
         return Uni.createFrom().completionStage(flow.toCompletionStage())
-                .flatMap(entity -> Panache.withTransaction(() -> repository.persist(entity)))
+                .flatMap(entity -> Panache.withTransaction(() -> repository.persist(entity))
+                        .onFailure().call(failure -> {
+                            count("failed", "database");
+                            return Uni.createFrom().completionStage(discard(part, stored).toCompletionStage());
+                        }))
                 .invoke(entity -> {
                     count("accepted", "none");
                     LOG.infof("Stored input %d (%d bytes, %s/%s, %dx%d)", entity.id, entity.sizeBytes, entity.videoCodec,
                             entity.audioCodec, entity.width, entity.height);
-                })
-                .onFailure().call(failure -> discard(part, stored))
-                .onFailure().invoke(failure -> count(outcome(failure), reason(failure)));
+                });
     }
 
     private Future<Received> stream(HttpServerRequest request, AsyncFile file, boolean multipart) {
@@ -116,7 +124,7 @@ public class UploadService {
                     return;
                 }
                 filename.tryComplete(part.filename());
-                part.pipeTo(sink).onComplete(result -> finish(result, sink, file, filename.future(), done));
+                part.pipeTo(sink).onComplete(result -> finish(result, sink, filename.future(), done));
             });
             request.exceptionHandler(done::tryFail);
             request.endHandler(v -> {
@@ -129,19 +137,17 @@ public class UploadService {
             request.resume();
         } else {
             filename.complete(null);
-            request.pipeTo(sink).onComplete(result -> finish(result, sink, file, filename.future(), done));
+            request.pipeTo(sink).onComplete(result -> finish(result, sink, filename.future(), done));
         }
         return done.future();
     }
 
-    private void finish(io.vertx.core.AsyncResult<Void> result, DigestingFileSink sink, AsyncFile file,
-            Future<String> filename, Promise<Received> done) {
+    private void finish(io.vertx.core.AsyncResult<Void> result, DigestingFileSink sink, Future<String> filename, Promise<Received> done) {
         bytesReceived.increment(sink.written());
+        // The pipe has already ended (closed) the file, on success and on failure alike.
         if (sink.limitExceeded()) {
-            file.close();
             done.tryFail(tooLarge());
         } else if (result.failed()) {
-            file.close();
             done.tryFail(new UploadAbortedException(result.cause()));
         } else {
             done.tryComplete(new Received(null, sink.written(), sink.sha256(), filename.result()));
@@ -180,10 +186,9 @@ public class UploadService {
     }
 
     /** Removes the partial and the stored file of a failed upload; both may be missing. */
-    private Uni<Void> discard(Path part, Path stored) {
-        Future<Void> removal = vertx.fileSystem().delete(part.toString()).otherwiseEmpty()
+    private Future<Void> discard(Path part, Path stored) {
+        return vertx.fileSystem().delete(part.toString()).otherwiseEmpty()
                 .compose(v -> vertx.fileSystem().delete(stored.toString()).otherwiseEmpty()).mapEmpty();
-        return Uni.createFrom().completionStage(removal.toCompletionStage());
     }
 
     private <T> Uni<T> fail(String reason, ProblemException problem) {

@@ -1,7 +1,6 @@
 package io.vodpack.core.error;
 
 import java.net.URI;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -74,6 +73,13 @@ public class ProblemMapper {
         return builder.build();
     }
 
+    /** Takes precedence over Hibernate Validator's own mapper, which does not speak problem+json. */
+    @ServerExceptionMapper(priority = 1)
+    public Response mapViolation(io.quarkus.hibernate.validator.runtime.jaxrs.ResteasyReactiveViolationException failure,
+            UriInfo uriInfo) {
+        return map(failure, uriInfo);
+    }
+
     /** Ends a plain Vert.x route with the problem for {@code failure}. */
     public static void respond(RoutingContext ctx, Throwable failure) {
         respond(ctx.response(), toProblem(failure, ctx.request().path()));
@@ -125,11 +131,4 @@ public class ProblemMapper {
         };
     }
 
-    static Map<String, Object> extensions(Object... keyValues) {
-        Map<String, Object> map = new LinkedHashMap<>();
-        for (int i = 0; i < keyValues.length; i += 2) {
-            map.put((String) keyValues[i], keyValues[i + 1]);
-        }
-        return map;
-    }
 }

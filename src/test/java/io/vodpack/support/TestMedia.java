@@ -1,0 +1,95 @@
+package io.vodpack.support;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * Real media made with ffmpeg at test time (once per build, cached under target/test-media).
+ * Tests that need it skip with a visible reason where ffmpeg is missing; .ci/run installs it.
+ */
+public final class TestMedia {
+
+    private static final Path DIR = Path.of("target", "test-media");
+
+    private TestMedia() {
+    }
+
+    /** 6 s, 320x240, H.264 (2 s GOP) + AAC, faststart: what vodpack accepts. */
+    public static Path h264Aac() {
+        return make("h264-aac.mp4", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i",
+                "sine=frequency=440:sample_rate=48000", "-t", "6", "-c:v", "libx264", "-preset", "veryfast", "-g", "50",
+                "-keyint_min", "50", "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
+                "-movflags", "+faststart");
+    }
+
+    /** 12 s, 640x360 H.264 + AAC: long enough for a player to pass 5 s of playback. */
+    public static Path h264AacLong() {
+        return make("h264-aac-12s.mp4", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i",
+                "sine=frequency=440:sample_rate=48000", "-t", "12", "-c:v", "libx264", "-preset", "veryfast", "-g", "50",
+                "-keyint_min", "50", "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
+                "-movflags", "+faststart");
+    }
+
+    public static Path videoOnly() {
+        return make("video-only.mp4", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "2", "-c:v", "libx264",
+                "-preset", "veryfast", "-pix_fmt", "yuv420p");
+    }
+
+    public static Path hevcAac() {
+        return make("hevc-aac.mp4", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i",
+                "sine=frequency=440", "-t", "2", "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error",
+                "-tag:v", "hvc1", "-c:a", "aac");
+    }
+
+    public static Path h264Opus() {
+        return make("h264-opus.mp4", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-f", "lavfi", "-i",
+                "sine=frequency=440:sample_rate=48000", "-t", "2", "-c:v", "libx264", "-preset", "veryfast", "-pix_fmt",
+                "yuv420p", "-c:a", "libopus", "-strict", "-2");
+    }
+
+    public static void assumeFfmpeg() {
+        Assumptions.assumeTrue(onPath("ffmpeg"), "ffmpeg is not installed (apt-get install -y ffmpeg); .ci/run installs it");
+    }
+
+    public static boolean onPath(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            if (Files.isExecutable(Path.of(dir, command))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static synchronized Path make(String name, String... args) {
+        assumeFfmpeg();
+        Path out = DIR.resolve(name);
+        if (Files.exists(out)) {
+            return out;
+        }
+        try {
+            Files.createDirectories(DIR);
+            Path tmp = DIR.resolve(name + ".tmp.mp4");
+            List<String> command = new ArrayList<>(List.of("ffmpeg", "-v", "error", "-y", "-nostdin"));
+            command.addAll(List.of(args));
+            command.add(tmp.toString());
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes());
+            if (!process.waitFor(120, TimeUnit.SECONDS) || process.exitValue() != 0) {
+                throw new IllegalStateException("ffmpeg failed making " + name + ": " + output);
+            }
+            Files.move(tmp, out);
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
