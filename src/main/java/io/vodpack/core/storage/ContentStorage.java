@@ -1,0 +1,118 @@
+package io.vodpack.core.storage;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.vodpack.core.config.VodpackConfig;
+
+/**
+ * Folder layout under the storage root. Names are always chosen by the server:
+ * {@code incoming/} partial uploads, {@code inputs/} validated uploads,
+ * {@code staging/} packaging in progress, {@code packaged/} published streams.
+ */
+@ApplicationScoped
+public class ContentStorage {
+
+    private final Path root;
+    private final Path incoming;
+    private final Path inputs;
+    private final Path staging;
+    private final Path packaged;
+
+    public ContentStorage(VodpackConfig config) {
+        this.root = config.storage().root().toAbsolutePath().normalize();
+        this.incoming = root.resolve("incoming");
+        this.inputs = root.resolve("inputs");
+        this.staging = root.resolve("staging");
+        this.packaged = root.resolve("packaged");
+        try {
+            for (Path dir : new Path[] { incoming, inputs, staging, packaged }) {
+                Files.createDirectories(dir);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create storage folders under " + root, e);
+        }
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public Path incomingDir() {
+        return incoming;
+    }
+
+    public Path inputsDir() {
+        return inputs;
+    }
+
+    public Path stagingDir() {
+        return staging;
+    }
+
+    public Path packagedDir() {
+        return packaged;
+    }
+
+    /** A fresh server-chosen name for a partial upload. */
+    public Path newIncomingFile() {
+        return incoming.resolve(UUID.randomUUID() + ".part");
+    }
+
+    /** Where a validated input with the given server-chosen name lives. */
+    public Path inputFile(String storageName) {
+        return inputs.resolve(storageName);
+    }
+
+    public Path stagingFolder(long jobId) {
+        return staging.resolve(Long.toString(jobId));
+    }
+
+    public Path publishedFolder(long jobId) {
+        return packaged.resolve(Long.toString(jobId));
+    }
+
+    /** Bytes free for new uploads on the volume that holds the storage root. */
+    public long usableSpace() {
+        try {
+            return Files.getFileStore(root).getUsableSpace();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Deletes a file or a folder tree; missing paths are fine. Blocking. */
+    public static void deleteRecursively(Path path) {
+        try {
+            if (!Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                return;
+            }
+            Files.walkFileTree(path, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                    Files.deleteIfExists(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (NoSuchFileException ignored) {
+            // already gone
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot delete " + path, e);
+        }
+    }
+}
