@@ -1,0 +1,133 @@
+package io.vodpack.delivery;
+
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.smallrye.mutiny.Uni;
+import io.vodpack.core.error.Problem;
+import io.vodpack.core.error.ProblemException;
+import io.vodpack.packaging.ContentKey;
+import io.vodpack.packaging.PackagingJob;
+
+/**
+ * W3C EME ClearKey license server: the player sends the KIDs it needs and gets the keys back as JWKs.
+ * {@code /license/clearkey/{id}} answers for one packaged content (the URL in its MPD);
+ * {@code /license/clearkey} answers by KID alone (the newest finished content with that KID).
+ */
+@Path("/license/clearkey")
+@Consumes(MediaType.WILDCARD)
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Delivery")
+public class ClearKeyLicenseResource {
+
+    private final LicenseService licenses;
+    private final ObjectMapper json;
+
+    public ClearKeyLicenseResource(LicenseService licenses, ObjectMapper json) {
+        this.licenses = licenses;
+        this.json = json;
+    }
+
+    /** {@code {"kids":["<base64url>"],"type":"temporary"}} */
+    @RegisterForReflection
+    @Schema(name = "ClearKeyLicenseRequest")
+    public record LicenseRequest(List<String> kids, String type) {
+    }
+
+    @RegisterForReflection
+    @Schema(name = "ClearKeyJwk")
+    public record Jwk(String kty, String kid, String k) {
+    }
+
+    @RegisterForReflection
+    @Schema(name = "ClearKeyLicense")
+    public record License(List<Jwk> keys, String type) {
+    }
+
+    @POST
+    @Path("/{id}")
+    @Operation(summary = "ClearKey license for one packaged content")
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = License.class)))
+    @APIResponse(responseCode = "400", description = "No kids in the request",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "Unknown content, not DONE, or none of the KIDs is its KID",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @RequestBody(content = @Content(schema = @Schema(implementation = LicenseRequest.class)))
+    public Uni<License> forContent(@PathParam("id") long id, byte[] body) {
+        LicenseRequest request = read(body);
+        List<String> kids = kids(request);
+        return licenses.doneJob(id).map(job -> answer(request, kids, job == null ? List.of() : List.of(job)));
+    }
+
+    @POST
+    @Operation(summary = "ClearKey license by KID")
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = License.class)))
+    @APIResponse(responseCode = "400", description = "No kids in the request",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No finished content has any of these KIDs",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @RequestBody(content = @Content(schema = @Schema(implementation = LicenseRequest.class)))
+    public Uni<License> byKid(byte[] body) {
+        LicenseRequest request = read(body);
+        List<String> kids = kids(request);
+        List<String> hex = kids.stream().map(k -> ContentKey.parse("kids", k).hex()).toList();
+        return licenses.newestDoneByKid(hex).map(jobs -> answer(request, kids, jobs));
+    }
+
+    /** Players send the EME license message with various Content-Types; it is always JSON. */
+    private LicenseRequest read(byte[] body) {
+        try {
+            return body == null || body.length == 0 ? null : json.readValue(body, LicenseRequest.class);
+        } catch (java.io.IOException e) {
+            throw ProblemException.badRequest("invalid-license-request",
+                    "The license request is not JSON like {\"kids\":[\"<base64url KID>\"],\"type\":\"temporary\"}.");
+        }
+    }
+
+    private static List<String> kids(LicenseRequest request) {
+        if (request == null || request.kids() == null || request.kids().isEmpty()) {
+            throw ProblemException.badRequest("invalid-license-request",
+                    "Send {\"kids\":[\"<base64url KID>\"],\"type\":\"temporary\"}.");
+        }
+        return request.kids();
+    }
+
+    private static License answer(LicenseRequest request, List<String> kids, List<PackagingJob> jobs) {
+        List<Jwk> keys = new ArrayList<>();
+        for (String kid : kids) {
+            ContentKey wanted = ContentKey.parse("kids", kid);
+            for (PackagingJob job : jobs) {
+                if (job.kid().equals(wanted)) {
+                    keys.add(new Jwk("oct", kid, base64url(job.key().bytes())));
+                    break;
+                }
+            }
+        }
+        if (keys.isEmpty()) {
+            throw ProblemException.notFound("No key for KID(s) " + String.join(", ", kids) + ".");
+        }
+        return new License(keys, request.type() == null ? "temporary" : request.type());
+    }
+
+    private static String base64url(byte[] bytes) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+}

@@ -1,0 +1,100 @@
+package io.vodpack.packaging.engine;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Runs one engine command line: arguments as a list (never a shell), output to a log file in the
+ * work folder, a deadline after which the whole process tree is killed. Blocking: runs on the
+ * packaging worker pool.
+ */
+public final class EngineProcess {
+
+    private static final int TAIL_LINES = 15;
+
+    private EngineProcess() {
+    }
+
+    /** How a run ended. {@code tail} holds the engine's last output lines, secrets removed. */
+    public record Outcome(int exitCode, boolean timedOut, String tail) {
+        public boolean succeeded() {
+            return !timedOut && exitCode == 0;
+        }
+    }
+
+    /**
+     * @param onStart receives the process so that a cancellation can kill it
+     * @param secrets strings (keys) to blank out of the captured output
+     */
+    public static Outcome run(List<String> command, Path workDir, Duration timeout, Consumer<Process> onStart,
+            List<String> secrets) throws IOException, InterruptedException {
+        Files.createDirectories(workDir);
+        Path log = workDir.resolve("engine.log");
+        Process process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .start();
+        onStart.accept(process);
+        boolean exited;
+        try {
+            exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            killTree(process);
+            throw e;
+        }
+        if (!exited) {
+            killTree(process);
+        }
+        return new Outcome(exited ? process.exitValue() : -1, !exited, tail(log, secrets));
+    }
+
+    /** Kills the process and everything it started; returns once the process is gone. */
+    public static void killTree(Process process) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static String tail(Path log, List<String> secrets) {
+        try {
+            List<String> lines = Files.readAllLines(log, java.nio.charset.StandardCharsets.ISO_8859_1);
+            List<String> last = new ArrayList<>(lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size()));
+            String text = String.join("\n", last).strip();
+            for (String secret : secrets) {
+                text = text.replace(secret, "<redacted>").replace(secret.toUpperCase(), "<redacted>");
+            }
+            return text;
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /**
+     * An executable given as a relative path is made absolute (engines run in their work folder);
+     * a bare name is left to the PATH.
+     */
+    public static String executable(String configured) {
+        return configured.contains("/") ? Path.of(configured).toAbsolutePath().normalize().toString() : configured;
+    }
+
+    /** The last non-empty line of the tail: usually the engine's own error message. */
+    public static String lastLine(String tail) {
+        String[] lines = tail.split("\n");
+        for (int i = lines.length - 1; i >= 0; i--) {
+            if (!lines[i].isBlank()) {
+                return lines[i].strip();
+            }
+        }
+        return "";
+    }
+}

@@ -1,0 +1,81 @@
+package io.vodpack.packaging.queue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vodpack.core.config.VodpackConfig;
+import io.vodpack.core.storage.ContentStorage;
+
+/**
+ * Recovers from crashes: RUNNING jobs whose lease expired go back to the queue (or fail after
+ * {@code vodpack.packaging.max-attempts}), and staging folders of jobs that are not running are removed.
+ */
+@ApplicationScoped
+public class JobSweeper {
+
+    private static final Logger LOG = Logger.getLogger(JobSweeper.class);
+
+    private final JobQueue queue;
+    private final JobRunner runner;
+    private final ContentStorage storage;
+    private final VodpackConfig config;
+    private final Vertx vertx;
+
+    public JobSweeper(JobQueue queue, JobRunner runner, ContentStorage storage, VodpackConfig config, Vertx vertx) {
+        this.queue = queue;
+        this.runner = runner;
+        this.storage = storage;
+        this.config = config;
+        this.vertx = vertx;
+    }
+
+    @Scheduled(every = "${vodpack.packaging.sweep-interval:10s}", delayed = "1s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> sweep() {
+        return queue.reclaimExpired(config.packaging().maxAttempts())
+                .invoke(counts -> {
+                    if (counts[0] > 0 || counts[1] > 0) {
+                        LOG.infof("Jobs with expired leases: %d back in the queue, %d failed after %d attempts", counts[0],
+                                counts[1], config.packaging().maxAttempts());
+                        runner.signal();
+                    }
+                })
+                .flatMap(counts -> queue.runningIds())
+                .flatMap(running -> Uni.createFrom().completionStage(
+                        vertx.executeBlocking(() -> removeOrphanedStaging(running), false).toCompletionStage()))
+                .replaceWithVoid();
+    }
+
+    /** Blocking: deletes staging folders that belong to no running job. */
+    private int removeOrphanedStaging(List<Long> runningIds) {
+        Set<String> keep = new HashSet<>();
+        runningIds.forEach(id -> keep.add(Long.toString(id)));
+        int removed = 0;
+        try (Stream<Path> folders = Files.list(storage.stagingDir())) {
+            for (Path folder : folders.toList()) {
+                if (!keep.contains(folder.getFileName().toString())) {
+                    ContentStorage.deleteRecursively(folder);
+                    removed++;
+                }
+            }
+        } catch (IOException e) {
+            LOG.warnf("Cannot sweep %s: %s", storage.stagingDir(), e.getMessage());
+        }
+        if (removed > 0) {
+            LOG.infof("Removed %d orphaned staging folder(s)", removed);
+        }
+        return removed;
+    }
+}
