@@ -39,11 +39,23 @@ public interface VodpackConfig {
         long minFreeSpace();
 
         /** Partial files and unreferenced inputs older than this are removed by the sweeper. */
-        @WithDefault("PT1H")
+        @WithDefault("PT10M")
         Duration staleAfter();
     }
 
     interface Packaging {
+        /** Whether this instance runs packaging jobs; API-only replicas set false. */
+        @WithDefault("true")
+        boolean workersEnabled();
+
+        /** How often idle workers look for queued jobs (used by the scheduler expression). */
+        @WithDefault("2s")
+        String pollInterval();
+
+        /** How often expired leases and orphaned staging folders are swept (used by the scheduler expression). */
+        @WithDefault("10s")
+        String sweepInterval();
+
         /** Engine that packages inputs: shaka or bento4. */
         @WithDefault("shaka")
         String engine();

@@ -66,9 +66,14 @@ public final class StreamManifest {
         if (sets.isEmpty()) {
             throw new InvalidOutputException("stream.mpd has no adaptation sets");
         }
+        List<String> types = sets.stream().map(StreamManifest::contentType).sorted().toList();
+        if (!types.equals(List.of("audio", "video"))) {
+            throw new InvalidOutputException("stream.mpd should have one video and one audio adaptation set; it has "
+                    + (types.isEmpty() ? "none" : String.join(", ", types)));
+        }
         Path base = mpd.getParent();
         for (Element set : sets) {
-            String type = set.getAttribute("contentType").isEmpty() ? set.getAttribute("mimeType") : set.getAttribute("contentType");
+            String type = contentType(set);
             checkProtection(set, kid, type);
             addClearKey(doc, set, licenseUrl);
             for (Element representation : elements(set, "Representation")) {
@@ -76,6 +81,20 @@ public final class StreamManifest {
             }
         }
         write(doc, mpd);
+    }
+
+    /** video or audio, from contentType or else from the mimeType of the set or its first representation. */
+    private static String contentType(Element set) {
+        if (!set.getAttribute("contentType").isEmpty()) {
+            return set.getAttribute("contentType");
+        }
+        String mime = set.getAttribute("mimeType");
+        if (mime.isEmpty()) {
+            Element representation = first(set, "Representation");
+            mime = representation == null ? "" : representation.getAttribute("mimeType");
+        }
+        int slash = mime.indexOf('/');
+        return slash < 0 ? "unknown" : mime.substring(0, slash);
     }
 
     private static void checkProtection(Element set, ContentKey kid, String type) throws InvalidOutputException {

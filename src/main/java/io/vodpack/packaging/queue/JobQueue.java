@@ -39,7 +39,7 @@ public class JobQueue {
                 + " FROM " + table.replace("packaging_job", "input_content") + " i"
                 + " WHERE j.id = (SELECT id FROM " + table + " WHERE status = 'QUEUED' ORDER BY id"
                 + " FOR UPDATE SKIP LOCKED LIMIT 1) AND i.id = j.input_content_id"
-                + " RETURNING j.id, j.attempts, j.engine, i.storage_name, i.duration_ms, j.key_hex, j.key_text,"
+                + " RETURNING j.id, j.attempts, j.engine, i.storage_name, i.size_bytes, i.duration_ms, j.key_hex, j.key_text,"
                 + " j.kid_hex, j.kid_text, j.base_url";
         return pool.preparedQuery(sql).execute(Tuple.of(owner, (double) lease.toMillis() / 1000))
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(toClaimed(rows.iterator().next())));
@@ -47,7 +47,7 @@ public class JobQueue {
 
     private static ClaimedJob toClaimed(Row r) {
         return new ClaimedJob(r.getLong("id"), r.getInteger("attempts"), r.getString("engine"),
-                r.getString("storage_name"), r.getLong("duration_ms"),
+                r.getString("storage_name"), r.getLong("size_bytes"), r.getLong("duration_ms"),
                 ContentKey.ofHex(r.getString("key_hex"), r.getString("key_text")),
                 ContentKey.ofHex(r.getString("kid_hex"), r.getString("kid_text")), r.getString("base_url"));
     }

@@ -104,6 +104,10 @@ public class JobRunner {
     }
 
     void onStart(@Observes StartupEvent event) {
+        if (!config.packaging().workersEnabled()) {
+            LOG.info("Packaging workers are disabled on this instance (vodpack.packaging.workers-enabled=false)");
+            return;
+        }
         LOG.infof("Packaging with engine '%s', %d job(s) at once, worker %s", config.packaging().engine(), concurrency, owner);
         signal();
     }
@@ -120,7 +124,7 @@ public class JobRunner {
 
     /** Starts as many queued jobs as there is capacity for. Safe to call from any thread. */
     public void signal() {
-        if (stopping) {
+        if (stopping || !config.packaging().workersEnabled()) {
             return;
         }
         synchronized (this) {
@@ -248,6 +252,15 @@ public class JobRunner {
         if (!Files.isRegularFile(input)) {
             throw new EngineFailure("the input file is missing from storage (" + job.inputStorageName() + ")");
         }
+        try {
+            long size = Files.size(input);
+            if (size != job.inputSize()) {
+                throw new EngineFailure("the stored input is damaged: it has " + size + " bytes, but " + job.inputSize()
+                        + " were uploaded; upload it again");
+            }
+        } catch (IOException e) {
+            throw new EngineFailure("the input file cannot be read: " + e.getMessage());
+        }
         Packager engine = engines.get(job.engine());
         if (engine == null) {
             throw new EngineFailure("unknown packaging engine '" + job.engine() + "'");
@@ -271,7 +284,8 @@ public class JobRunner {
                             + " and was stopped (vodpack.packaging.timeout)");
                 }
                 if (!outcome.succeeded()) {
-                    String last = EngineProcess.lastLine(outcome.tail());
+                    String last = EngineProcess.lastLine(outcome.tail())
+                            .replace(input.toString(), "<input>").replace(storage.root().toString(), "<storage>");
                     throw new EngineFailure(Path.of(command.get(0)).getFileName() + " exited with code "
                             + outcome.exitCode() + (last.isEmpty() ? "" : ": " + last));
                 }

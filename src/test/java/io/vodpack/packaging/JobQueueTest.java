@@ -1,0 +1,145 @@
+package io.vodpack.packaging;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import jakarta.inject.Inject;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.vodpack.packaging.queue.ClaimedJob;
+import io.vodpack.packaging.queue.JobQueue;
+import io.vodpack.support.Api;
+import io.vodpack.support.Db;
+import io.vodpack.support.TestMedia;
+
+/** The job table as a queue shared by replicas, on an instance whose own workers are off. */
+@QuarkusTest
+@TestProfile(NoWorkersProfile.class)
+class JobQueueTest {
+
+    static final String KEY_HEX = "87237d20a19f58a740c05684e699b4aa";
+    static final String KID_HEX = "a16e402b9056e371f36d348aa62bb749";
+
+    @Inject
+    AgroalDataSource db;
+
+    @Inject
+    JobQueue queue;
+
+    long input;
+
+    @BeforeEach
+    void upload() throws Exception {
+        input = Api.upload(TestMedia.h264Aac());
+        // Leave no claimable job behind from another test.
+        Db.update(db, "update packaging_job set status = 'CANCELLED' where status = 'QUEUED'");
+    }
+
+    @Test
+    void concurrentClaimersTakeEveryJobExactlyOnce() throws Exception {
+        List<Long> created = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            created.add(Api.startPackaging(input, null, null));
+        }
+        List<Long> claimed = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService claimers = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> results = new ArrayList<>();
+            for (int c = 0; c < 4; c++) {
+                String owner = "test-claimer-" + c;
+                Callable<Void> loop = () -> {
+                    while (true) {
+                        Optional<ClaimedJob> job = queue.claim(owner, Duration.ofMinutes(5)).await().atMost(Duration.ofSeconds(10));
+                        if (job.isEmpty()) {
+                            return null;
+                        }
+                        claimed.add(job.get().id());
+                    }
+                };
+                results.add(claimers.submit(loop));
+            }
+            for (Future<?> result : results) {
+                result.get();
+            }
+        } finally {
+            claimers.shutdownNow();
+        }
+        assertThat(claimed).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(created);
+        for (long id : created) {
+            assertThat(Db.count(db, "select attempts from packaging_job where id = ?", id)).isEqualTo(1);
+            assertThat(Db.string(db, "select status from packaging_job where id = ?", id)).isEqualTo("RUNNING");
+        }
+        Db.update(db, "update packaging_job set status = 'CANCELLED' where lease_owner like 'test-claimer-%'");
+    }
+
+    @Test
+    void expiredLeaseGoesBackToTheQueueThenFailsWhenAttemptsRunOut() throws Exception {
+        long retry = Api.startPackaging(input, null, null);
+        long exhausted = Api.startPackaging(input, null, null);
+        Db.update(db, "update packaging_job set status = 'RUNNING', lease_owner = 'crashed-worker', attempts = 1,"
+                + " lease_expires_at = now() - interval '1 minute' where id = ?", retry);
+        Db.update(db, "update packaging_job set status = 'RUNNING', lease_owner = 'crashed-worker', attempts = 3,"
+                + " lease_expires_at = now() - interval '1 minute' where id = ?", exhausted);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(Db.string(db, "select status from packaging_job where id = ?", retry)).isEqualTo("QUEUED");
+            assertThat(Db.string(db, "select status from packaging_job where id = ?", exhausted)).isEqualTo("FAILED");
+        });
+        given().get("/packaged_content/" + retry).then().statusCode(202).header("Retry-After", "2")
+                .body("status", equalTo("QUEUED")).body("attempts", equalTo(1));
+        given().get("/packaged_content/" + exhausted).then().statusCode(409).contentType("application/problem+json")
+                .body("status", equalTo("FAILED")).body("detail", containsString("giving up after 3 attempts"));
+        Db.update(db, "update packaging_job set status = 'CANCELLED' where id = ?", retry);
+    }
+
+    @Test
+    void aLeaseHeldByAnotherWorkerIsNotRenewedOrCompletedByUs() throws Exception {
+        long job = Api.startPackaging(input, null, null);
+        ClaimedJob claimed = queue.claim("owner-a", Duration.ofMinutes(1)).await().atMost(Duration.ofSeconds(10)).orElseThrow();
+        assertThat(claimed.id()).isEqualTo(job);
+        assertThat(queue.renew(job, "owner-b", Duration.ofMinutes(1), 50).await().indefinitely()).isFalse();
+        assertThat(queue.complete(job, "owner-b").await().indefinitely()).isFalse();
+        assertThat(queue.renew(job, "owner-a", Duration.ofMinutes(1), 50).await().indefinitely()).isTrue();
+        given().get("/packaged_content/" + job).then().statusCode(202).body("status", equalTo("RUNNING"))
+                .body("progress", equalTo(50));
+        Db.update(db, "update packaging_job set status = 'CANCELLED' where id = ?", job);
+    }
+
+    @Test
+    void queuedJobCanBeCancelledAndThenReportsCancelled() throws Exception {
+        long job = Api.startPackaging(input, null, null);
+        given().delete("/packaged_content/" + job).then().statusCode(202).body("status", equalTo("CANCELLED"));
+        given().get("/packaged_content/" + job).then().statusCode(409).contentType("application/problem+json")
+                .body("status", equalTo("CANCELLED"));
+        assertThat(queue.claim("anyone", Duration.ofMinutes(1)).await().indefinitely()).isEmpty();
+    }
+
+    @Test
+    void inputWithAnUnfinishedJobCannotBeDeleted() throws Exception {
+        long job = Api.startPackaging(input, null, null);
+        given().delete("/input_content/" + input).then().statusCode(409).contentType("application/problem+json")
+                .body("detail", containsString("packaging job"));
+        assertThat(Db.count(db, "select count(*) from input_content where id = ?", input)).isEqualTo(1);
+        given().delete("/packaged_content/" + job).then().statusCode(202);
+        given().delete("/input_content/" + input).then().statusCode(204);
+        given().contentType("application/json").body("{\"input_content_id\": " + input + "}").post("/packaged_content")
+                .then().statusCode(404);
+    }
+}
