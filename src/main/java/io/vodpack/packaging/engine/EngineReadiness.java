@@ -44,10 +44,18 @@ public class EngineReadiness implements HealthCheck {
             return;
         }
         try {
-            Process p = new ProcessBuilder(engine.versionCommand()).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            p.waitFor(10, TimeUnit.SECONDS);
-            version = out.lines().reduce((a, b) -> b).orElse("unknown");
+            Path output = Files.createTempFile("vodpack-engine-version", ".txt");
+            try {
+                Process p = new ProcessBuilder(engine.versionCommand()).redirectErrorStream(true)
+                        .redirectOutput(output.toFile()).start();
+                if (!p.waitFor(10, TimeUnit.SECONDS)) {
+                    EngineProcess.killTree(p);
+                }
+                String out = Files.readString(output, StandardCharsets.ISO_8859_1).strip();
+                version = out.lines().reduce((a, b) -> b).orElse("unknown");
+            } finally {
+                Files.deleteIfExists(output);
+            }
             LOG.infof("Packaging engine '%s': %s", engine.name(), version);
         } catch (Exception e) {
             LOG.warnf("Cannot read the version of engine '%s': %s", engine.name(), e.getMessage());

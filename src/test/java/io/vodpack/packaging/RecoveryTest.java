@@ -1,0 +1,62 @@
+package io.vodpack.packaging;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.equalTo;
+
+import java.nio.file.Files;
+import java.time.Duration;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.support.Api;
+import io.vodpack.support.Db;
+import io.vodpack.support.TestMedia;
+
+/** What a restart after a crash finds: a RUNNING job owned by a dead worker, and its half-written staging folder. */
+@QuarkusTest
+class RecoveryTest {
+
+    @Inject
+    AgroalDataSource db;
+
+    @Inject
+    ContentStorage storage;
+
+    @Test
+    void runningJobOfACrashedWorkerIsPickedUpAgainAndFinishes() throws Exception {
+        long input = Api.upload(TestMedia.h264Aac());
+        Db.update(db, "insert into packaging_job (input_content_id, status, engine, key_hex, kid_hex, key_text, kid_text,"
+                + " base_url, attempts, lease_owner, lease_expires_at, created_at, started_at) values (?, 'RUNNING', 'shaka',"
+                + " '87237d20a19f58a740c05684e699b4aa', 'a16e402b9056e371f36d348aa62bb749', 'hyN9IKGfWKdAwFaE5pm0qg',"
+                + " 'oW5AK5BW43HzbTSKpiu3SQ', 'http://localhost', 1, 'worker-killed-with-sigkill',"
+                + " now() - interval '1 second', now(), now())", input);
+        long job = Db.count(db, "select max(id) from packaging_job");
+        // The dead worker's half-written output.
+        Files.createDirectories(storage.stagingFolder(job).resolve("out/video"));
+        Files.writeString(storage.stagingFolder(job).resolve("out/video/seg_1.m4s"), "half written");
+
+        Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200).body("status", equalTo("DONE"));
+        assertThat(Db.count(db, "select attempts from packaging_job where id = ?", job)).isEqualTo(2);
+        assertThat(Files.readAllBytes(storage.publishedFolder(job).resolve("video/seg_1.m4s")))
+                .isNotEqualTo("half written".getBytes());
+        assertThat(storage.stagingFolder(job)).doesNotExist();
+    }
+
+    @Test
+    void manyJobsAllRunExactlyOnce() throws Exception {
+        long input = Api.upload(TestMedia.h264Aac());
+        long[] jobs = new long[6];
+        for (int i = 0; i < jobs.length; i++) {
+            jobs[i] = Api.startPackaging(input, null, null);
+        }
+        for (long job : jobs) {
+            Api.awaitFinished(job, Duration.ofSeconds(90)).then().statusCode(200);
+            assertThat(Db.count(db, "select attempts from packaging_job where id = ?", job)).isEqualTo(1);
+        }
+    }
+}
