@@ -1,0 +1,68 @@
+package io.vodpack.packaging.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+
+import io.smallrye.config.SmallRyeConfigBuilder;
+import io.vodpack.core.config.VodpackConfig;
+import io.vodpack.packaging.ContentKey;
+
+/** The engines' argument lists, as the user named them: no shell, cbcs, clear lead 0, ClearKey. */
+class EngineCommandLineTest {
+
+    static final PackagingRequest REQUEST = new PackagingRequest(Path.of("/data/inputs/in.mp4"), Path.of("/data/staging/7/out"),
+            Path.of("/data/staging/7/work"), ContentKey.parse("key", "hyN9IKGfWKdAwFaE5pm0qg"),
+            ContentKey.parse("kid", "oW5AK5BW43HzbTSKpiu3SQ"), 4, "http://vod.example/license/clearkey/7");
+
+    static VodpackConfig config(String... keyValues) {
+        SmallRyeConfigBuilder builder = new SmallRyeConfigBuilder().withMapping(VodpackConfig.class);
+        java.util.Map<String, String> values = new java.util.HashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            values.put(keyValues[i], keyValues[i + 1]);
+        }
+        builder.withSources(new io.smallrye.config.PropertiesConfigSource(values, "test", 500));
+        return builder.build().getConfigMapping(VodpackConfig.class);
+    }
+
+    @Test
+    void bento4FragmentsThenDashesWithCbcsClearKey() {
+        Bento4Packager bento4 = new Bento4Packager(config("vodpack.packaging.bento4.mp4fragment", "/opt/bento4/bin/mp4fragment",
+                "vodpack.packaging.bento4.mp4dash", "/opt/bento4/bin/mp4dash"));
+        List<List<String>> commands = bento4.commandLines(REQUEST);
+        assertThat(commands).hasSize(2);
+        assertThat(commands.get(0)).containsExactly("/opt/bento4/bin/mp4fragment", "--fragment-duration", "4000",
+                "/data/inputs/in.mp4", "/data/staging/7/work/fragmented.mp4");
+        assertThat(commands.get(1)).containsExactly("/opt/bento4/bin/mp4dash", "--force",
+                "--output-dir=/data/staging/7/out", "--mpd-name=stream.mpd", "--use-segment-timeline",
+                "--encryption-key=a16e402b9056e371f36d348aa62bb749:87237d20a19f58a740c05684e699b4aa",
+                "--encryption-cenc-scheme=cbcs", "--clearkey", "--clearkey-license-uri=http://vod.example/license/clearkey/7",
+                "/data/staging/7/work/fragmented.mp4");
+        assertThat(bento4.executables()).containsExactly("/opt/bento4/bin/mp4fragment", "/opt/bento4/bin/mp4dash");
+    }
+
+    @Test
+    void shakaEncryptsBothTracksWithCbcsFromTheFirstSegment() {
+        ShakaPackager shaka = new ShakaPackager(config("vodpack.packaging.shaka.path", "/usr/local/bin/packager"));
+        List<List<String>> commands = shaka.commandLines(REQUEST);
+        assertThat(commands).hasSize(1);
+        List<String> args = commands.get(0);
+        assertThat(args.get(0)).isEqualTo("/usr/local/bin/packager");
+        assertThat(args).contains(
+                "in=/data/inputs/in.mp4,stream=video,init_segment=/data/staging/7/out/video/init.mp4,segment_template=/data/staging/7/out/video/seg_$Number$.m4s,drm_label=CK",
+                "in=/data/inputs/in.mp4,stream=audio,init_segment=/data/staging/7/out/audio/init.mp4,segment_template=/data/staging/7/out/audio/seg_$Number$.m4s,drm_label=CK",
+                "--enable_raw_key_encryption", "--generate_static_live_mpd");
+        assertThat(String.join(" ", args)).contains("--protection_scheme cbcs", "--clear_lead 0",
+                "--keys label=CK:key_id=a16e402b9056e371f36d348aa62bb749:key=87237d20a19f58a740c05684e699b4aa",
+                "--protection_systems CommonSystem", "--segment_duration 4", "--mpd_output /data/staging/7/out/stream.mpd");
+    }
+
+    @Test
+    void relativeExecutablesBecomeAbsoluteAndBareNamesStayOnThePath() {
+        assertThat(EngineProcess.executable("mp4dash")).isEqualTo("mp4dash");
+        assertThat(EngineProcess.executable("tools/packager")).isEqualTo(Path.of("tools/packager").toAbsolutePath().toString());
+    }
+}
