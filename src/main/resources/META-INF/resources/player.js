@@ -76,7 +76,9 @@
     player.addEventListener('error', (event) => reportShakaError(event.detail));
     video.addEventListener('error', () => {
       const e = video.error;
-      fail('The video element failed' + (e ? ' (code ' + e.code + (e.message ? ': ' + e.message : '') + ')' : ''));
+      const decode = e && e.code === 3;
+      fail('Playback failed: the browser could not ' + (decode ? 'decode the media; most likely the key does not match the content' : 'play the media')
+        + (e ? ' (media error ' + e.code + (e.message ? ': ' + e.message : '') + ').' : '.'));
     });
     video.addEventListener('playing', () => {
       if (state.status !== 'error') {

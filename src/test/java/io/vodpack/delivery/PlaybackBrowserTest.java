@@ -1,0 +1,139 @@
+package io.vodpack.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vodpack.support.Api;
+import io.vodpack.support.Db;
+import io.vodpack.support.TestMedia;
+
+/**
+ * The built-in player in a real browser (Debian Chromium, headless): a packaged stream decrypts and
+ * plays; with a wrong key from the license server it does not.
+ */
+@QuarkusTest
+class PlaybackBrowserTest {
+
+    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    static final String STATE_JS = "const v = document.getElementById('video');"
+            + " const q = v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality() : {totalVideoFrames: -1};"
+            + " return {time: v.currentTime, frames: q.totalVideoFrames,"
+            + " error: window.vodpack ? window.vodpack.error : 'page script did not run',"
+            + " status: window.vodpack ? window.vodpack.status : null,"
+            + " text: document.getElementById('status').textContent};";
+
+    @TestHTTPResource("/")
+    URL base;
+
+    @Inject
+    AgroalDataSource db;
+
+    ChromeDriver browser;
+    Path profile;
+
+    @BeforeEach
+    void startBrowser() throws IOException {
+        Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                "Chromium and ChromeDriver are not installed (apt-get install -y chromium chromium-driver); .ci/run installs them");
+        TestMedia.assumeFfmpeg();
+        profile = Files.createTempDirectory("vodpack-chromium");
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--autoplay-policy=no-user-gesture-required", "--window-size=1280,900",
+                "--user-data-dir=" + profile.resolve("user-data"));
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .withEnvironment(Map.of("HOME", profile.toString(), "TMPDIR", profile.toString(),
+                        "XDG_CONFIG_HOME", profile.resolve("config").toString(), "XDG_CACHE_HOME", profile.resolve("cache").toString()))
+                .build();
+        browser = new ChromeDriver(service, options);
+    }
+
+    @AfterEach
+    void stopBrowser() throws IOException {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (profile != null) {
+            io.vodpack.core.storage.ContentStorage.deleteRecursively(profile);
+        }
+    }
+
+    @Test
+    void builtInPlayerPlaysTheEncryptedStream() throws Exception {
+        long job = Api.startPackaging(Api.upload(TestMedia.h264AacLong()), "hyN9IKGfWKdAwFaE5pm0qg", "oW5AK5BW43HzbTSKpiu3SQ");
+        Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200);
+
+        browser.get(playerUrl(job));
+        Map<String, Object> state = pollUntil(Duration.ofSeconds(45),
+                s -> number(s.get("time")) > 5 || s.get("error") != null);
+        assertThat(state.get("error")).as("player error; page says: " + state.get("text")).isNull();
+        assertThat(number(state.get("time"))).as("currentTime").isGreaterThan(5);
+        assertThat(number(state.get("frames"))).as("decoded video frames").isGreaterThan(0);
+        Path shot = Path.of("target", "screenshots", "player-playing.png");
+        Files.createDirectories(shot.getParent());
+        Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
+    }
+
+    @Test
+    void streamDoesNotPlayWhenTheLicenseGivesAWrongKey() throws Exception {
+        long job = Api.startPackaging(Api.upload(TestMedia.h264AacLong()), "hyN9IKGfWKdAwFaE5pm0qg", "oW5AK5BW43HzbTSKpiu3SQ");
+        Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200);
+        // The license server now hands out another key for this content's KID.
+        Db.update(db, "update packaging_job set key_hex = '00112233445566778899aabbccddeeff' where id = ?", job);
+
+        browser.get(playerUrl(job));
+        Map<String, Object> state = pollUntil(Duration.ofSeconds(30),
+                s -> s.get("error") != null || number(s.get("time")) > 5);
+        assertThat(number(state.get("time"))).as("currentTime with a wrong key").isLessThan(1);
+        assertThat((String) state.get("error")).as("the page explains the failure").startsWith("Playback failed");
+    }
+
+    private String playerUrl(long job) {
+        // 127.0.0.1 is a secure context, which EME requires.
+        return "http://127.0.0.1:" + base.getPort() + "/player/" + job;
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> pollUntil(Duration atMost, java.util.function.Predicate<Map<String, Object>> done)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + atMost.toNanos();
+        Map<String, Object> state;
+        do {
+            state = (Map<String, Object>) ((JavascriptExecutor) browser).executeScript(STATE_JS);
+            if (done.test(state)) {
+                return state;
+            }
+            Thread.sleep(250);
+        } while (System.nanoTime() < deadline);
+        return state;
+    }
+
+    private static double number(Object value) {
+        return value instanceof Number n ? n.doubleValue() : 0;
+    }
+}
