@@ -48,7 +48,7 @@ class EngineProcessControlTest {
         given().get("/packaged_content/" + job).then().statusCode(202).body("status", equalTo("RUNNING"));
         Api.awaitFinished(job, Duration.ofSeconds(30)).then().statusCode(409)
                 .body("status", equalTo("FAILED")).body("detail", containsString("ran longer than PT6S"));
-        assertGone(pids);
+        Awaitility.await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertGone(pids));
         assertThat(storage.publishedFolder(job)).doesNotExist();
     }
 

@@ -41,6 +41,10 @@ public interface VodpackConfig {
         /** Partial files and unreferenced inputs older than this are removed by the sweeper. */
         @WithDefault("PT10M")
         Duration staleAfter();
+
+        /** How often the upload sweeper runs (scheduler expression). */
+        @WithDefault("5m")
+        String sweepInterval();
     }
 
     interface Packaging {

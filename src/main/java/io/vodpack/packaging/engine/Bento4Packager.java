@@ -47,6 +47,7 @@ public class Bento4Packager implements Packager {
 
     @Override
     public List<String> versionCommand() {
-        return List.of(mp4dash, "--version");
+        // mp4dash has no --version; mp4fragment prints its version above its usage when run without arguments.
+        return List.of(mp4fragment);
     }
 }

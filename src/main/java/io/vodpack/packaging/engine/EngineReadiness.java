@@ -52,7 +52,8 @@ public class EngineReadiness implements HealthCheck {
                     EngineProcess.killTree(p);
                 }
                 String out = Files.readString(output, StandardCharsets.ISO_8859_1).strip();
-                version = out.lines().reduce((a, b) -> b).orElse("unknown");
+                version = out.lines().filter(l -> l.toLowerCase(java.util.Locale.ROOT).contains("version")).findFirst()
+                        .orElse(out.lines().findFirst().orElse("unknown")).strip();
             } finally {
                 Files.deleteIfExists(output);
             }

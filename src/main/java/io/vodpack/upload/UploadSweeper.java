@@ -1,0 +1,99 @@
+package io.vodpack.upload;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vodpack.core.config.VodpackConfig;
+import io.vodpack.core.storage.ContentStorage;
+
+/**
+ * Removes what interrupted uploads leave behind if the immediate cleanup could not run (a crash, a kill):
+ * partial files nobody has written to for {@code vodpack.upload.stale-after}, and stored files without a
+ * row that are older than that. Runs at startup and then periodically.
+ */
+@ApplicationScoped
+public class UploadSweeper {
+
+    private static final Logger LOG = Logger.getLogger(UploadSweeper.class);
+
+    private final ContentStorage storage;
+    private final InputContentRepository repository;
+    private final VodpackConfig config;
+    private final Vertx vertx;
+
+    public UploadSweeper(ContentStorage storage, InputContentRepository repository, VodpackConfig config, Vertx vertx) {
+        this.storage = storage;
+        this.repository = repository;
+        this.config = config;
+        this.vertx = vertx;
+    }
+
+    @Scheduled(every = "${vodpack.upload.sweep-interval}", delayed = "2s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    Uni<Void> sweep() {
+        Instant cutoff = Instant.now().minus(config.upload().staleAfter());
+        return Panache.withSession(repository::allStorageNames)
+                .flatMap(names -> Uni.createFrom().completionStage(
+                        vertx.executeBlocking(() -> removeStale(cutoff, new HashSet<>(names)), false).toCompletionStage()))
+                .replaceWithVoid();
+    }
+
+    /** Blocking: deletes stale partial files and unreferenced stored files; returns how many. */
+    int removeStale(Instant cutoff, Set<String> referenced) {
+        int removed = 0;
+        for (Path file : list(storage.incomingDir())) {
+            if (olderThan(file, cutoff) && delete(file)) {
+                removed++;
+            }
+        }
+        for (Path file : list(storage.inputsDir())) {
+            if (!referenced.contains(file.getFileName().toString()) && olderThan(file, cutoff) && delete(file)) {
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            LOG.infof("Removed %d file(s) left by interrupted uploads", removed);
+        }
+        return removed;
+    }
+
+    private static List<Path> list(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.toList();
+        } catch (IOException e) {
+            LOG.warnf("Cannot list %s: %s", dir, e.getMessage());
+            return List.of();
+        }
+    }
+
+    private static boolean olderThan(Path file, Instant cutoff) {
+        try {
+            return Files.getLastModifiedTime(file).toInstant().isBefore(cutoff);
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static boolean delete(Path file) {
+        try {
+            return Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warnf("Cannot delete %s: %s", file, e.getMessage());
+            return false;
+        }
+    }
+}

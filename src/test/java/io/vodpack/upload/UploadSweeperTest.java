@@ -1,0 +1,54 @@
+package io.vodpack.upload;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+
+import jakarta.inject.Inject;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.support.Api;
+import io.vodpack.support.Db;
+import io.vodpack.support.TestMedia;
+
+/** What a crash mid-upload leaves behind is removed by the sweeper; live uploads and stored inputs are not. */
+@QuarkusTest
+class UploadSweeperTest {
+
+    @Inject
+    ContentStorage storage;
+
+    @Inject
+    AgroalDataSource db;
+
+    @Test
+    void staleLeftoversAreRemovedAndEverythingElseIsKept() throws Exception {
+        long input = Api.upload(TestMedia.h264Aac());
+        Path stored = storage.inputFile(Db.string(db, "select storage_name from input_content where id = ?", input));
+        FileTime anHourAgo = FileTime.from(Instant.now().minus(Duration.ofHours(1)));
+        Files.setLastModifiedTime(stored, anHourAgo);
+
+        Path abandoned = Files.writeString(storage.incomingDir().resolve("crashed-upload.part"), "partial");
+        Files.setLastModifiedTime(abandoned, anHourAgo);
+        Path orphan = Files.writeString(storage.inputsDir().resolve("no-row.mp4"), "moved but never recorded");
+        Files.setLastModifiedTime(orphan, anHourAgo);
+        Path live = Files.writeString(storage.incomingDir().resolve("live-upload.part"), "still arriving");
+
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            assertThat(abandoned).doesNotExist();
+            assertThat(orphan).doesNotExist();
+        });
+        assertThat(live).exists();
+        assertThat(stored).exists();
+        Files.delete(live);
+    }
+}
