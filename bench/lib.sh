@@ -1,0 +1,220 @@
+# bench/lib.sh: helpers shared by bench/upload.sh, bench/package.sh and bench/serve.sh (sourced, not run).
+#
+# Starts a private vodpack instance, isolated from other users of the machine: a copy of
+# target/quarkus-app (and of the Shaka Packager binary) in a temp folder, port 18080, schema
+# vodpack_bench, storage /tmp/bench-storage. With VODPACK_URL set, that running service is used instead
+# (then VODPACK_STORAGE must name its storage root where a script needs the files, and no RSS is read).
+#
+# Environment (all optional):
+#   VODPACK_APP        quarkus-app folder to copy        (default: <repo>/target/quarkus-app)
+#   SHAKA_PACKAGER_PATH Shaka Packager binary to copy     (default: the npm one under src/main/npm)
+#   BENCH_PORT, BENCH_SCHEMA, BENCH_STORAGE              (default: 18080, vodpack_bench, /tmp/bench-storage)
+#   BENCH_MEDIA        cache of generated test media      (default: /tmp/bench-media)
+#   JAVA_OPTS          extra JVM options for the service  (default: none, as in production)
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$BENCH_DIR/.." && pwd)
+PORT=${BENCH_PORT:-18080}
+SCHEMA=${BENCH_SCHEMA:-vodpack_bench}
+STORAGE=${BENCH_STORAGE:-/tmp/bench-storage}
+MEDIA=${BENCH_MEDIA:-/tmp/bench-media}
+APP_SRC=${VODPACK_APP:-$REPO/target/quarkus-app}
+SHAKA_SRC=${SHAKA_PACKAGER_PATH:-$REPO/src/main/npm/node_modules/shaka-packager/bin/packager-linux-x64}
+KEY_B64=hyN9IKGfWKdAwFaE5pm0qg
+KID_B64=oW5AK5BW43HzbTSKpiu3SQ
+KEY_HEX=87237d20a19f58a740c05684e699b4aa
+KID_HEX=a16e402b9056e371f36d348aa62bb749
+SEGMENT_DURATION=4
+
+case "$PORT" in 8080) echo "refusing port 8080 (used by others)" >&2; exit 2 ;; esac
+case "$SCHEMA" in vodpack | vodpack_test) echo "refusing schema $SCHEMA (used by others)" >&2; exit 2 ;; esac
+
+SVC_PID=""
+NGINX_PID=""
+OWN_SERVICE=false
+WORK=$(mktemp -d /tmp/vodpack-bench.XXXXXX)
+SHAKA="$WORK/packager"
+cp "$SHAKA_SRC" "$SHAKA"
+
+log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+now_ns() { date +%s%N; }
+# secs NS: nanoseconds as seconds with 2 decimals
+secs() { awk -v n="$1" 'BEGIN { printf "%.2f", n / 1e9 }'; }
+# mibps BYTES NS: MiB per second
+mibps() { awk -v b="$1" -v n="$2" 'BEGIN { printf "%.1f", (b / 1048576) / (n / 1e9) }'; }
+# ratio A B: A / B with 2 decimals
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# median of the arguments (numbers)
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+psql_bench() { psql -X -q -h localhost -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$1" >/dev/null; }
+
+start_service() {
+    if [[ -n ${VODPACK_URL:-} ]]; then
+        BASE=${VODPACK_URL%/}
+        STORAGE=${VODPACK_STORAGE:-}
+        log "using the running service at $BASE"
+    else
+        [[ -f $APP_SRC/quarkus-run.jar ]] || die "no $APP_SRC/quarkus-run.jar: run ./mvnw -B -q package -DskipTests first"
+        cp -r "$APP_SRC" "$WORK/app"
+        psql_bench "DROP SCHEMA IF EXISTS $SCHEMA CASCADE"
+        rm -rf "$STORAGE"
+        BASE="http://127.0.0.1:$PORT"
+        # shellcheck disable=SC2086
+        DB_SCHEMA=$SCHEMA STORAGE_ROOT=$STORAGE PORT=$PORT SHAKA_PACKAGER_PATH=$SHAKA \
+            java ${JAVA_OPTS:-} -jar "$WORK/app/quarkus-run.jar" >"$WORK/service.log" 2>&1 &
+        SVC_PID=$!
+        OWN_SERVICE=true
+        log "service pid $SVC_PID on $BASE (log $WORK/service.log)"
+    fi
+    local i
+    for ((i = 0; i < 240; i++)); do
+        if curl -fsS -o /dev/null "$BASE/q/health/ready" 2>/dev/null; then
+            log "service ready"
+            return 0
+        fi
+        if [[ -n $SVC_PID ]] && ! kill -0 "$SVC_PID" 2>/dev/null; then
+            tail -30 "$WORK/service.log" >&2
+            die "service exited during start"
+        fi
+        sleep 0.5
+    done
+    die "service not ready after 120 s"
+}
+
+stop_all() {
+    local rc=$?
+    [[ -n ${RSS_SAMPLER:-} ]] && touch "$WORK/rss.stop"
+    if [[ -n $NGINX_PID ]]; then
+        kill "$NGINX_PID" 2>/dev/null || true
+        wait "$NGINX_PID" 2>/dev/null || true
+    fi
+    if [[ -n $SVC_PID ]] && kill -0 "$SVC_PID" 2>/dev/null; then
+        kill "$SVC_PID" 2>/dev/null || true
+        local i
+        for ((i = 0; i < 100; i++)); do kill -0 "$SVC_PID" 2>/dev/null || break; sleep 0.2; done
+        kill -9 "$SVC_PID" 2>/dev/null || true
+        wait "$SVC_PID" 2>/dev/null || true
+    fi
+    if $OWN_SERVICE; then
+        psql_bench "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" || true
+        rm -rf "$STORAGE"
+    fi
+    if [[ -n ${KEEP_WORK:-} ]]; then log "kept $WORK"; else rm -rf "$WORK"; fi
+    exit "$rc"
+}
+trap stop_all EXIT
+trap 'exit 130' INT TERM
+
+# rss_kib PID: current VmRSS in KiB
+rss_kib() {
+    local k v _
+    while read -r k v _; do
+        if [[ $k == VmRSS: ]]; then echo "$v"; return; fi
+    done <"/proc/$1/status"
+} 2>/dev/null
+
+# rss_sampler_start: samples the service's VmRSS every 100 ms (at most 10 min) into $WORK/rss.peak
+rss_sampler_start() {
+    rm -f "$WORK/rss.stop" "$WORK/rss.peak"
+    (
+        peak=0
+        for ((i = 0; i < 6000; i++)); do
+            [[ -f $WORK/rss.stop ]] && break
+            v=$(rss_kib "$SVC_PID") || break
+            ((v > peak)) && peak=$v
+            sleep 0.1
+        done
+        echo "$peak" >"$WORK/rss.peak"
+    ) &
+    RSS_SAMPLER=$!
+}
+# rss_sampler_stop: sets RSS_PEAK to the peak VmRSS (KiB) seen since rss_sampler_start (not in a $(...))
+rss_sampler_stop() {
+    touch "$WORK/rss.stop"
+    wait "$RSS_SAMPLER"
+    RSS_PEAK=$(cat "$WORK/rss.peak")
+}
+kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+# upload FILE: uploads as a raw video/mp4 body; prints "ID NS" (id of the new input, wall time of the request).
+# curl -T -X POST streams the file with a Content-Length (curl --data-binary @file first reads the whole file
+# into memory and refuses files over 1 GB); "Expect:" drops the 100-continue round trip.
+upload() {
+    local out="$WORK/upload.$BASHPID.json" t0 t1 code
+    t0=$(now_ns)
+    code=$(curl -sS -o "$out" -w '%{http_code}' -T "$1" -X POST -H 'Expect:' -H 'Content-Type: video/mp4' \
+        "$BASE/upload_input_content?filename=$(basename "$1")")
+    t1=$(now_ns)
+    [[ $code == 201 ]] || die "upload of $1 answered $code: $(cat "$out")"
+    echo "$(jq -r .input_content_id "$out") $((t1 - t0))"
+}
+
+delete_input() {
+    local code
+    code=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE "$BASE/input_content/$1")
+    [[ $code == 204 ]] || log "warning: DELETE /input_content/$1 answered $code"
+}
+
+# package_start INPUT_ID: creates a packaging job; prints its id
+package_start() {
+    local out="$WORK/post.$BASHPID.json" code
+    code=$(curl -sS -o "$out" -w '%{http_code}' -H 'Content-Type: application/json' \
+        -d "{\"input_content_id\":$1,\"key\":\"$KEY_B64\",\"kid\":\"$KID_B64\"}" "$BASE/packaged_content")
+    [[ $code == 202 ]] || die "POST /packaged_content answered $code: $(cat "$out")"
+    jq -r .packaged_content_id "$out"
+}
+
+# package_wait JOB_ID...: polls every 100 ms (at most 10 min) until every job answers 200
+package_wait() {
+    local pending=("$@") i id code still
+    for ((i = 0; i < 6000; i++)); do
+        still=()
+        for id in "${pending[@]}"; do
+            code=$(curl -sS -o "$WORK/job.$id.json" -w '%{http_code}' "$BASE/packaged_content/$id")
+            case $code in
+                200) ;;
+                202) still+=("$id") ;;
+                *) die "GET /packaged_content/$id answered $code: $(cat "$WORK/job.$id.json")" ;;
+            esac
+        done
+        ((${#still[@]} == 0)) && return 0
+        pending=("${still[@]}")
+        sleep 0.1
+    done
+    die "packaging jobs ${pending[*]} not done after 10 min"
+}
+
+delete_job() {
+    local code
+    code=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE "$BASE/packaged_content/$1")
+    [[ $code == 204 ]] || log "warning: DELETE /packaged_content/$1 answered $code"
+}
+
+# shaka_cli INPUT OUTDIR: the command line the service runs (ShakaPackager.commandLines), run in OUTDIR/work
+shaka_cli() {
+    local in=$1 out=$2
+    mkdir -p "$out/work" "$out/video" "$out/audio"
+    (cd "$out/work" && "$SHAKA" \
+        "in=$in,stream=video,init_segment=$out/video/init.mp4,segment_template=$out/video/seg_\$Number\$.m4s,drm_label=CK" \
+        "in=$in,stream=audio,init_segment=$out/audio/init.mp4,segment_template=$out/audio/seg_\$Number\$.m4s,drm_label=CK" \
+        --protection_scheme cbcs --enable_raw_key_encryption \
+        --keys "label=CK:key_id=$KID_HEX:key=$KEY_HEX" \
+        --protection_systems CommonSystem --clear_lead 0 --segment_duration "$SEGMENT_DURATION" \
+        --generate_static_live_mpd --mpd_output "$out/stream.mpd" >>"$out/work/engine.log" 2>&1 </dev/null)
+}
+
+# media_1080p_2min: prints the path of a cached 2-minute 1080p ~8 Mbit/s H.264 + AAC MP4 (made once, ~20 s)
+media_1080p_2min() {
+    local f="$MEDIA/src-1080p-120s-8M.mp4"
+    if [[ ! -s $f ]]; then
+        mkdir -p "$MEDIA"
+        log "generating $f"
+        ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=1920x1080:rate=24" \
+            -f lavfi -i "sine=frequency=440:sample_rate=48000" -t 120 \
+            -c:v libx264 -preset ultrafast -b:v 8M -maxrate 8M -bufsize 16M -g 48 -keyint_min 48 -sc_threshold 0 \
+            -pix_fmt yuv420p -c:a aac -b:a 128k -movflags +faststart "$f.tmp.mp4"
+        mv "$f.tmp.mp4" "$f"
+    fi
+    echo "$f"
+}

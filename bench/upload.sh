@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# bench/upload.sh: upload throughput and memory of POST /upload_input_content.
+#
+# Builds (once, cached in $BENCH_MEDIA) a ~1 GiB and a ~256 MiB valid H.264 + AAC MP4 by looping a 1 s lossless
+# 1080p clip with `ffmpeg -stream_loop -c copy`, then in one run:
+#   1. single 1 GiB upload (curl --data-binary) vs `cp` + `sync` of the same file on the same disk, REPS times;
+#      ratio upload/cp+sync (target >= 0.75) and the service's VmRSS growth (peak during - before) (target <= 64 MiB);
+#   2. 4 concurrent uploads of the 256 MiB file vs 4 concurrent `cp` + `sync`: aggregate MiB/s and ratio.
+# Uploaded inputs are deleted afterwards. Usage: bench/upload.sh   (env: REPS=3, see bench/lib.sh)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+REPS=${REPS:-3}
+CONCURRENT=4
+
+# loop_clip TARGET_BYTES OUT: loops the 1 s clip until the file has at least TARGET_BYTES
+loop_clip() {
+    local clip="$MEDIA/clip-1080p-1s-lossless.mp4" size loops
+    if [[ ! -s $clip ]]; then
+        mkdir -p "$MEDIA"
+        log "generating $clip"
+        ffmpeg -hide_banner -loglevel error -y -f lavfi -i "testsrc2=size=1920x1080:rate=25" \
+            -f lavfi -i "sine=frequency=440:sample_rate=48000" -t 1 -vf "noise=alls=60:allf=t+u" \
+            -c:v libx264 -preset ultrafast -qp 0 -g 25 -pix_fmt yuv420p -c:a aac -b:a 128k "$clip.tmp.mp4"
+        mv "$clip.tmp.mp4" "$clip"
+    fi
+    if [[ ! -s $2 ]]; then
+        size=$(stat -c %s "$clip")
+        loops=$(((($1 + size - 1) / size) - 1))
+        log "generating $2 ($((loops + 1)) x $clip)"
+        ffmpeg -hide_banner -loglevel error -y -stream_loop "$loops" -i "$clip" -c copy -movflags +faststart "$2.tmp.mp4"
+        mv "$2.tmp.mp4" "$2"
+    fi
+}
+
+BIG="$MEDIA/upload-1GiB.mp4"
+MID="$MEDIA/upload-256MiB.mp4"
+loop_clip $((1024 * 1024 * 1024)) "$BIG"
+loop_clip $((256 * 1024 * 1024)) "$MID"
+BIG_BYTES=$(stat -c %s "$BIG")
+MID_BYTES=$(stat -c %s "$MID")
+
+start_service
+mkdir -p "$STORAGE"
+[[ -d $STORAGE ]] || die "set VODPACK_STORAGE to the service's storage root (the cp baseline writes there)"
+COPY_DIR="$STORAGE/bench-cp"   # same disk as the uploads
+mkdir -p "$COPY_DIR"
+
+# cp_sync N SRC: N parallel copies of SRC then sync; prints the wall time in ns
+cp_sync() {
+    local n=$1 src=$2 t0 t1 i
+    sync
+    t0=$(now_ns)
+    for ((i = 0; i < n; i++)); do cp "$src" "$COPY_DIR/copy-$i.mp4" & done
+    wait
+    sync
+    t1=$(now_ns)
+    rm -f "$COPY_DIR"/copy-*.mp4
+    sync
+    echo $((t1 - t0))
+}
+
+# Warm-up (JIT, connection pools): one 256 MiB upload, not counted.
+log "warm-up upload"
+res=$(upload "$MID")
+delete_input "${res%% *}"
+sync
+
+echo
+echo "== Single upload of $(kib_to_mib $((BIG_BYTES / 1024))) MiB ($BIG_BYTES bytes), $REPS runs"
+printf '%-4s %12s %14s %12s %8s %10s %10s %10s %10s\n' run cp+sync_MiB/s upload_MiB/s cp_only_MiB/s ratio rss_before rss_peak rss_after rss_growth
+up_rates=() cp_rates=() ratios=() growths=()
+for ((r = 1; r <= REPS; r++)); do
+    cp_ns=$(cp_sync 1 "$BIG")
+    # cp without sync: only to show how much of cp+sync is the flush to disk
+    t0=$(now_ns); cp "$BIG" "$COPY_DIR/nosync.mp4"; t1=$(now_ns)
+    rm -f "$COPY_DIR/nosync.mp4"; sync
+    cponly_ns=$((t1 - t0))
+
+    rss_before=0 rss_peak=0 rss_after=0
+    [[ -n $SVC_PID ]] && { rss_before=$(rss_kib "$SVC_PID"); rss_sampler_start; }
+    res=$(upload "$BIG")
+    id=${res%% *} up_ns=${res##* }
+    if [[ -n $SVC_PID ]]; then
+        sleep 1
+        rss_sampler_stop
+        rss_peak=$RSS_PEAK
+        rss_after=$(rss_kib "$SVC_PID")
+    fi
+    delete_input "$id"
+    sync
+
+    up=$(mibps "$BIG_BYTES" "$up_ns") cp=$(mibps "$BIG_BYTES" "$cp_ns") cponly=$(mibps "$BIG_BYTES" "$cponly_ns")
+    rt=$(ratio "$up" "$cp") growth=$(kib_to_mib $((rss_peak - rss_before)))
+    up_rates+=("$up") cp_rates+=("$cp") ratios+=("$rt") growths+=("$growth")
+    printf '%-4s %12s %14s %12s %8s %10s %10s %10s %10s\n' "$r" "$cp" "$up" "$cponly" "$rt" \
+        "$(kib_to_mib "$rss_before")" "$(kib_to_mib "$rss_peak")" "$(kib_to_mib "$rss_after")" "$growth"
+done
+printf '%-4s %12s %14s %12s %8s %43s\n' median "$(median "${cp_rates[@]}")" "$(median "${up_rates[@]}")" "" \
+    "$(median "${ratios[@]}")" "$(median "${growths[@]}")"
+echo "target: ratio upload/(cp+sync) >= 0.75 -> median $(median "${ratios[@]}"); RSS growth <= 64 MiB -> max $(printf '%s\n' "${growths[@]}" | sort -g | tail -1) MiB (MiB of VmRSS)"
+
+echo
+echo "== $CONCURRENT concurrent uploads of $(kib_to_mib $((MID_BYTES / 1024))) MiB ($MID_BYTES bytes each)"
+cp4_ns=$(cp_sync "$CONCURRENT" "$MID")
+[[ -n $SVC_PID ]] && { rss_before=$(rss_kib "$SVC_PID"); rss_sampler_start; }
+t0=$(now_ns)
+pids=()
+for ((i = 0; i < CONCURRENT; i++)); do
+    upload "$MID" >"$WORK/concurrent.$i" &
+    pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p" || die "a concurrent upload failed"; done
+t1=$(now_ns)
+up4_ns=$((t1 - t0))
+rss_line=""
+if [[ -n $SVC_PID ]]; then
+    rss_sampler_stop
+    peak=$RSS_PEAK
+    rss_line="rss before $(kib_to_mib "$rss_before") MiB, peak $(kib_to_mib "$peak") MiB, growth $(kib_to_mib $((peak - rss_before))) MiB"
+fi
+for ((i = 0; i < CONCURRENT; i++)); do
+    read -r id ns <"$WORK/concurrent.$i"
+    echo "upload $i: $(mibps "$MID_BYTES" "$ns") MiB/s ($(secs "$ns") s)"
+    delete_input "$id"
+done
+total=$((CONCURRENT * MID_BYTES))
+cp4=$(mibps "$total" "$cp4_ns") up4=$(mibps "$total" "$up4_ns")
+printf '%-28s %10s %12s\n' "" wall_s aggregate_MiB/s
+printf '%-28s %10s %12s\n' "$CONCURRENT x cp + sync" "$(secs "$cp4_ns")" "$cp4"
+printf '%-28s %10s %12s\n' "$CONCURRENT x upload (concurrent)" "$(secs "$up4_ns")" "$up4"
+echo "ratio upload/(cp+sync): $(ratio "$up4" "$cp4")  $rss_line"
+rmdir "$COPY_DIR" 2>/dev/null || true
