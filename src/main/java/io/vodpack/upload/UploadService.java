@@ -75,7 +75,6 @@ public class UploadService {
     public Uni<InputContent> receive(HttpServerRequest request, IncomingUpload upload) {
         long free = storage.usableSpace();
         if (free < config.upload().minFreeSpace()) {
-            request.resume();
             return fail("insufficient-storage", new ProblemException(507, "insufficient-storage",
                     "Insufficient storage", "The service has " + free + " bytes free, below its reserve of "
                             + config.upload().minFreeSpace() + " bytes; try again later."));

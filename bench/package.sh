@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# bench/package.sh: packaging through the API vs the bare Shaka Packager CLI.
+#
+# Uses a 2-minute 1080p ~8 Mbit/s H.264 + AAC MP4 (generated once with ffmpeg, cached in $BENCH_MEDIA), uploads it
+# once, then in one run:
+#   1. REPS x: the Shaka Packager command line the service runs (ShakaPackager.commandLines) timed directly, and
+#      the API path timed from POST /packaged_content until GET /packaged_content/{id} answers 200 (polled every
+#      100 ms); ratio API/CLI (target <= 1.10);
+#   2. 4 jobs POSTed at once vs 4 sequential CLI runs (and, for reference, 4 CLI runs 2 at a time): wall times, ratio.
+# The service packages min(jobs, vodpack.packaging.concurrency = number of cores) at once.
+# Usage: bench/package.sh   (env: REPS=3, see bench/lib.sh)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+REPS=${REPS:-3}
+JOBS=4
+
+SRC=$(media_1080p_2min)
+SRC_BYTES=$(stat -c %s "$SRC")
+start_service
+res=$(upload "$SRC")
+INPUT=${res%% *}
+log "input $INPUT: $SRC ($SRC_BYTES bytes)"
+
+# cli_run N: one CLI run into a fresh folder; prints its wall time in ns
+cli_run() {
+    local out="$WORK/cli-$1" t0 t1
+    rm -rf "$out"
+    t0=$(now_ns)
+    shaka_cli "$SRC" "$out" || die "packager failed: $(tail -5 "$out/work/engine.log")"
+    t1=$(now_ns)
+    rm -rf "$out"
+    echo $((t1 - t0))
+}
+
+# api_run: one job through the API; prints "NS ENGINE_MS" (wall time POST..200, started_at..finished_at)
+api_run() {
+    local t0 t1 id engine_ms
+    t0=$(now_ns)
+    id=$(package_start "$INPUT")
+    package_wait "$id"
+    t1=$(now_ns)
+    engine_ms=$(jq -r '((.finished_at | sub("\\.[0-9]+"; "") | fromdateiso8601) - (.started_at | sub("\\.[0-9]+"; "") | fromdateiso8601))' \
+        "$WORK/job.$id.json" 2>/dev/null || echo "?")
+    delete_job "$id"
+    echo "$((t1 - t0)) $engine_ms"
+}
+
+log "warm-up: one CLI run and one API job (not counted)"
+cli_run warm >/dev/null
+api_run >/dev/null
+
+echo
+echo "== One job: $SRC ($(kib_to_mib $((SRC_BYTES / 1024))) MiB, 1080p, 2 min), $REPS runs"
+printf '%-6s %8s %8s %12s\n' run cli_s api_s api/cli
+clis=() apis=() ratios=()
+for ((r = 1; r <= REPS; r++)); do
+    cli_ns=$(cli_run "$r")
+    res=$(api_run)
+    api_ns=${res%% *}
+    clis+=("$(secs "$cli_ns")") apis+=("$(secs "$api_ns")") ratios+=("$(ratio "$api_ns" "$cli_ns")")
+    printf '%-6s %8s %8s %12s\n' "$r" "${clis[-1]}" "${apis[-1]}" "${ratios[-1]}"
+done
+printf '%-6s %8s %8s %12s\n' median "$(median "${clis[@]}")" "$(median "${apis[@]}")" "$(median "${ratios[@]}")"
+echo "target: API/CLI <= 1.10 -> median $(median "${ratios[@]}")"
+
+echo
+echo "== $JOBS jobs"
+t0=$(now_ns)
+for ((i = 1; i <= JOBS; i++)); do cli_run "seq$i" >/dev/null; done
+t1=$(now_ns)
+seq_ns=$((t1 - t0))
+
+t0=$(now_ns)
+for ((i = 1; i <= JOBS; i++)); do cli_run "par$i" >"$WORK/par.$i" & done
+wait
+t1=$(now_ns)
+par_ns=$((t1 - t0))
+
+PAR=$(nproc)
+t0=$(now_ns)
+printf '%s\n' $(seq 1 "$JOBS") | xargs -P "$PAR" -I{} bash -c 'source "$0"; trap - EXIT; shaka_cli "$1" "$2/x{}"; rm -rf "$2/x{}"' \
+    "$BENCH_DIR/lib.sh" "$SRC" "$WORK"
+t1=$(now_ns)
+xargs_ns=$((t1 - t0))
+
+ids=()
+t0=$(now_ns)
+for ((i = 1; i <= JOBS; i++)); do ids+=("$(package_start "$INPUT")"); done
+package_wait "${ids[@]}"
+t1=$(now_ns)
+api4_ns=$((t1 - t0))
+for id in "${ids[@]}"; do delete_job "$id"; done
+
+printf '%-40s %8s\n' "" wall_s
+printf '%-40s %8s\n' "$JOBS CLI runs one after another" "$(secs "$seq_ns")"
+printf '%-40s %8s\n' "$JOBS CLI runs $PAR at a time" "$(secs "$xargs_ns")"
+printf '%-40s %8s\n' "$JOBS CLI runs all at once" "$(secs "$par_ns")"
+printf '%-40s %8s\n' "$JOBS API jobs POSTed at once" "$(secs "$api4_ns")"
+echo "ratio API ($JOBS at once) / CLI ($JOBS sequential): $(ratio "$api4_ns" "$seq_ns")"
+echo "ratio API ($JOBS at once) / CLI ($PAR at a time):   $(ratio "$api4_ns" "$xargs_ns")"
+delete_input "$INPUT"
