@@ -32,17 +32,21 @@ cli_run() {
     echo $((t1 - t0))
 }
 
-# api_run: one job through the API; prints "NS ENGINE_MS" (wall time POST..200, started_at..finished_at)
+# job_times FILE: "QUEUED_S RUN_S" of a DONE job's JSON: created_at..started_at and started_at..finished_at
+job_times() {
+    jq -r 'def ts: capture("^(?<s>[^.Z+]+)(?<f>[.][0-9]+)?") | ((.s + "Z") | fromdateiso8601) + ((.f // "0") | tonumber);
+        "\((.started_at | ts) - (.created_at | ts) | . * 100 | round / 100) \((.finished_at | ts) - (.started_at | ts) | . * 100 | round / 100)"' "$1"
+}
+
+# api_run: one job through the API; prints "NS QUEUED_S RUN_S" (wall time POST..200, then the job's own times)
 api_run() {
-    local t0 t1 id engine_ms
+    local t0 t1 id
     t0=$(now_ns)
     id=$(package_start "$INPUT")
     package_wait "$id"
     t1=$(now_ns)
-    engine_ms=$(jq -r '((.finished_at | sub("\\.[0-9]+"; "") | fromdateiso8601) - (.started_at | sub("\\.[0-9]+"; "") | fromdateiso8601))' \
-        "$WORK/job.$id.json" 2>/dev/null || echo "?")
+    echo "$((t1 - t0)) $(job_times "$WORK/job.$id.json")"
     delete_job "$id"
-    echo "$((t1 - t0)) $engine_ms"
 }
 
 log "warm-up: one CLI run and one API job (not counted)"
@@ -51,14 +55,14 @@ api_run >/dev/null
 
 echo
 echo "== One job: $SRC ($(kib_to_mib $((SRC_BYTES / 1024))) MiB, 1080p, 2 min), $REPS runs"
-printf '%-6s %8s %8s %12s\n' run cli_s api_s api/cli
+printf '%-6s %8s %8s %12s %16s %14s\n' run cli_s api_s api/cli job_queued_s job_running_s
 clis=() apis=() ratios=()
 for ((r = 1; r <= REPS; r++)); do
     cli_ns=$(cli_run "$r")
     res=$(api_run)
-    api_ns=${res%% *}
+    read -r api_ns queued running <<<"$res"
     clis+=("$(secs "$cli_ns")") apis+=("$(secs "$api_ns")") ratios+=("$(ratio "$api_ns" "$cli_ns")")
-    printf '%-6s %8s %8s %12s\n' "$r" "${clis[-1]}" "${apis[-1]}" "${ratios[-1]}"
+    printf '%-6s %8s %8s %12s %16s %14s\n' "$r" "${clis[-1]}" "${apis[-1]}" "${ratios[-1]}" "$queued" "$running"
 done
 printf '%-6s %8s %8s %12s\n' median "$(median "${clis[@]}")" "$(median "${apis[@]}")" "$(median "${ratios[@]}")"
 echo "target: API/CLI <= 1.10 -> median $(median "${ratios[@]}")"
@@ -71,17 +75,22 @@ t1=$(now_ns)
 seq_ns=$((t1 - t0))
 
 t0=$(now_ns)
-for ((i = 1; i <= JOBS; i++)); do cli_run "par$i" >"$WORK/par.$i" & done
+for ((i = 1; i <= JOBS; i++)); do cli_run "par$i" >/dev/null & done
 wait
 t1=$(now_ns)
 par_ns=$((t1 - t0))
 
 PAR=$(nproc)
 t0=$(now_ns)
-printf '%s\n' $(seq 1 "$JOBS") | xargs -P "$PAR" -I{} bash -c 'source "$0"; trap - EXIT; shaka_cli "$1" "$2/x{}"; rm -rf "$2/x{}"' \
-    "$BENCH_DIR/lib.sh" "$SRC" "$WORK"
+running=0
+for ((i = 1; i <= JOBS; i++)); do
+    if ((running >= PAR)); then wait -n; running=$((running - 1)); fi
+    cli_run "pool$i" >/dev/null &
+    running=$((running + 1))
+done
+wait
 t1=$(now_ns)
-xargs_ns=$((t1 - t0))
+pool_ns=$((t1 - t0))
 
 ids=()
 t0=$(now_ns)
@@ -89,13 +98,13 @@ for ((i = 1; i <= JOBS; i++)); do ids+=("$(package_start "$INPUT")"); done
 package_wait "${ids[@]}"
 t1=$(now_ns)
 api4_ns=$((t1 - t0))
-for id in "${ids[@]}"; do delete_job "$id"; done
+for id in "${ids[@]}"; do echo "API job $id: queued_s running_s = $(job_times "$WORK/job.$id.json")"; delete_job "$id"; done
 
 printf '%-40s %8s\n' "" wall_s
 printf '%-40s %8s\n' "$JOBS CLI runs one after another" "$(secs "$seq_ns")"
-printf '%-40s %8s\n' "$JOBS CLI runs $PAR at a time" "$(secs "$xargs_ns")"
+printf '%-40s %8s\n' "$JOBS CLI runs $PAR at a time" "$(secs "$pool_ns")"
 printf '%-40s %8s\n' "$JOBS CLI runs all at once" "$(secs "$par_ns")"
 printf '%-40s %8s\n' "$JOBS API jobs POSTed at once" "$(secs "$api4_ns")"
 echo "ratio API ($JOBS at once) / CLI ($JOBS sequential): $(ratio "$api4_ns" "$seq_ns")"
-echo "ratio API ($JOBS at once) / CLI ($PAR at a time):   $(ratio "$api4_ns" "$xargs_ns")"
+echo "ratio API ($JOBS at once) / CLI ($PAR at a time):   $(ratio "$api4_ns" "$pool_ns")"
 delete_input "$INPUT"

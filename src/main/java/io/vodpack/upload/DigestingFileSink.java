@@ -2,7 +2,7 @@ package io.vodpack.upload;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.util.List;
 
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
@@ -13,43 +13,31 @@ import io.vertx.core.streams.WriteStream;
 
 /**
  * Write side of an upload: passes each chunk to an {@link AsyncFile} (which provides the
- * back-pressure), feeds the same chunk to SHA-256 and counts bytes, refusing the chunk that
- * would cross the size limit. Runs on the connection's event loop; no chunk is copied.
+ * back-pressure), feeds the same chunk to the digests (the file's SHA-256, and for a resumable
+ * upload the chunk's own checksum) and counts bytes, refusing the chunk that would cross the limit.
+ * Runs on the connection's event loop; no chunk is copied.
  */
-final class DigestingFileSink implements WriteStream<Buffer> {
+public final class DigestingFileSink implements WriteStream<Buffer> {
 
     private final AsyncFile file;
-    private final MessageDigest sha256;
+    private final List<MessageDigest> digests;
     private final long limit;
     private long written;
     private boolean limitExceeded;
-    private byte[] digest;
     private boolean ended;
 
-    DigestingFileSink(AsyncFile file, long limit) {
+    public DigestingFileSink(AsyncFile file, long limit, List<MessageDigest> digests) {
         this.file = file;
         this.limit = limit;
-        try {
-            this.sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
-        }
+        this.digests = digests;
     }
 
-    long written() {
+    public long written() {
         return written;
     }
 
-    boolean limitExceeded() {
+    public boolean limitExceeded() {
         return limitExceeded;
-    }
-
-    /** SHA-256 of everything written; the digest is closed on the first call, after the end. */
-    byte[] sha256() {
-        if (digest == null) {
-            digest = sha256.digest();
-        }
-        return digest;
     }
 
     @Override
@@ -64,7 +52,9 @@ final class DigestingFileSink implements WriteStream<Buffer> {
         }
         written += data.length();
         for (ByteBuffer nio : data.getByteBuf().nioBuffers()) {
-            sha256.update(nio);
+            for (MessageDigest digest : digests) {
+                digest.update(nio.duplicate());
+            }
         }
         return file.write(data);
     }

@@ -6,6 +6,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -65,7 +66,7 @@ public class UploadService {
                 "The upload exceeds the limit of " + config.upload().maxSize() + " bytes; nothing was stored.");
     }
 
-    private record Received(Path file, long size, byte[] sha256, String filename) {
+    private record Received(long size, byte[] sha256, String filename) {
     }
 
     /**
@@ -80,27 +81,52 @@ public class UploadService {
                             + config.upload().minFreeSpace() + " bytes; try again later."));
         }
         Path part = storage.newIncomingFile();
-        String storageName = UUID.randomUUID() + ".mp4";
-        Path stored = storage.inputFile(storageName);
-        Future<InputContent> flow = vertx.fileSystem()
+        Future<Received> received = vertx.fileSystem()
                 .open(part.toString(), new OpenOptions().setWrite(true).setCreateNew(true))
                 .compose(file -> stream(request, file, upload.multipart()))
-                .compose(received -> checkBody(received, upload))
-                // worker thread: reads the box headers and the moov box
-                .compose(received -> vertx.executeBlocking(() -> Mp4Inspector.inspect(part), false)
-                        .map(media -> toEntity(received, media, upload, storageName)))
-                .compose(entity -> vertx.fileSystem().move(part.toString(), stored.toString()).map(entity));
+                .compose(body -> checkBody(body, upload));
         // Cleanup hangs on the Vert.x future, not on the Uni: when the client disconnects, Quarkus REST
         // cancels its subscription and a Uni failure handler would never run.
-        flow.onFailure(failure -> {
+        received.onFailure(failure -> {
             count(outcome(failure), reason(failure));
-            discard(part, stored);
+            vertx.fileSystem().delete(part.toString());
         });
-        return Uni.createFrom().completionStage(flow.toCompletionStage())
+        return Uni.createFrom().completionStage(received.toCompletionStage())
+                .flatMap(body -> store(part, body.size(), body.sha256(),
+                        body.filename() != null ? body.filename() : upload.filename(), upload.contentType()));
+    }
+
+    /**
+     * Pipes the request body into a sink: the one streaming path of single-request and resumable uploads.
+     * Completes with the bytes written; fails with 413 past the sink's limit, or with
+     * {@link UploadAbortedException} when the connection ends early. The file is closed either way.
+     */
+    public Future<Long> pipeBody(HttpServerRequest request, DigestingFileSink sink) {
+        Promise<Long> done = Promise.promise();
+        request.pipeTo(sink).onComplete(result -> finish(result, sink, done));
+        return done.future();
+    }
+
+    /**
+     * Validates a complete file and records it as an input: the MP4 check on a worker thread, then a move
+     * under a server-chosen name, then the row. Any failure deletes the file.
+     */
+    public Uni<InputContent> store(Path file, long size, byte[] sha256, String filename, String contentType) {
+        String storageName = UUID.randomUUID() + ".mp4";
+        Path stored = storage.inputFile(storageName);
+        // worker thread: reads the box headers and the moov box
+        Future<InputContent> ready = vertx.executeBlocking(() -> Mp4Inspector.inspect(file), false)
+                .map(media -> toEntity(size, sha256, filename, contentType, media, storageName))
+                .compose(entity -> vertx.fileSystem().move(file.toString(), stored.toString()).map(entity));
+        ready.onFailure(failure -> {
+            count(outcome(failure), reason(failure));
+            discard(file, stored);
+        });
+        return Uni.createFrom().completionStage(ready.toCompletionStage())
                 .flatMap(entity -> Panache.withTransaction(() -> repository.persist(entity))
                         .onFailure().call(failure -> {
                             count("failed", "database");
-                            return Uni.createFrom().completionStage(discard(part, stored).toCompletionStage());
+                            return Uni.createFrom().completionStage(discard(file, stored).toCompletionStage());
                         }))
                 .invoke(entity -> {
                     count("accepted", "none");
@@ -110,38 +136,37 @@ public class UploadService {
     }
 
     private Future<Received> stream(HttpServerRequest request, AsyncFile file, boolean multipart) {
-        DigestingFileSink sink = new DigestingFileSink(file, config.upload().maxSize());
-        Promise<Received> done = Promise.promise();
-        Promise<String> filename = Promise.promise();
-        if (multipart) {
-            AtomicBoolean seen = new AtomicBoolean();
-            request.setExpectMultipart(true);
-            request.uploadHandler(part -> {
-                if (!"file".equals(part.name()) || !seen.compareAndSet(false, true)) {
-                    part.handler(ignored -> {
-                    });
-                    return;
-                }
-                filename.tryComplete(part.filename());
-                part.pipeTo(sink).onComplete(result -> finish(result, sink, filename.future(), done));
-            });
-            request.exceptionHandler(done::tryFail);
-            request.endHandler(v -> {
-                if (!seen.get()) {
-                    file.close();
-                    done.tryFail(ProblemException.badRequest("missing-file-part",
-                            "The multipart body has no part named 'file'; send the video as -F file=@trailer.mp4."));
-                }
-            });
-            request.resume();
-        } else {
-            filename.complete(null);
-            request.pipeTo(sink).onComplete(result -> finish(result, sink, filename.future(), done));
+        MessageDigest sha256 = sha256();
+        DigestingFileSink sink = new DigestingFileSink(file, config.upload().maxSize(), List.of(sha256));
+        if (!multipart) {
+            return pipeBody(request, sink).map(size -> new Received(size, sha256.digest(), null));
         }
-        return done.future();
+        Promise<Long> done = Promise.promise();
+        Promise<String> filename = Promise.promise();
+        AtomicBoolean seen = new AtomicBoolean();
+        request.setExpectMultipart(true);
+        request.uploadHandler(part -> {
+            if (!"file".equals(part.name()) || !seen.compareAndSet(false, true)) {
+                part.handler(ignored -> {
+                });
+                return;
+            }
+            filename.tryComplete(part.filename());
+            part.pipeTo(sink).onComplete(result -> finish(result, sink, done));
+        });
+        request.exceptionHandler(done::tryFail);
+        request.endHandler(v -> {
+            if (!seen.get()) {
+                file.close();
+                done.tryFail(ProblemException.badRequest("missing-file-part",
+                        "The multipart body has no part named 'file'; send the video as -F file=@trailer.mp4."));
+            }
+        });
+        request.resume();
+        return done.future().map(size -> new Received(size, sha256.digest(), filename.future().result()));
     }
 
-    private void finish(io.vertx.core.AsyncResult<Void> result, DigestingFileSink sink, Future<String> filename, Promise<Received> done) {
+    private void finish(io.vertx.core.AsyncResult<Void> result, DigestingFileSink sink, Promise<Long> done) {
         bytesReceived.increment(sink.written());
         // The pipe has already ended (closed) the file, on success and on failure alike.
         if (sink.limitExceeded()) {
@@ -149,7 +174,15 @@ public class UploadService {
         } else if (result.failed()) {
             done.tryFail(new UploadAbortedException(result.cause()));
         } else {
-            done.tryComplete(new Received(null, sink.written(), sink.sha256(), filename.result()));
+            done.tryComplete(sink.written());
+        }
+    }
+
+    public static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required by every Java platform", e);
         }
     }
 
@@ -167,14 +200,15 @@ public class UploadService {
         return Future.succeededFuture(received);
     }
 
-    private static InputContent toEntity(Received received, MediaInfo media, IncomingUpload upload, String storageName) {
+    private static InputContent toEntity(long size, byte[] sha256, String filename, String contentType, MediaInfo media,
+            String storageName) {
         InputContent entity = new InputContent();
         entity.status = InputContent.Status.READY;
         entity.storageName = storageName;
-        entity.originalFilename = FileNames.sanitize(received.filename() != null ? received.filename() : upload.filename());
-        entity.contentType = upload.contentType();
-        entity.sizeBytes = received.size();
-        entity.sha256 = HexFormat.of().formatHex(received.sha256());
+        entity.originalFilename = FileNames.sanitize(filename);
+        entity.contentType = contentType;
+        entity.sizeBytes = size;
+        entity.sha256 = HexFormat.of().formatHex(sha256);
         entity.videoCodec = media.videoCodec();
         entity.audioCodec = media.audioCodec();
         entity.width = media.width();
