@@ -106,6 +106,33 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 130' INT TERM
 
+# cpu_busy: percent of all CPUs busy over the next second (whole machine, any process)
+cpu_busy() {
+    local a b
+    a=($(head -1 /proc/stat)); sleep 1; b=($(head -1 /proc/stat))
+    awk -v u1="${a[1]}" -v n1="${a[2]}" -v s1="${a[3]}" -v i1="${a[4]}" -v w1="${a[5]}" -v q1="${a[6]}" -v sq1="${a[7]}" \
+        -v u2="${b[1]}" -v n2="${b[2]}" -v s2="${b[3]}" -v i2="${b[4]}" -v w2="${b[5]}" -v q2="${b[6]}" -v sq2="${b[7]}" \
+        'BEGIN { busy = (u2-u1)+(n2-n1)+(s2-s1)+(q2-q1)+(sq2-sq1); idle = (i2-i1)+(w2-w1); printf "%d", 100 * busy / (busy + idle) }'
+}
+
+# wait_quiet: this is a shared 2-core machine; waits (at most BENCH_QUIET_WAIT s, default 600) until the CPUs are
+# less than 15 % busy for 3 s in a row, so that other users' builds do not skew the figures. Warns if never quiet.
+wait_quiet() {
+    local i quiet=0 busy
+    for ((i = 0; i < ${BENCH_QUIET_WAIT:-600}; i++)); do
+        busy=$(cpu_busy)
+        if ((busy < 15)); then quiet=$((quiet + 1)); else quiet=0; fi
+        ((quiet >= 3)) && return 0
+        ((i % 30 == 0)) && log "machine busy ($busy % CPU), waiting before measuring"
+    done
+    log "WARNING: the machine stayed busy (last $busy % CPU): figures below are skewed by other processes"
+}
+
+# service_alive: fails when the service this script started has exited
+service_alive() {
+    [[ -z $SVC_PID ]] || kill -0 "$SVC_PID" 2>/dev/null || die "the service (pid $SVC_PID) has exited; log: $(tail -5 "$WORK/service.log")"
+}
+
 # rss_kib PID: current VmRSS in KiB
 rss_kib() {
     local k v _
@@ -146,7 +173,7 @@ upload() {
     code=$(curl -sS -o "$out" -w '%{http_code}' -T "$1" -X POST -H 'Expect:' -H 'Content-Type: video/mp4' \
         "$BASE/upload_input_content?filename=$(basename "$1")")
     t1=$(now_ns)
-    [[ $code == 201 ]] || die "upload of $1 answered $code: $(cat "$out")"
+    [[ $code == 201 ]] || { service_alive; die "upload of $1 answered $code: $(cat "$out")"; }
     echo "$(jq -r .input_content_id "$out") $((t1 - t0))"
 }
 
@@ -179,6 +206,7 @@ package_wait() {
             esac
         done
         ((${#still[@]} == 0)) && return 0
+        service_alive
         pending=("${still[@]}")
         sleep 0.1
     done

@@ -75,20 +75,25 @@ t1=$(now_ns)
 seq_ns=$((t1 - t0))
 
 t0=$(now_ns)
-for ((i = 1; i <= JOBS; i++)); do cli_run "par$i" >/dev/null & done
-wait
+pids=()
+for ((i = 1; i <= JOBS; i++)); do cli_run "par$i" >/dev/null & pids+=($!); done
+for p in "${pids[@]}"; do wait "$p" || die "a CLI run failed"; done
 t1=$(now_ns)
 par_ns=$((t1 - t0))
 
 PAR=$(nproc)
 t0=$(now_ns)
-running=0
+pool=()
 for ((i = 1; i <= JOBS; i++)); do
-    if ((running >= PAR)); then wait -n; running=$((running - 1)); fi
+    while ((${#pool[@]} >= PAR)); do
+        wait -n -p finished "${pool[@]}" || die "a CLI run failed"
+        for j in "${!pool[@]}"; do [[ ${pool[j]} == "$finished" ]] && unset 'pool[j]'; done
+        pool=("${pool[@]}")
+    done
     cli_run "pool$i" >/dev/null &
-    running=$((running + 1))
+    pool+=($!)
 done
-wait
+for p in "${pool[@]}"; do wait "$p" || die "a CLI run failed"; done
 t1=$(now_ns)
 pool_ns=$((t1 - t0))
 

@@ -34,8 +34,11 @@ public class UploadSweeper {
     private final InputContentRepository repository;
     private final VodpackConfig config;
     private final Vertx vertx;
+    private final io.vodpack.upload.tus.TusService resumable;
 
-    public UploadSweeper(ContentStorage storage, InputContentRepository repository, VodpackConfig config, Vertx vertx) {
+    public UploadSweeper(ContentStorage storage, InputContentRepository repository, VodpackConfig config, Vertx vertx,
+            io.vodpack.upload.tus.TusService resumable) {
+        this.resumable = resumable;
         this.storage = storage;
         this.repository = repository;
         this.config = config;
@@ -46,7 +49,7 @@ public class UploadSweeper {
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> sweep() {
         Instant cutoff = Instant.now().minus(config.upload().staleAfter());
-        return Panache.withSession(repository::allStorageNames)
+        return resumable.expire().flatMap(n -> Panache.withSession(repository::allStorageNames))
                 .flatMap(names -> Uni.createFrom().completionStage(
                         vertx.executeBlocking(() -> removeStale(cutoff, new HashSet<>(names)), false).toCompletionStage()))
                 .replaceWithVoid();

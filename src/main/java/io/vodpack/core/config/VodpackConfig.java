@@ -42,6 +42,10 @@ public interface VodpackConfig {
         @WithDefault("PT10M")
         Duration staleAfter();
 
+        /** A resumable upload that receives no bytes for this long expires and is removed. */
+        @WithDefault("PT24H")
+        Duration resumableExpireAfter();
+
         /** How often the upload sweeper runs (scheduler expression). */
         @WithDefault("5m")
         String sweepInterval();

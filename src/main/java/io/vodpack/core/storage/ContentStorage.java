@@ -17,7 +17,8 @@ import io.vodpack.core.config.VodpackConfig;
 /**
  * Folder layout under the storage root. Names are always chosen by the server:
  * {@code incoming/} partial uploads, {@code inputs/} validated uploads,
- * {@code staging/} packaging in progress, {@code packaged/} published streams.
+ * {@code resumable/} resumable uploads in progress, {@code staging/} packaging in progress,
+ * {@code packaged/} published streams.
  */
 @ApplicationScoped
 public class ContentStorage {
@@ -27,6 +28,7 @@ public class ContentStorage {
     private final Path inputs;
     private final Path staging;
     private final Path packaged;
+    private final Path resumable;
 
     public ContentStorage(VodpackConfig config) {
         this.root = config.storage().root().toAbsolutePath().normalize();
@@ -34,8 +36,9 @@ public class ContentStorage {
         this.inputs = root.resolve("inputs");
         this.staging = root.resolve("staging");
         this.packaged = root.resolve("packaged");
+        this.resumable = root.resolve("resumable");
         try {
-            for (Path dir : new Path[] { incoming, inputs, staging, packaged }) {
+            for (Path dir : new Path[] { incoming, inputs, staging, packaged, resumable }) {
                 Files.createDirectories(dir);
             }
         } catch (IOException e) {
@@ -61,6 +64,11 @@ public class ContentStorage {
 
     public Path packagedDir() {
         return packaged;
+    }
+
+    /** The partial file of a resumable upload; kept until the upload completes or expires. */
+    public Path resumableFile(String uploadId) {
+        return resumable.resolve(uploadId + ".part");
     }
 
     /** A fresh server-chosen name for a partial upload. */

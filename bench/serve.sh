@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# bench/serve.sh: segment delivery of the service (Vert.x static route behind the DONE check) vs nginx.
+#
+# Packages the 2-minute 1080p ~8 Mbit/s file of bench/package.sh through the API, starts nginx (sendfile on) on
+# another loopback port with /content/ aliased to the same storage/packaged folder, then in one run drives both
+# with wrk and a Lua script that rotates over every video and audio segment URL of the stream:
+#   requests/s and MiB/s of each, ratio service/nginx (target >= 0.7), and requests/s of GET /packaged_content/{id}.
+# Usage: bench/serve.sh   (env: WRK_ARGS="-t2 -c32 -d15s", REPS=2, NGINX_PORT=18081, see bench/lib.sh)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+WRK_ARGS=${WRK_ARGS:--t2 -c32 -d15s}
+REPS=${REPS:-2}
+NGINX_PORT=${NGINX_PORT:-18081}
+[[ $NGINX_PORT != 8080 ]] || die "refusing port 8080"
+command -v wrk >/dev/null || die "wrk is missing: apt-get install -y wrk"
+command -v nginx >/dev/null || die "nginx is missing: apt-get install -y nginx-light"
+
+SRC=$(media_1080p_2min)
+start_service
+[[ -d $STORAGE/packaged ]] || die "set VODPACK_STORAGE to the service's storage root (nginx serves its packaged folder)"
+res=$(upload "$SRC")
+INPUT=${res%% *}
+JOB=$(package_start "$INPUT")
+package_wait "$JOB"
+DIR="$STORAGE/packaged/$JOB"
+log "job $JOB packaged into $DIR"
+
+# The Lua script: every segment URL of the stream, each wrk thread starting at a different place.
+mapfile -t SEGMENTS < <(cd "$DIR" && ls video/seg_*.m4s audio/seg_*.m4s | sort -V)
+((${#SEGMENTS[@]} > 0)) || die "no segments in $DIR"
+SEG_BYTES=$(cd "$DIR" && cat "${SEGMENTS[@]}" | wc -c)
+LUA="$WORK/segments.lua"
+{
+    echo "local paths = {"
+    for s in "${SEGMENTS[@]}"; do echo "  \"/content/$JOB/$s\","; done
+    cat <<'EOF'
+}
+local i = 0
+local counter = 0
+setup = function(thread) counter = counter + 1; thread:set("offset", counter * 7) end
+init = function(args) i = offset or 0 end
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT requests=%d bytes=%d duration_us=%d socket_errors=%d non2xx=%d p50_ms=%.2f p99_ms=%.2f\n",
+    summary.requests, summary.bytes, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+EOF
+} >"$LUA"
+
+# nginx on the same folder: minimal config, sendfile on, same URL paths.
+mkdir -p "$WORK/nginx/logs"
+cat >"$WORK/nginx/nginx.conf" <<EOF
+worker_processes auto;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    types { video/mp4 m4s mp4; application/dash+xml mpd; }
+    default_type application/octet-stream;
+    client_body_temp_path $WORK/nginx/client_body;
+    proxy_temp_path $WORK/nginx/proxy;
+    fastcgi_temp_path $WORK/nginx/fastcgi;
+    uwsgi_temp_path $WORK/nginx/uwsgi;
+    scgi_temp_path $WORK/nginx/scgi;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location /content/ { alias $STORAGE/packaged/; }
+    }
+}
+EOF
+nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/error.log" -g 'daemon off;' &
+NGINX_PID=$!
+NGINX="http://127.0.0.1:$NGINX_PORT"
+for ((i = 0; i < 50; i++)); do curl -fsS -o /dev/null "$NGINX/content/$JOB/${SEGMENTS[0]}" 2>/dev/null && break; sleep 0.1; done
+# Both must answer the same bytes.
+for s in "${SEGMENTS[0]}" "${SEGMENTS[-1]}"; do
+    cmp -s <(curl -fsS "$BASE/content/$JOB/$s") <(curl -fsS "$NGINX/content/$JOB/$s") || die "$s differs between service and nginx"
+done
+
+# run_wrk URL [LUA]: prints "REQ_PER_S MIB_PER_S P50_MS P99_MS" from one wrk run; fails on errors
+run_wrk() {
+    local out="$WORK/wrk.out" line req bytes dur sock non2xx p50 p99
+    # shellcheck disable=SC2086
+    wrk $WRK_ARGS ${2:+-s "$2"} "$1" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
+    line=$(grep '^RESULT' "$out") || die "no RESULT from wrk: $(cat "$out")"
+    eval "$(echo "${line#RESULT }" | tr ' ' '\n' | sed 's/^/local_/')"
+    # shellcheck disable=SC2154
+    ((local_socket_errors == 0 && local_non2xx == 0)) || die "wrk saw errors against $1: $line"
+    awk -v r="$local_requests" -v b="$local_bytes" -v d="$local_duration_us" -v p50="$local_p50_ms" -v p99="$local_p99_ms" \
+        'BEGIN { printf "%.0f %.1f %s %s", r / (d / 1e6), (b / 1048576) / (d / 1e6), p50, p99 }'
+}
+
+wait_quiet
+log "warm-up: 5 s against each server (not counted)"
+WRK_ARGS_SAVED=$WRK_ARGS
+WRK_ARGS="-t2 -c32 -d5s"
+run_wrk "$BASE" "$LUA" >/dev/null
+run_wrk "$NGINX" "$LUA" >/dev/null
+WRK_ARGS=$WRK_ARGS_SAVED
+
+echo
+echo "== Segments: ${#SEGMENTS[@]} URLs (video + audio), mean $(kib_to_mib $((SEG_BYTES / ${#SEGMENTS[@]} / 1024))) MiB, wrk $WRK_ARGS, $REPS runs each, alternating"
+printf '%-6s %-8s %10s %10s %8s %8s\n' run server req/s MiB/s p50_ms p99_ms
+svc_r=() svc_m=() ngx_r=() ngx_m=()
+for ((r = 1; r <= REPS; r++)); do
+    read -r q m p50 p99 <<<"$(run_wrk "$BASE" "$LUA")"
+    svc_r+=("$q") svc_m+=("$m")
+    printf '%-6s %-8s %10s %10s %8s %8s\n' "$r" vodpack "$q" "$m" "$p50" "$p99"
+    read -r q m p50 p99 <<<"$(run_wrk "$NGINX" "$LUA")"
+    ngx_r+=("$q") ngx_m+=("$m")
+    printf '%-6s %-8s %10s %10s %8s %8s\n' "$r" nginx "$q" "$m" "$p50" "$p99"
+done
+sr=$(median "${svc_r[@]}") sm=$(median "${svc_m[@]}") nr=$(median "${ngx_r[@]}") nm=$(median "${ngx_m[@]}")
+printf '%-6s %-8s %10s %10s\n' median vodpack "$sr" "$sm"
+printf '%-6s %-8s %10s %10s\n' median nginx "$nr" "$nm"
+echo "ratio vodpack/nginx: requests/s $(ratio "$sr" "$nr"), MiB/s $(ratio "$sm" "$nm")  (target >= 0.7)"
+
+echo
+echo "== GET /packaged_content/$JOB (status JSON from the database), wrk $WRK_ARGS"
+cat >"$WORK/plain.lua" <<'EOF'
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT requests=%d bytes=%d duration_us=%d socket_errors=%d non2xx=%d p50_ms=%.2f p99_ms=%.2f\n",
+    summary.requests, summary.bytes, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+EOF
+read -r q m p50 p99 <<<"$(run_wrk "$BASE/packaged_content/$JOB" "$WORK/plain.lua")"
+printf '%-28s %10s %8s %8s\n' "" req/s p50_ms p99_ms
+printf '%-28s %10s %8s %8s\n' "GET /packaged_content/$JOB" "$q" "$p50" "$p99"
+
+delete_job "$JOB"
+delete_input "$INPUT"
