@@ -3,7 +3,8 @@
 # Starts a private vodpack instance, isolated from other users of the machine: a copy of
 # target/quarkus-app (and of the Shaka Packager binary) in a temp folder, port 18080, schema
 # vodpack_bench, storage /tmp/bench-storage. With VODPACK_URL set, that running service is used instead
-# (then VODPACK_STORAGE must name its storage root where a script needs the files, and no RSS is read).
+# (then VODPACK_STORAGE must name its storage root where a script needs the files, no RSS is read, and the
+# service's own CPU counts as "others_s", the CPU time of processes other than the script and its children).
 #
 # Environment (all optional):
 #   VODPACK_APP        quarkus-app folder to copy        (default: <repo>/target/quarkus-app)
@@ -56,6 +57,10 @@ start_service() {
         log "using the running service at $BASE"
     else
         [[ -f $APP_SRC/quarkus-run.jar ]] || die "no $APP_SRC/quarkus-run.jar: run ./mvnw -B -q package -DskipTests first"
+        if [[ -z ${VODPACK_APP:-} && -n $(find "$REPO/src/main" "$REPO/pom.xml" -newer "$APP_SRC/quarkus-run.jar" -type f \
+            -not -path '*/node_modules/*' -print -quit) ]]; then
+            log "WARNING: sources are newer than $APP_SRC/quarkus-run.jar: rebuild to measure the current code"
+        fi
         cp -r "$APP_SRC" "$WORK/app"
         psql_bench "DROP SCHEMA IF EXISTS $SCHEMA CASCADE"
         rm -rf "$STORAGE"
@@ -89,7 +94,12 @@ stop_all() {
         kill "$NGINX_PID" 2>/dev/null || true
         wait "$NGINX_PID" 2>/dev/null || true
     fi
-    if [[ -n $SVC_PID ]] && kill -0 "$SVC_PID" 2>/dev/null; then
+    if [[ -n $SVC_PID ]] && ! kill -0 "$SVC_PID" 2>/dev/null; then
+        wait "$SVC_PID" 2>/dev/null && svc_rc=0 || svc_rc=$?
+        log "the service (pid $SVC_PID) exited before the end (status $svc_rc); last lines of its log:"
+        tail -15 "$WORK/service.log" >&2
+        ((rc != 0)) || rc=1
+    elif [[ -n $SVC_PID ]]; then
         kill "$SVC_PID" 2>/dev/null || true
         local i
         for ((i = 0; i < 100; i++)); do kill -0 "$SVC_PID" 2>/dev/null || break; sleep 0.2; done
@@ -123,9 +133,35 @@ wait_quiet() {
         busy=$(cpu_busy)
         if ((busy < 15)); then quiet=$((quiet + 1)); else quiet=0; fi
         ((quiet >= 3)) && return 0
-        ((i % 30 == 0)) && log "machine busy ($busy % CPU), waiting before measuring"
+        ((quiet == 0 && i % 30 == 0)) && log "machine busy ($busy % CPU), waiting before measuring"
     done
     log "WARNING: the machine stayed busy (last $busy % CPU): figures below are skewed by other processes"
+}
+
+# proc_snapshot FILE: "pid ppid cpu_ticks" of every process (own + reaped children's user and system time)
+proc_snapshot() {
+    local f line
+    for f in /proc/[0-9]*/stat; do
+        read -r line <"$f" 2>/dev/null || continue
+        echo "${line%% *} ${line##*) }"
+    done | awk '{ print $1, $3, $13 + $14 + $15 + $16 }' >"$1"
+}
+# others_start / others_stop: CPU seconds used meanwhile by processes that are not this script or its descendants
+# (the service, nginx, wrk, curl are ours): other users' work that skews a measurement. others_stop sets OTHERS_CPU.
+others_start() { proc_snapshot "$WORK/procs.before"; }
+others_stop() {
+    proc_snapshot "$WORK/procs.after"
+    OTHERS_CPU=$(awk -v me=$$ -v hz="$(getconf CLK_TCK)" '
+        FNR == NR { before[$1] = $3; next }
+        { parent[$1] = $2; after[$1] = $3 }
+        END {
+            for (p in after) {
+                ours = 0
+                for (q = p; q != "" && q > 1; q = parent[q]) if (q == me) { ours = 1; break }
+                if (!ours) total += after[p] - (p in before ? before[p] : 0)
+            }
+            printf "%.2f", total / hz
+        }' "$WORK/procs.before" "$WORK/procs.after")
 }
 
 # service_alive: fails when the service this script started has exited

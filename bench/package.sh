@@ -8,10 +8,10 @@
 #      100 ms); ratio API/CLI (target <= 1.10);
 #   2. 4 jobs POSTed at once vs 4 sequential CLI runs (and, for reference, 4 CLI runs 2 at a time): wall times, ratio.
 # The service packages min(jobs, vodpack.packaging.concurrency = number of cores) at once.
-# Usage: bench/package.sh   (env: REPS=3, see bench/lib.sh)
+# Usage: bench/package.sh   (env: REPS=5, see bench/lib.sh)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-REPS=${REPS:-3}
+REPS=${REPS:-5}
 JOBS=4
 
 SRC=$(media_1080p_2min)
@@ -52,23 +52,30 @@ api_run() {
 log "warm-up: one CLI run and one API job (not counted)"
 cli_run warm >/dev/null
 api_run >/dev/null
+wait_quiet
 
 echo
 echo "== One job: $SRC ($(kib_to_mib $((SRC_BYTES / 1024))) MiB, 1080p, 2 min), $REPS runs"
-printf '%-6s %8s %8s %12s %16s %14s\n' run cli_s api_s api/cli job_queued_s job_running_s
+printf '%-6s %8s %8s %12s %16s %14s %9s\n' run cli_s api_s api/cli job_queued_s job_running_s others_s
 clis=() apis=() ratios=()
 for ((r = 1; r <= REPS; r++)); do
+    others_start
     cli_ns=$(cli_run "$r")
     res=$(api_run)
+    others_stop
     read -r api_ns queued running <<<"$res"
     clis+=("$(secs "$cli_ns")") apis+=("$(secs "$api_ns")") ratios+=("$(ratio "$api_ns" "$cli_ns")")
-    printf '%-6s %8s %8s %12s %16s %14s\n' "$r" "${clis[-1]}" "${apis[-1]}" "${ratios[-1]}" "$queued" "$running"
+    printf '%-6s %8s %8s %12s %16s %14s %9s\n' "$r" "${clis[-1]}" "${apis[-1]}" "${ratios[-1]}" "$queued" "$running" "$OTHERS_CPU"
 done
 printf '%-6s %8s %8s %12s\n' median "$(median "${clis[@]}")" "$(median "${apis[@]}")" "$(median "${ratios[@]}")"
 echo "target: API/CLI <= 1.10 -> median $(median "${ratios[@]}")"
+echo "(job_queued_s, job_running_s: the job's created_at..started_at and started_at..finished_at; others_s: CPU seconds"
+echo " other users' processes took during the run, 0 on a quiet machine)"
 
+wait_quiet
 echo
 echo "== $JOBS jobs"
+others_start
 t0=$(now_ns)
 for ((i = 1; i <= JOBS; i++)); do cli_run "seq$i" >/dev/null; done
 t1=$(now_ns)
@@ -103,6 +110,7 @@ for ((i = 1; i <= JOBS; i++)); do ids+=("$(package_start "$INPUT")"); done
 package_wait "${ids[@]}"
 t1=$(now_ns)
 api4_ns=$((t1 - t0))
+others_stop
 for id in "${ids[@]}"; do echo "API job $id: queued_s running_s = $(job_times "$WORK/job.$id.json")"; delete_job "$id"; done
 
 printf '%-40s %8s\n' "" wall_s
@@ -112,4 +120,5 @@ printf '%-40s %8s\n' "$JOBS CLI runs all at once" "$(secs "$par_ns")"
 printf '%-40s %8s\n' "$JOBS API jobs POSTed at once" "$(secs "$api4_ns")"
 echo "ratio API ($JOBS at once) / CLI ($JOBS sequential): $(ratio "$api4_ns" "$seq_ns")"
 echo "ratio API ($JOBS at once) / CLI ($PAR at a time):   $(ratio "$api4_ns" "$pool_ns")"
+echo "CPU seconds taken by other users' processes during this section: $OTHERS_CPU"
 delete_input "$INPUT"

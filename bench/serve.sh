@@ -5,11 +5,11 @@
 # another loopback port with /content/ aliased to the same storage/packaged folder, then in one run drives both
 # with wrk and a Lua script that rotates over every video and audio segment URL of the stream:
 #   requests/s and MiB/s of each, ratio service/nginx (target >= 0.7), and requests/s of GET /packaged_content/{id}.
-# Usage: bench/serve.sh   (env: WRK_ARGS="-t2 -c32 -d15s", REPS=2, NGINX_PORT=18081, see bench/lib.sh)
+# Usage: bench/serve.sh   (env: WRK_ARGS="-t2 -c32 -d15s", REPS=3, NGINX_PORT=18081, see bench/lib.sh)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 WRK_ARGS=${WRK_ARGS:--t2 -c32 -d15s}
-REPS=${REPS:-2}
+REPS=${REPS:-3}
 NGINX_PORT=${NGINX_PORT:-18081}
 [[ $NGINX_PORT != 8080 ]] || die "refusing port 8080"
 command -v wrk >/dev/null || die "wrk is missing: apt-get install -y wrk"
@@ -86,17 +86,20 @@ for s in "${SEGMENTS[0]}" "${SEGMENTS[-1]}"; do
     cmp -s <(curl -fsS "$BASE/content/$JOB/$s") <(curl -fsS "$NGINX/content/$JOB/$s") || die "$s differs between service and nginx"
 done
 
-# run_wrk URL [LUA]: prints "REQ_PER_S MIB_PER_S P50_MS P99_MS" from one wrk run; fails on errors
+# run_wrk URL [LUA]: prints "REQ_PER_S MIB_PER_S P50_MS P99_MS OTHERS_CPU_S" from one wrk run; fails on errors
 run_wrk() {
-    local out="$WORK/wrk.out" line req bytes dur sock non2xx p50 p99
+    local out="$WORK/wrk.out" line
+    others_start
     # shellcheck disable=SC2086
     wrk $WRK_ARGS ${2:+-s "$2"} "$1" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
+    others_stop
     line=$(grep '^RESULT' "$out") || die "no RESULT from wrk: $(cat "$out")"
     eval "$(echo "${line#RESULT }" | tr ' ' '\n' | sed 's/^/local_/')"
     # shellcheck disable=SC2154
     ((local_socket_errors == 0 && local_non2xx == 0)) || die "wrk saw errors against $1: $line"
     awk -v r="$local_requests" -v b="$local_bytes" -v d="$local_duration_us" -v p50="$local_p50_ms" -v p99="$local_p99_ms" \
         'BEGIN { printf "%.0f %.1f %s %s", r / (d / 1e6), (b / 1048576) / (d / 1e6), p50, p99 }'
+    echo " $OTHERS_CPU"
 }
 
 wait_quiet
@@ -109,20 +112,23 @@ WRK_ARGS=$WRK_ARGS_SAVED
 
 echo
 echo "== Segments: ${#SEGMENTS[@]} URLs (video + audio), mean $(kib_to_mib $((SEG_BYTES / ${#SEGMENTS[@]} / 1024))) MiB, wrk $WRK_ARGS, $REPS runs each, alternating"
-printf '%-6s %-8s %10s %10s %8s %8s\n' run server req/s MiB/s p50_ms p99_ms
+printf '%-6s %-8s %10s %10s %8s %8s %9s\n' run server req/s MiB/s p50_ms p99_ms others_s
 svc_r=() svc_m=() ngx_r=() ngx_m=()
 for ((r = 1; r <= REPS; r++)); do
-    read -r q m p50 p99 <<<"$(run_wrk "$BASE" "$LUA")"
+    wait_quiet
+    read -r q m p50 p99 o <<<"$(run_wrk "$BASE" "$LUA")"
     svc_r+=("$q") svc_m+=("$m")
-    printf '%-6s %-8s %10s %10s %8s %8s\n' "$r" vodpack "$q" "$m" "$p50" "$p99"
-    read -r q m p50 p99 <<<"$(run_wrk "$NGINX" "$LUA")"
+    printf '%-6s %-8s %10s %10s %8s %8s %9s\n' "$r" vodpack "$q" "$m" "$p50" "$p99" "$o"
+    wait_quiet
+    read -r q m p50 p99 o <<<"$(run_wrk "$NGINX" "$LUA")"
     ngx_r+=("$q") ngx_m+=("$m")
-    printf '%-6s %-8s %10s %10s %8s %8s\n' "$r" nginx "$q" "$m" "$p50" "$p99"
+    printf '%-6s %-8s %10s %10s %8s %8s %9s\n' "$r" nginx "$q" "$m" "$p50" "$p99" "$o"
 done
 sr=$(median "${svc_r[@]}") sm=$(median "${svc_m[@]}") nr=$(median "${ngx_r[@]}") nm=$(median "${ngx_m[@]}")
 printf '%-6s %-8s %10s %10s\n' median vodpack "$sr" "$sm"
 printf '%-6s %-8s %10s %10s\n' median nginx "$nr" "$nm"
 echo "ratio vodpack/nginx: requests/s $(ratio "$sr" "$nr"), MiB/s $(ratio "$sm" "$nm")  (target >= 0.7)"
+echo "(others_s: CPU seconds other users' processes took during the run, 0 on a quiet machine)"
 
 echo
 echo "== GET /packaged_content/$JOB (status JSON from the database), wrk $WRK_ARGS"
@@ -134,9 +140,10 @@ done = function(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(99) / 1000))
 end
 EOF
-read -r q m p50 p99 <<<"$(run_wrk "$BASE/packaged_content/$JOB" "$WORK/plain.lua")"
-printf '%-28s %10s %8s %8s\n' "" req/s p50_ms p99_ms
-printf '%-28s %10s %8s %8s\n' "GET /packaged_content/$JOB" "$q" "$p50" "$p99"
+wait_quiet
+read -r q m p50 p99 o <<<"$(run_wrk "$BASE/packaged_content/$JOB" "$WORK/plain.lua")"
+printf '%-28s %10s %8s %8s %9s\n' "" req/s p50_ms p99_ms others_s
+printf '%-28s %10s %8s %8s %9s\n' "GET /packaged_content/$JOB" "$q" "$p50" "$p99" "$o"
 
 delete_job "$JOB"
 delete_input "$INPUT"

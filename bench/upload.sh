@@ -5,11 +5,13 @@
 # 1080p clip with `ffmpeg -stream_loop -c copy`, then in one run:
 #   1. single 1 GiB upload (curl --data-binary) vs `cp` + `sync` of the same file on the same disk, REPS times;
 #      ratio upload/cp+sync (target >= 0.75) and the service's VmRSS growth (peak during - before) (target <= 64 MiB);
+#      for reference, when socat is installed: the same file through a bare loopback TCP socket into a file on the
+#      same disk (no HTTP, no hashing, no sync): the most any network receiver could do on this machine;
 #   2. 4 concurrent uploads of the 256 MiB file vs 4 concurrent `cp` + `sync`: aggregate MiB/s and ratio.
-# Uploaded inputs are deleted afterwards. Usage: bench/upload.sh   (env: REPS=3, see bench/lib.sh)
+# Uploaded inputs are deleted afterwards. Usage: bench/upload.sh   (env: REPS=5, see bench/lib.sh)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
-REPS=${REPS:-3}
+REPS=${REPS:-5}
 CONCURRENT=4
 
 # loop_clip TARGET_BYTES OUT: loops a 1 s lossless 1080p clip (~80 MB) and cuts it at about TARGET_BYTES
@@ -60,22 +62,44 @@ cp_sync() {
     echo $((t1 - t0))
 }
 
+# socat_floor SRC: one bare loopback TCP transfer of SRC into a file on the same disk; prints the wall time in ns
+socat_floor() {
+    local port=$((PORT + 3)) listener t0 t1 i
+    sync
+    socat -u -b 131072 "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" "OPEN:$COPY_DIR/socat.mp4,creat,trunc" &
+    listener=$!
+    for ((i = 0; i < 50; i++)); do ss -ltn "sport = :$port" | grep -q LISTEN && break; sleep 0.05; done
+    t0=$(now_ns)
+    socat -u -b 131072 "OPEN:$1" "TCP:127.0.0.1:$port"
+    wait "$listener"
+    t1=$(now_ns)
+    rm -f "$COPY_DIR/socat.mp4"
+    sync
+    echo $((t1 - t0))
+}
+HAVE_SOCAT=false
+command -v socat >/dev/null && HAVE_SOCAT=true
+
 # Warm-up (JIT, connection pools): one 256 MiB upload, not counted.
 log "warm-up upload"
 res=$(upload "$MID")
 delete_input "${res%% *}"
 sync
+wait_quiet
 
 echo
 echo "== Single upload of $(kib_to_mib $((BIG_BYTES / 1024))) MiB ($BIG_BYTES bytes), $REPS runs"
-printf '%-4s %12s %14s %12s %8s %10s %10s %10s %10s\n' run cp+sync_MiB/s upload_MiB/s cp_only_MiB/s ratio rss_before rss_peak rss_after rss_growth
+printf '%-6s %13s %12s %8s %11s %11s %11s %11s %10s %10s %8s\n' run cp+sync_MiB/s upload_MiB/s ratio rss_before rss_peak rss_after rss_growth cp_MiB/s socat_MiB/s others_s
 up_rates=() cp_rates=() ratios=() growths=()
 for ((r = 1; r <= REPS; r++)); do
+    others_start
     cp_ns=$(cp_sync 1 "$BIG")
     # cp without sync: only to show how much of cp+sync is the flush to disk
     t0=$(now_ns); cp "$BIG" "$COPY_DIR/nosync.mp4"; t1=$(now_ns)
     rm -f "$COPY_DIR/nosync.mp4"; sync
     cponly_ns=$((t1 - t0))
+    socat="-"
+    $HAVE_SOCAT && socat=$(mibps "$BIG_BYTES" "$(socat_floor "$BIG")")
 
     rss_before=0 rss_peak=0 rss_after=0
     [[ -n $SVC_PID ]] && { rss_before=$(rss_kib "$SVC_PID"); rss_sampler_start; }
@@ -93,15 +117,21 @@ for ((r = 1; r <= REPS; r++)); do
     up=$(mibps "$BIG_BYTES" "$up_ns") cp=$(mibps "$BIG_BYTES" "$cp_ns") cponly=$(mibps "$BIG_BYTES" "$cponly_ns")
     rt=$(ratio "$up" "$cp") growth=$(kib_to_mib $((rss_peak - rss_before)))
     up_rates+=("$up") cp_rates+=("$cp") ratios+=("$rt") growths+=("$growth")
-    printf '%-4s %12s %14s %12s %8s %10s %10s %10s %10s\n' "$r" "$cp" "$up" "$cponly" "$rt" \
-        "$(kib_to_mib "$rss_before")" "$(kib_to_mib "$rss_peak")" "$(kib_to_mib "$rss_after")" "$growth"
+    others_stop
+    printf '%-6s %13s %12s %8s %11s %11s %11s %11s %10s %10s %8s\n' "$r" "$cp" "$up" "$rt" \
+        "$(kib_to_mib "$rss_before")" "$(kib_to_mib "$rss_peak")" "$(kib_to_mib "$rss_after")" "$growth" "$cponly" "$socat" \
+        "$OTHERS_CPU"
 done
-printf '%-4s %12s %14s %12s %8s %43s\n' median "$(median "${cp_rates[@]}")" "$(median "${up_rates[@]}")" "" \
-    "$(median "${ratios[@]}")" "$(median "${growths[@]}")"
-echo "target: ratio upload/(cp+sync) >= 0.75 -> median $(median "${ratios[@]}"); RSS growth <= 64 MiB -> max $(printf '%s\n' "${growths[@]}" | sort -g | tail -1) MiB (MiB of VmRSS)"
+printf '%-6s %13s %12s %8s %11s %11s %11s %11s\n' median "$(median "${cp_rates[@]}")" "$(median "${up_rates[@]}")" \
+    "$(median "${ratios[@]}")" "" "" "" "$(median "${growths[@]}")"
+echo "(cp_MiB/s: cp without sync; socat_MiB/s: bare loopback TCP into a file, no sync; rss in MiB of VmRSS;"
+echo " others_s: CPU seconds other users' processes took during the run, 0 on a quiet machine)"
+echo "target: ratio upload/(cp+sync) >= 0.75 -> median $(median "${ratios[@]}"); RSS growth <= 64 MiB -> max $(printf '%s\n' "${growths[@]}" | sort -g | tail -1) MiB"
 
+wait_quiet
 echo
 echo "== $CONCURRENT concurrent uploads of $(kib_to_mib $((MID_BYTES / 1024))) MiB ($MID_BYTES bytes each)"
+others_start
 cp4_ns=$(cp_sync "$CONCURRENT" "$MID")
 [[ -n $SVC_PID ]] && { rss_before=$(rss_kib "$SVC_PID"); rss_sampler_start; }
 t0=$(now_ns)
@@ -113,6 +143,7 @@ done
 for p in "${pids[@]}"; do wait "$p" || die "a concurrent upload failed"; done
 t1=$(now_ns)
 up4_ns=$((t1 - t0))
+others_stop
 rss_line=""
 if [[ -n $SVC_PID ]]; then
     rss_sampler_stop
@@ -130,4 +161,5 @@ printf '%-28s %10s %12s\n' "" wall_s aggregate_MiB/s
 printf '%-28s %10s %12s\n' "$CONCURRENT x cp + sync" "$(secs "$cp4_ns")" "$cp4"
 printf '%-28s %10s %12s\n' "$CONCURRENT x upload (concurrent)" "$(secs "$up4_ns")" "$up4"
 echo "ratio upload/(cp+sync): $(ratio "$up4" "$cp4")  $rss_line"
+echo "CPU seconds taken by other users' processes meanwhile: $OTHERS_CPU"
 rmdir "$COPY_DIR" 2>/dev/null || true

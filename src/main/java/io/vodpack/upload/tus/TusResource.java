@@ -96,7 +96,7 @@ public class TusResource {
             throw ProblemException.badRequest("defer-length", "Upload-Defer-Length is not supported: send Upload-Length.");
         }
         long total = parseLong("Upload-Length", length);
-        boolean withBody = OFFSET_OCTET_STREAM.equalsIgnoreCase(contentType);
+        boolean withBody = isOffsetOctetStream(contentType);
         TusService.ChunkChecksum chunk = withBody ? TusService.parseChecksum(checksum) : null;
         String base = urls.base(request);
         return tus.create(total, metadata).flatMap(session -> {
@@ -171,7 +171,7 @@ public class TusResource {
         request.pause();
         try {
             requireVersion(resumable);
-            if (!OFFSET_OCTET_STREAM.equalsIgnoreCase(contentType)) {
+            if (!isOffsetOctetStream(contentType)) {
                 throw new ProblemException(415, "unsupported-content-type", "Unsupported media type",
                         "PATCH bodies must be sent as " + OFFSET_OCTET_STREAM + ".");
             }
@@ -195,6 +195,27 @@ public class TusResource {
         }
     }
 
+    /** For clients that cannot send PATCH (Java's HttpURLConnection): POST with X-HTTP-Method-Override. */
+    @POST
+    @Path("/{id}")
+    @Operation(summary = "PATCH for clients that cannot send it: POST with X-HTTP-Method-Override: PATCH")
+    @APIResponse(responseCode = "204", description = "As for PATCH")
+    @APIResponse(responseCode = "405", description = "Without X-HTTP-Method-Override: PATCH",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<Response> patchOverride(@Context HttpServerRequest request, @PathParam("id") String id,
+            @HeaderParam("X-HTTP-Method-Override") String override,
+            @HeaderParam("Tus-Resumable") String resumable,
+            @HeaderParam("Upload-Offset") String offset,
+            @HeaderParam("Upload-Checksum") String checksum,
+            @HeaderParam("Content-Type") String contentType) {
+        if (!"PATCH".equalsIgnoreCase(override)) {
+            closeIfUnread(request);
+            throw new ProblemException(405, "method-not-allowed", "Method not allowed",
+                    "An upload URL takes HEAD, GET, PATCH and DELETE (or POST with X-HTTP-Method-Override: PATCH).");
+        }
+        return patch(request, id, resumable, offset, checksum, contentType);
+    }
+
     @DELETE
     @Path("/{id}")
     @Operation(summary = "Terminate a resumable upload: its bytes are deleted")
@@ -208,6 +229,10 @@ public class TusResource {
 
     private static Response.ResponseBuilder created(URI location, long offset, UploadSession session) {
         return Response.created(location).header("Upload-Offset", offset).header("Upload-Expires", httpDate(session));
+    }
+
+    private static boolean isOffsetOctetStream(String contentType) {
+        return contentType != null && contentType.split(";")[0].strip().equalsIgnoreCase(OFFSET_OCTET_STREAM);
     }
 
     private static void requireVersion(String resumable) {

@@ -126,7 +126,16 @@ public class TusService {
         CompletableFuture<Patched> work = lock(id, owner, offset)
                 .flatMap(session -> append(request, session, owner, checksum))
                 .subscribeAsCompletionStage();
-        return Uni.createFrom().completionStage(work);
+        // Hand the caller a copy: cancelling it (client gone) must not cancel the work.
+        CompletableFuture<Patched> answer = new CompletableFuture<>();
+        work.whenComplete((patched, failure) -> {
+            if (failure != null) {
+                answer.completeExceptionally(failure);
+            } else {
+                answer.complete(patched);
+            }
+        });
+        return Uni.createFrom().completionStage(answer);
     }
 
     private Uni<UploadSession> lock(String id, String owner, long offset) {
