@@ -33,7 +33,7 @@ case "$SCHEMA" in vodpack | vodpack_test) echo "refusing schema $SCHEMA (used by
 SVC_PID=""
 NGINX_PID=""
 OWN_SERVICE=false
-WORK=$(mktemp -d /tmp/vodpack-bench.XXXXXX)
+WORK=$(mktemp -d /tmp/bench-run.XXXXXX)
 SHAKA="$WORK/packager"
 cp "$SHAKA_SRC" "$SHAKA"
 
@@ -62,12 +62,14 @@ start_service() {
             log "WARNING: sources are newer than $APP_SRC/quarkus-run.jar: rebuild to measure the current code"
         fi
         cp -r "$APP_SRC" "$WORK/app"
+        # Renamed so that this instance is not mistaken for (and stopped along with) one run from target/quarkus-app.
+        mv "$WORK/app/quarkus-run.jar" "$WORK/app/bench-service.jar"
         psql_bench "DROP SCHEMA IF EXISTS $SCHEMA CASCADE"
         rm -rf "$STORAGE"
         BASE="http://127.0.0.1:$PORT"
         # shellcheck disable=SC2086
         DB_SCHEMA=$SCHEMA STORAGE_ROOT=$STORAGE PORT=$PORT SHAKA_PACKAGER_PATH=$SHAKA \
-            java ${JAVA_OPTS:-} -jar "$WORK/app/quarkus-run.jar" >"$WORK/service.log" 2>&1 &
+            java ${JAVA_OPTS:-} -jar "$WORK/app/bench-service.jar" >"$WORK/service.log" 2>&1 &
         SVC_PID=$!
         OWN_SERVICE=true
         log "service pid $SVC_PID on $BASE (log $WORK/service.log)"
@@ -215,7 +217,7 @@ upload() {
 
 delete_input() {
     local code
-    code=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE "$BASE/input_content/$1")
+    code=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE "$BASE/input_content/$1") || service_alive
     [[ $code == 204 ]] || log "warning: DELETE /input_content/$1 answered $code"
 }
 
@@ -251,7 +253,7 @@ package_wait() {
 
 delete_job() {
     local code
-    code=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE "$BASE/packaged_content/$1")
+    code=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE "$BASE/packaged_content/$1") || service_alive
     [[ $code == 204 ]] || log "warning: DELETE /packaged_content/$1 answered $code"
 }
 

@@ -72,6 +72,9 @@ class UploadResourceTest {
         String storageName = Db.string(db, "select storage_name from input_content where id = ?", id);
         assertThat(Files.readAllBytes(storage.inputFile(storageName))).isEqualTo(source);
         assertThat(Db.string(db, "select sha256 from input_content where id = ?", id)).isEqualTo(sha256Hex(source));
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        assertThat(metrics).contains("vodpack_uploads_total{outcome=\"accepted\",reason=\"none\"}")
+                .containsPattern("vodpack_upload_bytes_total [1-9]");
     }
 
     @Test

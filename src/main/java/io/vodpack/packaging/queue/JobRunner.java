@@ -62,7 +62,12 @@ public class JobRunner {
     private boolean claimAgain;
     private volatile boolean stopping;
 
-    public JobRunner(JobQueue queue, ContentStorage storage, VodpackConfig config, Vertx vertx, Instance<Packager> packagers) {
+    private final io.micrometer.core.instrument.MeterRegistry metrics;
+
+    public JobRunner(JobQueue queue, ContentStorage storage, VodpackConfig config, Vertx vertx, Instance<Packager> packagers,
+            io.micrometer.core.instrument.MeterRegistry metrics) {
+        this.metrics = metrics;
+        metrics.gauge("vodpack.packaging.running", running, Map::size);
         this.queue = queue;
         this.storage = storage;
         this.config = config;
@@ -188,6 +193,7 @@ public class JobRunner {
 
     private Uni<Void> run(ClaimedJob job) {
         LOG.infof("Job %d: attempt %d with %s", job.id(), job.attempt(), job.engine());
+        long started = System.nanoTime();
         RunningJob handle = new RunningJob();
         running.put(job.id(), handle);
         Duration lease = config.packaging().lease();
@@ -211,6 +217,7 @@ public class JobRunner {
                 .flatMap(published -> queue.complete(job.id(), owner).invoke(completed -> {
                     if (completed) {
                         LOG.infof("Job %d: done", job.id());
+                        outcome(job, "done", started);
                     } else {
                         LOG.infof("Job %d was cancelled while publishing; removing its output", job.id());
                     }
@@ -221,11 +228,13 @@ public class JobRunner {
                 .onFailure().recoverWithUni(failure -> {
                     if (handle.cancelled || stopping) {
                         LOG.infof("Job %d: engine stopped (%s)", job.id(), stopping ? "shutting down" : "cancelled");
+                        outcome(job, stopping ? "handed-back" : "cancelled", started);
                         return Uni.createFrom().item(false);
                     }
                     String reason = failure instanceof EngineFailure ? failure.getMessage()
                             : "internal error: " + failure;
                     LOG.warnf("Job %d failed: %s", job.id(), reason);
+                    outcome(job, "failed", started);
                     return queue.fail(job.id(), owner, reason);
                 })
                 .eventually(() -> {
@@ -237,6 +246,13 @@ public class JobRunner {
                     });
                 })
                 .replaceWithVoid();
+    }
+
+    /** Counts an attempt's outcome and its duration (vodpack_packaging_attempts_seconds{engine,outcome}). */
+    private void outcome(ClaimedJob job, String outcome, long startedNanos) {
+        io.micrometer.core.instrument.Timer.builder("vodpack.packaging.attempts")
+                .description("Packaging attempts by engine and outcome").tags("engine", job.engine(), "outcome", outcome)
+                .register(metrics).record(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
     }
 
     /** Blocking: one attempt of one job. Throws {@link EngineFailure} with the reason when it fails. */
