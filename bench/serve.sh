@@ -116,11 +116,13 @@ printf '%-6s %-8s %10s %10s %8s %8s %9s\n' run server req/s MiB/s p50_ms p99_ms 
 svc_r=() svc_m=() ngx_r=() ngx_m=()
 for ((r = 1; r <= REPS; r++)); do
     wait_quiet
-    read -r q m p50 p99 o <<<"$(run_wrk "$BASE" "$LUA")"
+    res=$(run_wrk "$BASE" "$LUA")
+    read -r q m p50 p99 o <<<"$res"
     svc_r+=("$q") svc_m+=("$m")
     printf '%-6s %-8s %10s %10s %8s %8s %9s\n' "$r" vodpack "$q" "$m" "$p50" "$p99" "$o"
     wait_quiet
-    read -r q m p50 p99 o <<<"$(run_wrk "$NGINX" "$LUA")"
+    res=$(run_wrk "$NGINX" "$LUA")
+    read -r q m p50 p99 o <<<"$res"
     ngx_r+=("$q") ngx_m+=("$m")
     printf '%-6s %-8s %10s %10s %8s %8s %9s\n' "$r" nginx "$q" "$m" "$p50" "$p99" "$o"
 done
@@ -141,7 +143,8 @@ done = function(summary, latency, requests)
 end
 EOF
 wait_quiet
-read -r q m p50 p99 o <<<"$(run_wrk "$BASE/packaged_content/$JOB" "$WORK/plain.lua")"
+res=$(run_wrk "$BASE/packaged_content/$JOB" "$WORK/plain.lua")
+read -r q m p50 p99 o <<<"$res"
 printf '%-28s %10s %8s %8s %9s\n' "" req/s p50_ms p99_ms others_s
 printf '%-28s %10s %8s %8s %9s\n' "GET /packaged_content/$JOB" "$q" "$p50" "$p99" "$o"
 

@@ -126,7 +126,8 @@ printf '%-6s %13s %12s %8s %11s %11s %11s %11s\n' median "$(median "${cp_rates[@
     "$(median "${ratios[@]}")" "" "" "" "$(median "${growths[@]}")"
 echo "(cp_MiB/s: cp without sync; socat_MiB/s: bare loopback TCP into a file, no sync; rss in MiB of VmRSS;"
 echo " others_s: CPU seconds other users' processes took during the run, 0 on a quiet machine)"
-echo "target: ratio upload/(cp+sync) >= 0.75 -> median $(median "${ratios[@]}"); RSS growth <= 64 MiB -> max $(printf '%s\n' "${growths[@]}" | sort -g | tail -1) MiB"
+echo "target: ratio upload/(cp+sync) >= 0.75 -> median of ratios $(median "${ratios[@]}"), ratio of medians \
+$(ratio "$(median "${up_rates[@]}")" "$(median "${cp_rates[@]}")"); RSS growth <= 64 MiB -> max $(printf '%s\n' "${growths[@]}" | sort -g | tail -1) MiB"
 
 wait_quiet
 echo
