@@ -307,9 +307,4 @@ class UploadResourceTest {
     private static String sha256Hex(byte[] bytes) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
     }
-
-    @SuppressWarnings("unused")
-    private static byte[] read(InputStream in) throws IOException {
-        return in.readAllBytes();
-    }
 }

@@ -96,8 +96,4 @@ public class EngineReadiness implements HealthCheck {
         }
         return Optional.empty();
     }
-
-    List<String> executables() {
-        return engine.executables();
-    }
 }

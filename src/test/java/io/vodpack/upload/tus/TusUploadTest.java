@@ -240,8 +240,4 @@ class TusUploadTest {
     private static String b64(byte[] bytes) {
         return Base64.getEncoder().encodeToString(bytes);
     }
-
-    @SuppressWarnings("unused")
-    private static void unused() throws IOException {
-    }
 }
