@@ -15,7 +15,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.support.ui.WebDriverWait;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
@@ -111,6 +113,21 @@ class PlaybackBrowserTest {
                 s -> s.get("error") != null || number(s.get("time")) > 5);
         assertThat(number(state.get("time"))).as("currentTime with a wrong key").isLessThan(1);
         assertThat((String) state.get("error")).as("the page explains the failure").startsWith("Playback failed");
+    }
+
+    @Test
+    void startPageTakesAFileFromUploadToPlayback() throws Exception {
+        browser.get("http://127.0.0.1:" + base.getPort() + "/");
+        browser.findElement(By.id("file")).sendKeys(TestMedia.h264AacLong().toAbsolutePath().toString());
+        browser.findElement(By.id("upload")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(
+                d -> d.findElement(By.id("upload-status")).getText().startsWith("Stored as input"));
+        browser.findElement(By.id("package")).click();
+        new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> d.getCurrentUrl().contains("/player/"));
+        Map<String, Object> state = pollUntil(Duration.ofSeconds(60),
+                s -> number(s.get("time")) > 5 || s.get("error") != null);
+        assertThat(state.get("error")).as("player error; page says: " + state.get("text")).isNull();
+        assertThat(number(state.get("time"))).isGreaterThan(5);
     }
 
     private String playerUrl(long job) {
