@@ -144,26 +144,58 @@ wait_quiet() {
 proc_snapshot() {
     local f line
     for f in /proc/[0-9]*/stat; do
-        read -r line <"$f" 2>/dev/null || continue
+        { read -r line <"$f"; } 2>/dev/null || continue
         echo "${line%% *} ${line##*) }"
     done | awk '{ print $1, $3, $13 + $14 + $15 + $16 }' >"$1"
 }
-# others_start / others_stop: CPU seconds used meanwhile by processes that are not this script or its descendants
-# (the service, nginx, wrk, curl are ours): other users' work that skews a measurement. others_stop sets OTHERS_CPU.
+# db_backends: PIDs of the PostgreSQL backends serving the service's connections (their CPU is the service's work)
+db_backends() {
+    [[ -n $SVC_PID ]] || return 0
+    local ports
+    ports=$(ss -tnpH state established '( dport = :5432 )' 2>/dev/null | grep "pid=$SVC_PID," |
+        awk '{ n = split($3, a, ":"); printf "%s%s", sep, a[n]; sep = "," }')
+    [[ -n $ports ]] || return 0
+    psql -X -q -At -h localhost -U postgres -d postgres \
+        -c "SELECT pid FROM pg_stat_activity WHERE client_port IN ($ports)" 2>/dev/null | tr '\n' ' '
+}
+# others_start / others_stop: CPU seconds used meanwhile by processes that are not this script, its descendants
+# (the service, nginx, wrk, curl) or the service's database backends: other users' work that skews a measurement.
+# others_stop sets OTHERS_CPU.
 others_start() { proc_snapshot "$WORK/procs.before"; }
 others_stop() {
     proc_snapshot "$WORK/procs.after"
-    OTHERS_CPU=$(awk -v me=$$ -v hz="$(getconf CLK_TCK)" '
+    OTHERS_CPU=$(awk -v me=$$ -v backends="$(db_backends)" -v hz="$(getconf CLK_TCK)" '
+        BEGIN { n = split(backends, b, " "); for (i = 1; i <= n; i++) mine[b[i]] = 1 }
         FNR == NR { before[$1] = $3; next }
         { parent[$1] = $2; after[$1] = $3 }
         END {
             for (p in after) {
-                ours = 0
-                for (q = p; q != "" && q > 1; q = parent[q]) if (q == me) { ours = 1; break }
+                ours = (p in mine)
+                for (q = p; !ours && q != "" && q > 1; q = parent[q]) if (q == me) ours = 1
                 if (!ours) total += after[p] - (p in before ? before[p] : 0)
             }
             printf "%.2f", total / hz
         }' "$WORK/procs.before" "$WORK/procs.after")
+}
+
+# is_clean: whether other users' processes took at most BENCH_MAX_OTHERS CPU seconds (default 1.0) during the
+# last others_start..others_stop; runs that are not clean are shown but not counted, and are repeated (bounded).
+MAX_OTHERS=${BENCH_MAX_OTHERS:-1.0}
+is_clean() { awk -v o="$OTHERS_CPU" -v m="$MAX_OTHERS" 'BEGIN { exit !(o <= m) }'; }
+
+# clean_attempts FUNC: runs FUNC (a measurement that sets globals) after wait_quiet and between others_start and
+# others_stop, up to 3 times, until other users' processes took at most MAX_OTHERS CPU-s meanwhile
+clean_attempts() {
+    local attempt
+    for ((attempt = 1; attempt <= 3; attempt++)); do
+        wait_quiet
+        others_start
+        "$@"
+        others_stop
+        is_clean && return 0
+        log "other processes took $OTHERS_CPU CPU-s during $1: repeating"
+    done
+    log "WARNING: $1 stayed skewed by other processes ($OTHERS_CPU CPU-s)"
 }
 
 # service_alive: fails when the service this script started has exited

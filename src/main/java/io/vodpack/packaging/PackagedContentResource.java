@@ -44,7 +44,7 @@ import io.vodpack.core.error.ProblemException;
 public class PackagedContentResource {
 
     /** Seconds a client should wait before asking again about an unfinished job. */
-    static final int RETRY_AFTER_SECONDS = 2;
+    static final int RETRY_AFTER_SECONDS = 1;
 
     private final PackagingService packaging;
     private final PublicUrls urls;

@@ -114,8 +114,13 @@ public class UploadService {
     public Uni<InputContent> store(Path file, long size, byte[] sha256, String filename, String contentType) {
         String storageName = UUID.randomUUID() + ".mp4";
         Path stored = storage.inputFile(storageName);
-        // worker thread: reads the box headers and the moov box
-        Future<InputContent> ready = vertx.executeBlocking(() -> Mp4Inspector.inspect(file), false)
+        // worker thread: flushes the file to the disk (a 201 must survive a crash), then reads the box headers
+        Future<InputContent> ready = vertx.executeBlocking(() -> {
+            try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(file)) {
+                channel.force(true);
+            }
+            return Mp4Inspector.inspect(file);
+        }, false)
                 .map(media -> toEntity(size, sha256, filename, contentType, media, storageName))
                 .compose(entity -> vertx.fileSystem().move(file.toString(), stored.toString()).map(entity));
         ready.onFailure(failure -> {

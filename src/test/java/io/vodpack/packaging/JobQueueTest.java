@@ -102,7 +102,7 @@ class JobQueueTest {
             assertThat(Db.string(db, "select status from packaging_job where id = ?", retry)).isEqualTo("QUEUED");
             assertThat(Db.string(db, "select status from packaging_job where id = ?", exhausted)).isEqualTo("FAILED");
         });
-        given().get("/packaged_content/" + retry).then().statusCode(202).header("Retry-After", "2")
+        given().get("/packaged_content/" + retry).then().statusCode(202).header("Retry-After", "1")
                 .body("status", equalTo("QUEUED")).body("attempts", equalTo(1));
         given().get("/packaged_content/" + exhausted).then().statusCode(409).contentType("application/problem+json")
                 .body("status", equalTo("FAILED")).body("detail", containsString("giving up after 3 attempts"));
