@@ -7,7 +7,8 @@
 #      ratio upload/cp+sync (target >= 0.75) and the service's VmRSS growth (peak during - before) (target <= 64 MiB);
 #      for reference, when socat is installed: the same file through a bare loopback TCP socket into a file on the
 #      same disk (no HTTP, no hashing, no sync): the most any network receiver could do on this machine;
-#   2. 4 concurrent uploads of the 256 MiB file vs 4 concurrent `cp` + `sync`: aggregate MiB/s and ratio.
+#   2. 4 concurrent uploads of the 256 MiB file vs 4 concurrent `cp` + `sync`: aggregate MiB/s and ratio;
+#   3. the 256 MiB file as a resumable (tus 1.0) upload in 8 MiB and in 64 MiB PATCH requests vs the single request.
 # Runs in which other users' processes took more than BENCH_MAX_OTHERS CPU-s are shown, not counted, and repeated
 # (at most 2 x REPS runs). Uploaded inputs are deleted afterwards. Usage: bench/upload.sh (env: REPS=5, see bench/lib.sh)
 set -euo pipefail
@@ -179,3 +180,48 @@ printf '%-28s %10s %12s\n' "$CONCURRENT x upload (concurrent)" "$(secs "$up4_ns"
 echo "ratio upload/(cp+sync): $(ratio "$up4" "$cp4")  $rss_line"
 echo "CPU seconds taken by other users' processes meanwhile: $OTHERS_CPU (attempt $((attempt > 3 ? 3 : attempt)))"
 rmdir "$COPY_DIR" 2>/dev/null || true
+
+# tus_upload FILE CHUNK_BYTES: a resumable upload (tus 1.0) PATCHed in chunks of CHUNK_BYTES; prints "input_id ns"
+tus_upload() {
+    local file=$1 chunk=$2 size loc offset=0 t0 t1 headers="" n
+    size=$(stat -c %s "$file")
+    t0=$(now_ns)
+    loc=$(curl -sS -D - -o /dev/null -X POST "$BASE/files/" -H 'Tus-Resumable: 1.0.0' -H "Upload-Length: $size" \
+        -H "Upload-Metadata: filename $(basename "$file" | base64 -w0)" | tr -d '\r' | awk 'tolower($1) == "location:" { print $2 }')
+    [[ -n $loc ]] || die "tus creation failed"
+    while ((offset < size)); do
+        n=$((size - offset < chunk ? size - offset : chunk))
+        # tail seeks; curl sends the chunk with its Content-Length
+        headers=$(tail -c +$((offset + 1)) "$file" | head -c "$n" | curl -sS -D - -o /dev/null -X PATCH "$loc" \
+            -H 'Expect:' -H 'Tus-Resumable: 1.0.0' -H 'Content-Type: application/offset+octet-stream' \
+            -H "Upload-Offset: $offset" --data-binary @- | tr -d '\r')
+        offset=$(awk 'tolower($1) == "upload-offset:" { print $2 }' <<<"$headers")
+        [[ -n $offset ]] || die "PATCH failed: $headers"
+    done
+    t1=$(now_ns)
+    echo "$(awk 'tolower($1) == "upload-input-content-id:" { print $2 }' <<<"$headers") $((t1 - t0))"
+}
+
+echo
+echo "== Resumable (tus) upload of $(kib_to_mib $((MID_BYTES / 1024))) MiB vs the single-request upload, same run"
+printf '%-34s %10s %12s %8s\n' "" wall_s MiB/s ratio
+for ((attempt = 1; attempt <= 3; attempt++)); do
+    wait_quiet
+    others_start
+    res=$(upload "$MID"); single_id=${res%% *} single_ns=${res##* }
+    res=$(tus_upload "$MID" $((8 * 1024 * 1024))); tus8_id=${res%% *} tus8_ns=${res##* }
+    res=$(tus_upload "$MID" $((64 * 1024 * 1024))); tus64_id=${res%% *} tus64_ns=${res##* }
+    others_stop
+    for id in "$single_id" "$tus8_id" "$tus64_id"; do delete_input "$id"; done
+    sync
+    is_clean && break
+    log "other processes took $OTHERS_CPU CPU-s meanwhile: repeating"
+done
+single=$(mibps "$MID_BYTES" "$single_ns")
+printf '%-34s %10s %12s %8s\n' "single request (POST)" "$(secs "$single_ns")" "$single" 1.00
+for c in 8 64; do
+    var=tus${c}_ns
+    rate=$(mibps "$MID_BYTES" "${!var}")
+    printf '%-34s %10s %12s %8s\n' "tus, $c MiB PATCH requests" "$(secs "${!var}")" "$rate" "$(ratio "$rate" "$single")"
+done
+echo "(the tus runs include the creation request and one curl process per PATCH; ratio vs the single request)"
