@@ -131,7 +131,8 @@ public class UploadResource {
                         .entity(InputContentView.of(content)).build());
     }
 
-    private static void closeIfUnread(HttpServerRequest request) {
+    /** A rejection before the whole body was read closes the connection instead of reading the rest. */
+    public static void closeIfUnread(HttpServerRequest request) {
         if (!request.isEnded()) {
             request.response().putHeader("Connection", "close");
         }

@@ -32,6 +32,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vodpack.core.config.PublicUrls;
 import io.vodpack.core.error.Problem;
 import io.vodpack.core.error.ProblemException;
+import io.vodpack.upload.UploadResource;
 
 /**
  * Resumable uploads with the tus 1.0.0 protocol (core, creation, creation-with-upload, termination,
@@ -188,9 +189,9 @@ public class TusResource {
                             .header("Link", "</input_content/" + patched.session().inputContentId + ">; rel=\"input-content\"");
                 }
                 return r.build();
-            }).onFailure().invoke(() -> closeIfUnread(request));
+            }).onFailure().invoke(() -> UploadResource.closeIfUnread(request));
         } catch (RuntimeException e) {
-            closeIfUnread(request);
+            UploadResource.closeIfUnread(request);
             throw e;
         }
     }
@@ -209,7 +210,7 @@ public class TusResource {
             @HeaderParam("Upload-Checksum") String checksum,
             @HeaderParam("Content-Type") String contentType) {
         if (!"PATCH".equalsIgnoreCase(override)) {
-            closeIfUnread(request);
+            UploadResource.closeIfUnread(request);
             throw new ProblemException(405, "method-not-allowed", "Method not allowed",
                     "An upload URL takes HEAD, GET, PATCH and DELETE (or POST with X-HTTP-Method-Override: PATCH).");
         }
@@ -257,11 +258,5 @@ public class TusResource {
 
     private static String httpDate(UploadSession session) {
         return DateTimeFormatter.RFC_1123_DATE_TIME.format(session.expiresAt.atZoneSameInstant(ZoneOffset.UTC));
-    }
-
-    private static void closeIfUnread(HttpServerRequest request) {
-        if (!request.isEnded()) {
-            request.response().putHeader("Connection", "close");
-        }
     }
 }
