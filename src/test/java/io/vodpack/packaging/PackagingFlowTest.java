@@ -141,6 +141,13 @@ class PackagingFlowTest {
     }
 
     @Test
+    void oversizedJsonBodyIsRefusedBeforeItIsRead() {
+        given().contentType(ContentType.JSON).body(new byte[2 * 1024 * 1024]).post("/packaged_content")
+                .then().statusCode(413).contentType("application/problem+json")
+                .body("detail", containsString("at most 1048576 bytes"));
+    }
+
+    @Test
     void unknownInputIs404AndUnknownJobIs404() {
         given().contentType(ContentType.JSON).body(Map.of("input_content_id", 987654321, "key", KEY, "kid", KID))
                 .post("/packaged_content").then().statusCode(404).contentType("application/problem+json");

@@ -19,9 +19,17 @@ public interface VodpackConfig {
 
     Storage storage();
 
+    Http http();
+
     Upload upload();
 
     Packaging packaging();
+
+    interface Http {
+        /** Largest body accepted by endpoints other than the uploads (they read it into memory). */
+        @WithDefault("1048576")
+        long maxRequestBody();
+    }
 
     interface Storage {
         /** Root folder for uploads, staging and published streams. */
