@@ -176,11 +176,23 @@ public class UploadService {
         // The pipe has already ended (closed) the file, on success and on failure alike.
         if (sink.limitExceeded()) {
             done.tryFail(tooLarge());
+        } else if (result.failed() && diskFull(result.cause())) {
+            done.tryFail(new ProblemException(507, "insufficient-storage", "Insufficient storage",
+                    "The disk filled up during the upload; nothing was stored. Try again later."));
         } else if (result.failed()) {
             done.tryFail(new UploadAbortedException(result.cause()));
         } else {
             done.tryComplete(sink.written());
         }
+    }
+
+    private static boolean diskFull(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains("No space left on device")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public static MessageDigest sha256() {
