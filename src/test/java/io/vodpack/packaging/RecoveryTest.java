@@ -39,12 +39,27 @@ class RecoveryTest {
         // The dead worker's half-written output.
         Files.createDirectories(storage.stagingFolder(job).resolve("out/video"));
         Files.writeString(storage.stagingFolder(job).resolve("out/video/seg_1.m4s"), "half written");
+        java.nio.file.attribute.FileTime old = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(3600));
+        Files.setLastModifiedTime(storage.stagingFolder(job), old);
 
         Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200).body("status", equalTo("DONE"));
         assertThat(Db.count(db, "select attempts from packaging_job where id = ?", job)).isEqualTo(2);
         assertThat(Files.readAllBytes(storage.publishedFolder(job).resolve("video/seg_1.m4s")))
                 .isNotEqualTo("half written".getBytes());
         assertThat(storage.stagingFolder(job)).doesNotExist();
+    }
+
+    @Test
+    void stagingFoldersOfNoRunningJobAreSweptOnceOlderThanALease() throws Exception {
+        java.nio.file.Path orphan = storage.stagingFolder(987_654_321L);
+        java.nio.file.Path fresh = storage.stagingFolder(987_654_322L);
+        Files.createDirectories(orphan.resolve("out"));
+        Files.createDirectories(fresh.resolve("out"));
+        Files.setLastModifiedTime(orphan, java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(3600)));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(orphan));
+        // Younger than a lease: it may belong to a job claimed a moment ago, so it stays.
+        assertThat(fresh).exists();
+        io.vodpack.core.storage.ContentStorage.deleteRecursively(fresh);
     }
 
     @Test

@@ -58,14 +58,23 @@ public class JobSweeper {
                 .replaceWithVoid();
     }
 
-    /** Blocking: deletes staging folders that belong to no running job. */
+    private static boolean olderThan(Path folder, java.time.Duration age) {
+        try {
+            return Files.getLastModifiedTime(folder).toInstant().isBefore(java.time.Instant.now().minus(age));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Blocking: deletes staging folders that belong to no running job and are older than a lease. */
     private int removeOrphanedStaging(List<Long> runningIds) {
         Set<String> keep = new HashSet<>();
         runningIds.forEach(id -> keep.add(Long.toString(id)));
         int removed = 0;
         try (Stream<Path> folders = Files.list(storage.stagingDir())) {
             for (Path folder : folders.toList()) {
-                if (!keep.contains(folder.getFileName().toString())) {
+                // A folder younger than a lease may belong to a job claimed after the running ids were read.
+                if (!keep.contains(folder.getFileName().toString()) && olderThan(folder, config.packaging().lease())) {
                     ContentStorage.deleteRecursively(folder);
                     removed++;
                 }
