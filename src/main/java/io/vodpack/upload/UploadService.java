@@ -76,8 +76,7 @@ public class UploadService {
     public Uni<InputContent> receive(HttpServerRequest request, IncomingUpload upload) {
         long free = storage.usableSpace();
         if (free < config.upload().minFreeSpace()) {
-            return fail("insufficient-storage", new ProblemException(507, "insufficient-storage",
-                    "Insufficient storage", "The service has " + free + " bytes free, below its reserve of "
+            return fail("insufficient-storage", insufficientStorage("The service has " + free + " bytes free, below its reserve of "
                             + config.upload().minFreeSpace() + " bytes; try again later."));
         }
         Path part = storage.newIncomingFile();
@@ -177,13 +176,17 @@ public class UploadService {
         if (sink.limitExceeded()) {
             done.tryFail(tooLarge());
         } else if (result.failed() && diskFull(result.cause())) {
-            done.tryFail(new ProblemException(507, "insufficient-storage", "Insufficient storage",
-                    "The disk filled up during the upload; nothing was stored. Try again later."));
+            done.tryFail(insufficientStorage("The disk filled up during the upload; nothing was stored. Try again later."));
         } else if (result.failed()) {
             done.tryFail(new UploadAbortedException(result.cause()));
         } else {
             done.tryComplete(sink.written());
         }
+    }
+
+    /** 507: the storage cannot take the upload; {@code detail} says why. */
+    public static ProblemException insufficientStorage(String detail) {
+        return new ProblemException(507, "insufficient-storage", "Insufficient storage", detail);
     }
 
     private static boolean diskFull(Throwable failure) {

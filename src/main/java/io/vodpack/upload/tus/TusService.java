@@ -87,8 +87,7 @@ public class TusService {
         }
         long free = storage.usableSpace();
         if (free < config.upload().minFreeSpace() + length) {
-            throw new ProblemException(507, "insufficient-storage", "Insufficient storage",
-                    "The service has " + free + " bytes free; this upload needs " + length + " plus a reserve of "
+            throw UploadService.insufficientStorage("The service has " + free + " bytes free; this upload needs " + length + " plus a reserve of "
                             + config.upload().minFreeSpace() + ".");
         }
         Map<String, String> metadata = TusMetadata.parse(metadataHeader);
@@ -108,13 +107,8 @@ public class TusService {
     }
 
     public Uni<UploadSession> get(String id) {
-        return Panache.withSession(() -> sessions.findById(id)).map(session -> {
-            if (session == null || (session.status == UploadSession.Status.UPLOADING
-                    && session.expiresAt.isBefore(OffsetDateTime.now(ZoneOffset.UTC)))) {
-                throw ProblemException.notFound("No resumable upload " + id + " (unknown, terminated or expired).");
-            }
-            return session;
-        });
+        return Panache.withSession(() -> sessions.findById(id))
+                .map(session -> requireLive(id, session, OffsetDateTime.now(ZoneOffset.UTC)));
     }
 
     /**
@@ -141,10 +135,8 @@ public class TusService {
     private Uni<UploadSession> lock(String id, String owner, long offset) {
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
         return Panache.withTransaction(() -> sessions.lock(id, owner, now.plus(LOCK_TTL), now)
-                .flatMap(locked -> sessions.findById(id).map(session -> {
-                    if (session == null || (session.status == UploadSession.Status.UPLOADING && session.expiresAt.isBefore(now))) {
-                        throw ProblemException.notFound("No resumable upload " + id + " (unknown, terminated or expired).");
-                    }
+                .flatMap(locked -> sessions.findById(id).map(found -> {
+                    UploadSession session = requireLive(id, found, now);
                     if (!locked) {
                         throw new ProblemException(423, "upload-locked", "Locked",
                                 "Another request is writing to upload " + id + "; retry when it has finished.");
@@ -159,6 +151,14 @@ public class TusService {
                     }
                     return session;
                 })));
+    }
+
+    /** The session, unless it is unknown or an unfinished upload past its expiry: then 404. */
+    private static UploadSession requireLive(String id, UploadSession session, OffsetDateTime now) {
+        if (session == null || (session.status == UploadSession.Status.UPLOADING && session.expiresAt.isBefore(now))) {
+            throw ProblemException.notFound("No resumable upload " + id + " (unknown, terminated or expired).");
+        }
+        return session;
     }
 
     private Uni<Patched> append(HttpServerRequest request, UploadSession session, String owner, ChunkChecksum checksum) {
