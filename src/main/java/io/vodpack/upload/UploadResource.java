@@ -1,7 +1,6 @@
 package io.vodpack.upload;
 
 import java.net.URI;
-import java.util.Locale;
 
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -25,7 +24,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 import io.vodpack.core.error.Problem;
-import io.vodpack.core.error.ProblemException;
+import io.vodpack.upload.ingest.ContentTypes;
+import io.vodpack.upload.ingest.DigestHeader;
+import io.vodpack.upload.ingest.EarlyRejection;
+import io.vodpack.upload.ingest.UploadLimits;
 
 /**
  * {@code POST /upload_input_content}: the body (raw or multipart) is streamed to disk, never held in memory.
@@ -36,9 +38,11 @@ import io.vodpack.core.error.ProblemException;
 public class UploadResource {
 
     private final UploadService uploads;
+    private final UploadLimits limits;
 
-    public UploadResource(UploadService uploads) {
+    public UploadResource(UploadService uploads, UploadLimits limits) {
         this.uploads = uploads;
+        this.limits = limits;
     }
 
     @POST
@@ -73,13 +77,8 @@ public class UploadResource {
         // Event loop. Hold the body until the file is open. A rejection before the whole body was
         // read closes the connection instead of reading the rest.
         request.pause();
-        try {
-            return receive(request, contentType, contentLength, contentDigest, reprDigest, filename)
-                    .onFailure().invoke(() -> closeIfUnread(request));
-        } catch (RuntimeException e) {
-            closeIfUnread(request);
-            throw e;
-        }
+        return EarlyRejection.closeOnRejection(request,
+                () -> receive(request, contentType, contentLength, contentDigest, reprDigest, filename));
     }
 
     @PUT
@@ -111,15 +110,15 @@ public class UploadResource {
 
     private Uni<Response> receive(HttpServerRequest request, String contentType, Long contentLength,
             String contentDigest, String reprDigest, String filename) {
-        String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT).split(";")[0].strip();
+        String type = ContentTypes.mediaType(contentType);
         boolean multipart = type.equals("multipart/form-data");
         if (!multipart && !type.equals("video/mp4") && !type.equals("application/octet-stream")) {
-            throw new ProblemException(415, "unsupported-content-type", "Unsupported media type",
+            throw ContentTypes.unsupported(
                     "Send the file as video/mp4, application/octet-stream or multipart/form-data (field 'file'); got '"
                             + (contentType == null ? "no Content-Type" : contentType) + "'.");
         }
-        if (contentLength != null && contentLength > uploads.maxSize()) {
-            throw uploads.tooLarge();
+        if (contentLength != null && contentLength > limits.maxSize()) {
+            throw limits.tooLarge();
         }
         byte[] expected = DigestHeader.sha256("Content-Digest", contentDigest);
         if (expected == null) {
@@ -129,13 +128,6 @@ public class UploadResource {
         return uploads.receive(request, upload)
                 .map(content -> Response.created(URI.create("/input_content/" + content.id))
                         .entity(InputContentView.of(content)).build());
-    }
-
-    /** A rejection before the whole body was read closes the connection instead of reading the rest. */
-    public static void closeIfUnread(HttpServerRequest request) {
-        if (!request.isEnded()) {
-            request.response().putHeader("Connection", "close");
-        }
     }
 
     /** Shape of the multipart body, for the OpenAPI document. */

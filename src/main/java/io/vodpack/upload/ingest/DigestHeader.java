@@ -1,17 +1,17 @@
-package io.vodpack.upload;
+package io.vodpack.upload.ingest;
 
 import java.util.Base64;
 
 import io.vodpack.core.error.ProblemException;
 
 /** Reads the sha-256 member of an RFC 9530 {@code Content-Digest} or {@code Repr-Digest} field. */
-final class DigestHeader {
+public final class DigestHeader {
 
     private DigestHeader() {
     }
 
     /** The 32-byte digest, or null when the field is absent or names only other algorithms. */
-    static byte[] sha256(String headerName, String value) {
+    public static byte[] sha256(String headerName, String value) {
         if (value == null || value.isBlank()) {
             return null;
         }

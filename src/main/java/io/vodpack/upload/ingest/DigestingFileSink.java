@@ -1,4 +1,4 @@
-package io.vodpack.upload;
+package io.vodpack.upload.ingest;
 
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;

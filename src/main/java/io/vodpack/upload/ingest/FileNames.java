@@ -1,4 +1,4 @@
-package io.vodpack.upload;
+package io.vodpack.upload.ingest;
 
 /** Client file names are kept as metadata only; this strips what could make them look like a path. */
 final class FileNames {

@@ -1,4 +1,4 @@
-package io.vodpack.upload.tus;
+package io.vodpack.upload.resumable;
 
 import java.time.OffsetDateTime;
 
@@ -11,8 +11,8 @@ import jakarta.persistence.Table;
 
 /** A resumable upload: how long it will be, how much has arrived, and what it became. */
 @Entity
-@Table(name = "upload_session")
-public class UploadSession {
+@Table(name = "resumable_upload")
+public class ResumableUpload {
 
     /** UPLOADING until the last byte; then COMPLETE (an input exists) or FAILED (validation said no). */
     public enum Status {
@@ -61,4 +61,9 @@ public class UploadSession {
 
     @Column(name = "created_at", nullable = false)
     public OffsetDateTime createdAt;
+
+    /** Whether clients may still see it: every finished upload, and an unfinished one until its expiry. */
+    public boolean isLive(OffsetDateTime now) {
+        return status != Status.UPLOADING || !expiresAt.isBefore(now);
+    }
 }

@@ -1,4 +1,4 @@
-package io.vodpack.upload.tus;
+package io.vodpack.upload.resumable;
 
 import java.time.OffsetDateTime;
 import java.util.List;
@@ -7,10 +7,21 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
 import io.smallrye.mutiny.Uni;
+import io.vodpack.core.error.ProblemException;
 
-/** Rows of {@link UploadSession}. The write lock is one guarded UPDATE, so replicas never interleave bytes. */
+/** Rows of {@link ResumableUpload}. The write lock is one guarded UPDATE, so replicas never interleave bytes. */
 @ApplicationScoped
-public class UploadSessionRepository implements PanacheRepositoryBase<UploadSession, String> {
+public class ResumableUploadRepository implements PanacheRepositoryBase<ResumableUpload, String> {
+
+    /** The upload, unless it is unknown or an unfinished upload past its expiry: then 404. */
+    public Uni<ResumableUpload> findLive(String id, OffsetDateTime now) {
+        return findById(id).map(upload -> {
+            if (upload == null || !upload.isLive(now)) {
+                throw ProblemException.notFound("No resumable upload " + id + " (unknown, terminated or expired).");
+            }
+            return upload;
+        });
+    }
 
     /** Takes the write lock unless another request holds an unexpired one. */
     public Uni<Boolean> lock(String id, String owner, OffsetDateTime until, OffsetDateTime now) {
@@ -28,7 +39,16 @@ public class UploadSessionRepository implements PanacheRepositoryBase<UploadSess
                 offset, expiresAt, id, owner);
     }
 
-    public Uni<List<UploadSession>> expired(OffsetDateTime now) {
-        return find("status = ?1 and expiresAt < ?2", UploadSession.Status.UPLOADING, now).list();
+    public Uni<Integer> markComplete(String id, long inputContentId) {
+        return update("status = ?1, inputContentId = ?2 where id = ?3", ResumableUpload.Status.COMPLETE, inputContentId, id);
+    }
+
+    public Uni<Integer> markFailed(String id, ProblemException problem) {
+        return update("status = ?1, errorStatus = ?2, errorDetail = ?3 where id = ?4", ResumableUpload.Status.FAILED,
+                problem.status(), problem.getMessage(), id);
+    }
+
+    public Uni<List<ResumableUpload>> expired(OffsetDateTime now) {
+        return find("status = ?1 and expiresAt < ?2", ResumableUpload.Status.UPLOADING, now).list();
     }
 }

@@ -1,8 +1,9 @@
-package io.vodpack.upload.tus;
+package io.vodpack.upload.resumable;
 
 import java.net.URI;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Map;
 
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -32,25 +33,32 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vodpack.core.config.PublicUrls;
 import io.vodpack.core.error.Problem;
 import io.vodpack.core.error.ProblemException;
-import io.vodpack.upload.UploadResource;
+import io.vodpack.upload.ingest.ContentTypes;
+import io.vodpack.upload.ingest.EarlyRejection;
+import io.vodpack.upload.ingest.UploadLimits;
 
 /**
- * Resumable uploads with the tus 1.0.0 protocol (core, creation, creation-with-upload, termination,
+ * Resumable uploads, spoken as the tus 1.0.0 protocol (core, creation, creation-with-upload, termination,
  * checksum, expiration) at {@code /files/}. A finished upload becomes an input like any other.
  */
 @Path("/files")
 @Tag(name = "Resumable upload (tus 1.0)")
-public class TusResource {
+public class ResumableUploadResource {
 
     static final String VERSION = "1.0.0";
     static final String EXTENSIONS = "creation,creation-with-upload,termination,checksum,expiration";
     static final String OFFSET_OCTET_STREAM = "application/offset+octet-stream";
 
-    private final TusService tus;
+    private final ResumableUploadService uploads;
+    private final ResumableUploadRemoval removal;
+    private final UploadLimits limits;
     private final PublicUrls urls;
 
-    public TusResource(TusService tus, PublicUrls urls) {
-        this.tus = tus;
+    public ResumableUploadResource(ResumableUploadService uploads, ResumableUploadRemoval removal, UploadLimits limits,
+            PublicUrls urls) {
+        this.uploads = uploads;
+        this.removal = removal;
+        this.limits = limits;
         this.urls = urls;
     }
 
@@ -71,7 +79,7 @@ public class TusResource {
     @APIResponse(responseCode = "204", description = "Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm")
     public Response options() {
         return Response.noContent().header("Tus-Version", VERSION).header("Tus-Extension", EXTENSIONS)
-                .header("Tus-Max-Size", tus.maxSize()).header("Tus-Checksum-Algorithm", "sha1,sha256").build();
+                .header("Tus-Max-Size", limits.maxSize()).header("Tus-Checksum-Algorithm", ChunkChecksum.ALGORITHMS).build();
     }
 
     @POST
@@ -98,17 +106,17 @@ public class TusResource {
         }
         long total = parseLong("Upload-Length", length);
         boolean withBody = isOffsetOctetStream(contentType);
-        TusService.ChunkChecksum chunk = withBody ? TusService.parseChecksum(checksum) : null;
+        ChunkChecksum chunk = withBody ? ChunkChecksum.parse(checksum) : null;
         String base = urls.base(request);
-        return tus.create(total, metadata).flatMap(session -> {
-            URI location = URI.create(base + "/files/" + session.id);
+        return uploads.create(total, metadata).flatMap(upload -> {
+            URI location = URI.create(base + "/files/" + upload.id);
             if (!withBody) {
                 request.resume();
-                return Uni.createFrom().item(created(location, session.offset, session).build());
+                return Uni.createFrom().item(created(location, upload.offset, upload).build());
             }
-            return tus.patch(request, session.id, 0, chunk)
-                    .map(patched -> created(location, patched.session().offset, patched.session()).build())
-                    .onFailure().recoverWithItem(failure -> created(location, 0, session).build());
+            return uploads.patch(request, upload.id, 0, chunk)
+                    .map(patched -> created(location, patched.upload().offset, patched.upload()).build())
+                    .onFailure().recoverWithItem(failure -> created(location, 0, upload).build());
         });
     }
 
@@ -120,15 +128,15 @@ public class TusResource {
     @APIResponse(responseCode = "404", description = "Unknown, terminated or expired")
     public Uni<Response> head(@PathParam("id") String id, @HeaderParam("Tus-Resumable") String resumable) {
         requireVersion(resumable);
-        return tus.get(id).map(session -> {
-            Response.ResponseBuilder r = Response.ok().header("Upload-Offset", session.offset)
-                    .header("Upload-Length", session.length).header("Upload-Expires", httpDate(session))
-                    .header("Upload-Status", session.status.name());
-            if (session.metadata != null) {
-                r.header("Upload-Metadata", session.metadata);
+        return uploads.get(id).map(upload -> {
+            Response.ResponseBuilder r = Response.ok().header("Upload-Offset", upload.offset)
+                    .header("Upload-Length", upload.length).header("Upload-Expires", httpDate(upload))
+                    .header("Upload-Status", upload.status.name());
+            if (upload.metadata != null) {
+                r.header("Upload-Metadata", upload.metadata);
             }
-            if (session.inputContentId != null) {
-                r.header("Upload-Input-Content-Id", session.inputContentId);
+            if (upload.inputContentId != null) {
+                r.header("Upload-Input-Content-Id", upload.inputContentId);
             }
             return r.build();
         });
@@ -138,11 +146,11 @@ public class TusResource {
     @Path("/{id}")
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Status of a resumable upload, with the input it became or the validation error")
-    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = UploadSessionView.class)))
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = ResumableUploadView.class)))
     @APIResponse(responseCode = "404", description = "Unknown, terminated or expired",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Uni<UploadSessionView> status(@PathParam("id") String id) {
-        return tus.get(id).map(UploadSessionView::of);
+    public Uni<ResumableUploadView> status(@PathParam("id") String id) {
+        return uploads.get(id).map(ResumableUploadView::of);
     }
 
     @PATCH
@@ -170,30 +178,27 @@ public class TusResource {
             @HeaderParam("Upload-Checksum") String checksum,
             @HeaderParam("Content-Type") String contentType) {
         request.pause();
-        try {
+        return EarlyRejection.closeOnRejection(request, () -> {
             requireVersion(resumable);
             if (!isOffsetOctetStream(contentType)) {
-                throw new ProblemException(415, "unsupported-content-type", "Unsupported media type",
-                        "PATCH bodies must be sent as " + OFFSET_OCTET_STREAM + ".");
+                throw ContentTypes.unsupported("PATCH bodies must be sent as " + OFFSET_OCTET_STREAM + ".");
             }
             long at = parseLong("Upload-Offset", offset);
-            TusService.ChunkChecksum chunk = TusService.parseChecksum(checksum);
-            return tus.patch(request, id, at, chunk).map(patched -> {
+            ChunkChecksum chunk = ChunkChecksum.parse(checksum);
+            return uploads.patch(request, id, at, chunk).map(patched -> {
                 if (patched.failure() != null) {
                     throw patched.failure();
                 }
-                Response.ResponseBuilder r = Response.noContent().header("Upload-Offset", patched.session().offset)
-                        .header("Upload-Expires", httpDate(patched.session()));
-                if (patched.session().inputContentId != null) {
-                    r.header("Upload-Input-Content-Id", patched.session().inputContentId)
-                            .header("Link", "</input_content/" + patched.session().inputContentId + ">; rel=\"input-content\"");
+                ResumableUpload upload = patched.upload();
+                Response.ResponseBuilder r = Response.noContent().header("Upload-Offset", upload.offset)
+                        .header("Upload-Expires", httpDate(upload));
+                if (upload.inputContentId != null) {
+                    r.header("Upload-Input-Content-Id", upload.inputContentId)
+                            .header("Link", "</input_content/" + upload.inputContentId + ">; rel=\"input-content\"");
                 }
                 return r.build();
-            }).onFailure().invoke(() -> UploadResource.closeIfUnread(request));
-        } catch (RuntimeException e) {
-            UploadResource.closeIfUnread(request);
-            throw e;
-        }
+            });
+        });
     }
 
     /** For clients that cannot send PATCH (Java's HttpURLConnection): POST with X-HTTP-Method-Override. */
@@ -210,9 +215,8 @@ public class TusResource {
             @HeaderParam("Upload-Checksum") String checksum,
             @HeaderParam("Content-Type") String contentType) {
         if (!"PATCH".equalsIgnoreCase(override)) {
-            UploadResource.closeIfUnread(request);
-            throw new ProblemException(405, "method-not-allowed", "Method not allowed",
-                    "An upload URL takes HEAD, GET, PATCH and DELETE (or POST with X-HTTP-Method-Override: PATCH).");
+            EarlyRejection.closeIfUnread(request);
+            throw ProblemException.methodNotAllowed("An upload URL takes HEAD, GET, PATCH and DELETE (or POST with X-HTTP-Method-Override: PATCH).");
         }
         return patch(request, id, resumable, offset, checksum, contentType);
     }
@@ -225,22 +229,22 @@ public class TusResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Response> terminate(@PathParam("id") String id, @HeaderParam("Tus-Resumable") String resumable) {
         requireVersion(resumable);
-        return tus.terminate(id).replaceWith(Response.noContent().build());
+        return removal.terminate(id).replaceWith(Response.noContent().build());
     }
 
-    private static Response.ResponseBuilder created(URI location, long offset, UploadSession session) {
-        return Response.created(location).header("Upload-Offset", offset).header("Upload-Expires", httpDate(session));
+    private static Response.ResponseBuilder created(URI location, long offset, ResumableUpload upload) {
+        return Response.created(location).header("Upload-Offset", offset).header("Upload-Expires", httpDate(upload));
     }
 
     private static boolean isOffsetOctetStream(String contentType) {
-        return contentType != null && contentType.split(";")[0].strip().equalsIgnoreCase(OFFSET_OCTET_STREAM);
+        return ContentTypes.mediaType(contentType).equals(OFFSET_OCTET_STREAM);
     }
 
     private static void requireVersion(String resumable) {
         if (!VERSION.equals(resumable)) {
-            throw new ProblemException(412, "tus-version", "Precondition failed",
+            throw ProblemException.preconditionFailed("tus-version",
                     "Send Tus-Resumable: " + VERSION + " (the only tus version this server speaks).",
-                    java.util.Map.of("tus_version", VERSION));
+                    Map.of("tus_version", VERSION));
         }
     }
 
@@ -256,7 +260,7 @@ public class TusResource {
         }
     }
 
-    private static String httpDate(UploadSession session) {
-        return DateTimeFormatter.RFC_1123_DATE_TIME.format(session.expiresAt.atZoneSameInstant(ZoneOffset.UTC));
+    private static String httpDate(ResumableUpload upload) {
+        return DateTimeFormatter.RFC_1123_DATE_TIME.format(upload.expiresAt.atZoneSameInstant(ZoneOffset.UTC));
     }
 }

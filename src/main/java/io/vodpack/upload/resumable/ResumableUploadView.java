@@ -1,4 +1,4 @@
-package io.vodpack.upload.tus;
+package io.vodpack.upload.resumable;
 
 import java.time.OffsetDateTime;
 
@@ -11,11 +11,11 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 @RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @Schema(name = "ResumableUpload")
-public record UploadSessionView(String uploadId, String status, long offset, long length, String filename,
+public record ResumableUploadView(String uploadId, String status, long offset, long length, String filename,
         Long inputContentId, Integer errorStatus, String error, OffsetDateTime expiresAt) {
 
-    static UploadSessionView of(UploadSession s) {
-        return new UploadSessionView(s.id, s.status.name(), s.offset, s.length, s.filename, s.inputContentId,
+    static ResumableUploadView of(ResumableUpload s) {
+        return new ResumableUploadView(s.id, s.status.name(), s.offset, s.length, s.filename, s.inputContentId,
                 s.errorStatus, s.errorDetail, s.expiresAt);
     }
 }

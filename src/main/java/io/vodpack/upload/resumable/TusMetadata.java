@@ -1,4 +1,4 @@
-package io.vodpack.upload.tus;
+package io.vodpack.upload.resumable;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;

@@ -1,4 +1,4 @@
-package io.vodpack.upload.tus;
+package io.vodpack.upload.resumable;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,7 +39,7 @@ import io.vodpack.support.TestMedia;
 
 /** tus 1.0 driven by the reference Java client (tus-java-client) and by hand where a client would hide the edge. */
 @QuarkusTest
-class TusUploadTest {
+class ResumableUploadTest {
 
     @TestHTTPResource("/files/")
     URL creation;
@@ -129,7 +129,7 @@ class TusUploadTest {
         given().header("Tus-Resumable", "1.0.0").delete(url).then().statusCode(204);
         assertThat(file).doesNotExist();
         given().header("Tus-Resumable", "1.0.0").head(url).then().statusCode(404);
-        assertThat(Db.count(db, "select count(*) from upload_session where id = ?", id(url))).isZero();
+        assertThat(Db.count(db, "select count(*) from resumable_upload where id = ?", id(url))).isZero();
     }
 
     @Test
@@ -137,9 +137,9 @@ class TusUploadTest {
         String url = createRaw(1_000_000);
         patch(url, 0, new byte[10_000], null).then().statusCode(204)
                 .header("Upload-Expires", containsString("GMT"));
-        Db.update(db, "update upload_session set expires_at = now() - interval '1 minute' where id = ?", id(url));
+        Db.update(db, "update resumable_upload set expires_at = now() - interval '1 minute' where id = ?", id(url));
         Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
-            assertThat(Db.count(db, "select count(*) from upload_session where id = ?", id(url))).isZero();
+            assertThat(Db.count(db, "select count(*) from resumable_upload where id = ?", id(url))).isZero();
             assertThat(storage.resumableFile(id(url))).doesNotExist();
         });
         given().header("Tus-Resumable", "1.0.0").head(url).then().statusCode(404);
@@ -156,7 +156,7 @@ class TusUploadTest {
             out.write(new byte[10_000]);
             out.flush();
             Awaitility.await().atMost(Duration.ofSeconds(5))
-                    .until(() -> Db.string(db, "select lock_owner from upload_session where id = ?", id(url)) != null);
+                    .until(() -> Db.string(db, "select lock_owner from resumable_upload where id = ?", id(url)) != null);
             patch(url, 0, new byte[1000], null).then().statusCode(423).contentType("application/problem+json");
         }
         // The dropped writer's bytes are kept and its lock released: the upload goes on from there.
