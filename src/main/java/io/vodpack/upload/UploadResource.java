@@ -2,12 +2,11 @@ package io.vodpack.upload;
 
 import java.net.URI;
 
-import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -16,7 +15,6 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -67,18 +65,11 @@ public class UploadResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "507", description = "Free space under the storage root is below the reserve",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Uni<Response> upload(@Context HttpServerRequest request,
-            @HeaderParam("Content-Type") String contentType,
-            @HeaderParam("Content-Length") Long contentLength,
-            @HeaderParam("Content-Digest") String contentDigest,
-            @HeaderParam("Repr-Digest") String reprDigest,
-            @Parameter(description = "Original file name (metadata only) for raw uploads")
-            @QueryParam("filename") String filename) {
+    public Uni<Response> upload(@Context HttpServerRequest request, @BeanParam UploadRequest upload) {
         // Event loop. Hold the body until the file is open. A rejection before the whole body was
         // read closes the connection instead of reading the rest.
         request.pause();
-        return EarlyRejection.closeOnRejection(request,
-                () -> receive(request, contentType, contentLength, contentDigest, reprDigest, filename));
+        return EarlyRejection.closeOnRejection(request, () -> receive(request, upload));
     }
 
     @PUT
@@ -99,17 +90,12 @@ public class UploadResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "507", description = "As for POST",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Uni<Response> uploadWithPut(@Context HttpServerRequest request,
-            @HeaderParam("Content-Type") String contentType,
-            @HeaderParam("Content-Length") Long contentLength,
-            @HeaderParam("Content-Digest") String contentDigest,
-            @HeaderParam("Repr-Digest") String reprDigest,
-            @QueryParam("filename") String filename) {
-        return upload(request, contentType, contentLength, contentDigest, reprDigest, filename);
+    public Uni<Response> uploadWithPut(@Context HttpServerRequest request, @BeanParam UploadRequest upload) {
+        return upload(request, upload);
     }
 
-    private Uni<Response> receive(HttpServerRequest request, String contentType, Long contentLength,
-            String contentDigest, String reprDigest, String filename) {
+    private Uni<Response> receive(HttpServerRequest request, UploadRequest upload) {
+        String contentType = upload.contentType;
         String type = ContentTypes.mediaType(contentType);
         boolean multipart = type.equals("multipart/form-data");
         if (!multipart && !type.equals("video/mp4") && !type.equals("application/octet-stream")) {
@@ -117,15 +103,15 @@ public class UploadResource {
                     "Send the file as video/mp4, application/octet-stream or multipart/form-data (field 'file'); got '"
                             + (contentType == null ? "no Content-Type" : contentType) + "'.");
         }
-        if (contentLength != null && contentLength > limits.maxSize()) {
+        if (upload.contentLength != null && upload.contentLength > limits.maxSize()) {
             throw limits.tooLarge();
         }
-        byte[] expected = DigestHeader.sha256("Content-Digest", contentDigest);
+        byte[] expected = DigestHeader.sha256("Content-Digest", upload.contentDigest);
         if (expected == null) {
-            expected = DigestHeader.sha256("Repr-Digest", reprDigest);
+            expected = DigestHeader.sha256("Repr-Digest", upload.reprDigest);
         }
-        IncomingUpload upload = new IncomingUpload(filename, multipart ? "video/mp4" : type, multipart, expected);
-        return uploads.receive(request, upload)
+        IncomingUpload incoming = new IncomingUpload(upload.filename, multipart ? "video/mp4" : type, multipart, expected);
+        return uploads.receive(request, incoming)
                 .map(content -> Response.created(URI.create("/input_content/" + content.id))
                         .entity(InputContentView.of(content)).build());
     }

@@ -5,6 +5,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Map;
 
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HEAD;
@@ -92,23 +93,17 @@ public class ResumableUploadResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "507", description = "Not enough free space for this upload",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Uni<Response> create(@Context HttpServerRequest request,
-            @HeaderParam("Tus-Resumable") String resumable,
-            @HeaderParam("Upload-Length") String length,
-            @HeaderParam("Upload-Defer-Length") String deferLength,
-            @HeaderParam("Upload-Metadata") String metadata,
-            @HeaderParam("Upload-Checksum") String checksum,
-            @HeaderParam("Content-Type") String contentType) {
+    public Uni<Response> create(@Context HttpServerRequest request, @BeanParam TusHeaders.Creation headers) {
         request.pause();
-        requireVersion(resumable);
-        if (deferLength != null) {
+        requireVersion(headers.resumable);
+        if (headers.deferLength != null) {
             throw ProblemException.badRequest("defer-length", "Upload-Defer-Length is not supported: send Upload-Length.");
         }
-        long total = parseLong("Upload-Length", length);
-        boolean withBody = isOffsetOctetStream(contentType);
-        ChunkChecksum chunk = withBody ? ChunkChecksum.parse(checksum) : null;
+        long total = parseLong("Upload-Length", headers.length);
+        boolean withBody = isOffsetOctetStream(headers.contentType);
+        ChunkChecksum chunk = withBody ? ChunkChecksum.parse(headers.checksum) : null;
         String base = urls.base(request);
-        return uploads.create(total, metadata).flatMap(upload -> {
+        return uploads.create(total, headers.metadata).flatMap(upload -> {
             URI location = URI.create(base + "/files/" + upload.id);
             if (!withBody) {
                 request.resume();
@@ -173,18 +168,15 @@ public class ResumableUploadResource {
     @APIResponse(responseCode = "460", description = "The chunk does not match Upload-Checksum; nothing was written",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Response> patch(@Context HttpServerRequest request, @PathParam("id") String id,
-            @HeaderParam("Tus-Resumable") String resumable,
-            @HeaderParam("Upload-Offset") String offset,
-            @HeaderParam("Upload-Checksum") String checksum,
-            @HeaderParam("Content-Type") String contentType) {
+            @BeanParam TusHeaders.Chunk headers) {
         request.pause();
         return EarlyRejection.closeOnRejection(request, () -> {
-            requireVersion(resumable);
-            if (!isOffsetOctetStream(contentType)) {
+            requireVersion(headers.resumable);
+            if (!isOffsetOctetStream(headers.contentType)) {
                 throw ContentTypes.unsupported("PATCH bodies must be sent as " + OFFSET_OCTET_STREAM + ".");
             }
-            long at = parseLong("Upload-Offset", offset);
-            ChunkChecksum chunk = ChunkChecksum.parse(checksum);
+            long at = parseLong("Upload-Offset", headers.offset);
+            ChunkChecksum chunk = ChunkChecksum.parse(headers.checksum);
             return uploads.patch(request, id, at, chunk).map(patched -> {
                 if (patched.failure() != null) {
                     throw patched.failure();
@@ -209,16 +201,12 @@ public class ResumableUploadResource {
     @APIResponse(responseCode = "405", description = "Without X-HTTP-Method-Override: PATCH",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Response> patchOverride(@Context HttpServerRequest request, @PathParam("id") String id,
-            @HeaderParam("X-HTTP-Method-Override") String override,
-            @HeaderParam("Tus-Resumable") String resumable,
-            @HeaderParam("Upload-Offset") String offset,
-            @HeaderParam("Upload-Checksum") String checksum,
-            @HeaderParam("Content-Type") String contentType) {
+            @HeaderParam("X-HTTP-Method-Override") String override, @BeanParam TusHeaders.Chunk headers) {
         if (!"PATCH".equalsIgnoreCase(override)) {
             EarlyRejection.closeIfUnread(request);
             throw ProblemException.methodNotAllowed("An upload URL takes HEAD, GET, PATCH and DELETE (or POST with X-HTTP-Method-Override: PATCH).");
         }
-        return patch(request, id, resumable, offset, checksum, contentType);
+        return patch(request, id, headers);
     }
 
     @DELETE
