@@ -85,7 +85,7 @@ public class RequestSizeGuard {
     private void refuse(RoutingContext ctx) {
         ctx.request().pause();
         ctx.response().putHeader(HttpHeaders.CONNECTION, "close");
-        ProblemMapper.respond(ctx, new ProblemException(413, "request-too-large", "Payload too large",
+        ProblemMapper.respond(ctx, ProblemException.payloadTooLarge("request-too-large",
                 "This endpoint takes bodies of at most " + limit + " bytes; videos go to /upload_input_content or /files/."));
         ctx.response().endHandler(v -> ctx.request().connection().close());
     }
