@@ -230,7 +230,7 @@ public class JobRunner {
                         outcome(job, stopping ? "handed-back" : "cancelled", started);
                         return Uni.createFrom().item(false);
                     }
-                    String reason = failure instanceof EngineFailure ? failure.getMessage()
+                    String reason = failure instanceof AttemptFailure ? failure.getMessage()
                             : "internal error: " + failure;
                     LOG.warnf("Job %d failed: %s", job.id(), reason);
                     outcome(job, "failed", started);
@@ -254,7 +254,7 @@ public class JobRunner {
                 .register(metrics).record(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
     }
 
-    /** Blocking: one attempt of one job. Throws {@link EngineFailure} with the reason when it fails. */
+    /** Blocking: one attempt of one job. Throws {@link AttemptFailure} with the reason when it fails. */
     private void execute(ClaimedJob job, RunningJob handle) {
         Path staging = storage.stagingFolder(job.id());
         Path out = staging.resolve("out");
@@ -265,20 +265,20 @@ public class JobRunner {
         ContentStorage.deleteRecursively(published);
         Path input = storage.inputFile(job.inputStorageName());
         if (!Files.isRegularFile(input)) {
-            throw new EngineFailure("the input file is missing from storage (" + job.inputStorageName() + ")");
+            throw new AttemptFailure("the input file is missing from storage (" + job.inputStorageName() + ")");
         }
         try {
             long size = Files.size(input);
             if (size != job.inputSize()) {
-                throw new EngineFailure("the stored input is damaged: it has " + size + " bytes, but " + job.inputSize()
+                throw new AttemptFailure("the stored input is damaged: it has " + size + " bytes, but " + job.inputSize()
                         + " were uploaded; upload it again");
             }
         } catch (IOException e) {
-            throw new EngineFailure("the input file cannot be read: " + e.getMessage());
+            throw new AttemptFailure("the input file cannot be read: " + e.getMessage());
         }
         Packager engine = engines.get(job.engine());
         if (engine == null) {
-            throw new EngineFailure("unknown packaging engine '" + job.engine() + "'");
+            throw new AttemptFailure("unknown packaging engine '" + job.engine() + "'");
         }
         String licenseUrl = job.baseUrl() + "/license/clearkey/" + job.id();
         PackagingRequest request = new PackagingRequest(input, out, work, job.key(), job.kid(),
@@ -292,28 +292,28 @@ public class JobRunner {
                 Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
                 EngineProcess.Outcome outcome = EngineProcess.run(command, work, left, handle::attach, secrets);
                 if (handle.cancelled) {
-                    throw new EngineFailure("cancelled");
+                    throw new AttemptFailure("cancelled");
                 }
                 if (outcome.timedOut()) {
-                    throw new EngineFailure("the engine ran longer than " + config.packaging().timeout()
+                    throw new AttemptFailure("the engine ran longer than " + config.packaging().timeout()
                             + " and was stopped (vodpack.packaging.timeout)");
                 }
                 if (!outcome.succeeded()) {
                     String last = EngineProcess.lastLine(outcome.tail())
                             .replace(input.toString(), "<input>").replace(storage.root().toString(), "<storage>");
-                    throw new EngineFailure(Path.of(command.get(0)).getFileName() + " exited with code "
+                    throw new AttemptFailure(Path.of(command.get(0)).getFileName() + " exited with code "
                             + outcome.exitCode() + (last.isEmpty() ? "" : ": " + last));
                 }
             }
             StreamManifest.finish(out.resolve("stream.mpd"), job.kid(), licenseUrl);
             Files.move(out, published, StandardCopyOption.ATOMIC_MOVE);
         } catch (StreamManifest.InvalidOutputException e) {
-            throw new EngineFailure("the engine's output does not check out: " + e.getMessage());
+            throw new AttemptFailure("the engine's output does not check out: " + e.getMessage());
         } catch (IOException e) {
-            throw new EngineFailure("storage error: " + e.getMessage());
+            throw new AttemptFailure("storage error: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new EngineFailure("interrupted");
+            throw new AttemptFailure("interrupted");
         }
     }
 

@@ -25,9 +25,9 @@ import io.vodpack.upload.InputContentRepository;
 
 /** Creates, reads, cancels and deletes packaging jobs; the runner does the packaging. */
 @ApplicationScoped
-public class PackagingService {
+public class PackagingJobService {
 
-    private static final Logger LOG = Logger.getLogger(PackagingService.class);
+    private static final Logger LOG = Logger.getLogger(PackagingJobService.class);
 
     private final PackagingJobRepository jobs;
     private final InputContentRepository inputs;
@@ -37,7 +37,7 @@ public class PackagingService {
     private final Vertx vertx;
     private final io.vodpack.delivery.StreamRoutes streams;
 
-    public PackagingService(PackagingJobRepository jobs, InputContentRepository inputs, JobRunner runner,
+    public PackagingJobService(PackagingJobRepository jobs, InputContentRepository inputs, JobRunner runner,
             VodpackConfig config, ContentStorage storage, Vertx vertx, io.vodpack.delivery.StreamRoutes streams) {
         this.streams = streams;
         this.jobs = jobs;
@@ -52,23 +52,23 @@ public class PackagingService {
     public record Created(PackagingJob job, boolean replayed) {
     }
 
-    public Uni<Created> create(PackagingOrder order, String idempotencyKey, String baseUrl) {
-        if (order == null || order.inputContentId() == null) {
+    public Uni<Created> create(PackagingJobRequest request, String idempotencyKey, String baseUrl) {
+        if (request == null || request.inputContentId() == null) {
             return Uni.createFrom().failure(ProblemException.badRequest("invalid-request",
                     "'input_content_id' is required: the id returned by POST /upload_input_content."));
         }
-        ContentKey key = order.key() == null ? ContentKey.random() : ContentKey.parse("key", order.key());
-        ContentKey kid = order.kid() == null ? ContentKey.random() : ContentKey.parse("kid", order.kid());
+        ContentKey key = request.key() == null ? ContentKey.random() : ContentKey.parse("key", request.key());
+        ContentKey kid = request.kid() == null ? ContentKey.random() : ContentKey.parse("kid", request.kid());
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
             return Uni.createFrom().failure(ProblemException.badRequest("invalid-idempotency-key",
                     "Idempotency-Key must be 1 to 255 characters."));
         }
-        String fingerprint = fingerprint(order);
+        String fingerprint = fingerprint(request);
         return Panache.withTransaction(() -> replay(idempotencyKey, fingerprint)
                 .flatMap(existing -> existing != null ? Uni.createFrom().item(new Created(existing, true))
-                        : insert(order.inputContentId(), key, kid, idempotencyKey, fingerprint, baseUrl)
+                        : insert(request.inputContentId(), key, kid, idempotencyKey, fingerprint, baseUrl)
                                 .map(job -> new Created(job, false))))
-                .onFailure(PackagingService::isUniqueViolation).recoverWithUni(
+                .onFailure(PackagingJobService::isUniqueViolation).recoverWithUni(
                         // Two requests with one Idempotency-Key raced; the first one's job is the answer.
                         () -> Panache.withSession(() -> replay(idempotencyKey, fingerprint))
                                 .map(existing -> new Created(existing, true)))
@@ -173,8 +173,8 @@ public class PackagingService {
         return false;
     }
 
-    private static String fingerprint(PackagingOrder order) {
-        String canonical = order.inputContentId() + "|" + order.key() + "|" + order.kid();
+    private static String fingerprint(PackagingJobRequest request) {
+        String canonical = request.inputContentId() + "|" + request.key() + "|" + request.kid();
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                     .digest(canonical.getBytes(StandardCharsets.UTF_8)));
