@@ -3,49 +3,49 @@ package io.vodpack.packaging;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.persistence.LockModeType;
+import jakarta.enterprise.event.Event;
 
 import org.jboss.logging.Logger;
 
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
+import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.storage.ContentStorage;
-import io.vodpack.packaging.queue.JobRunner;
-import io.vodpack.upload.InputContent;
-import io.vodpack.upload.InputContentRepository;
+import io.vodpack.packaging.queue.JobQueue;
+import io.vodpack.packaging.worker.ClaimLoop;
 
-/** Creates, reads, cancels and deletes packaging jobs; the runner does the packaging. */
+/**
+ * Creates, reads, cancels and deletes packaging jobs for the API; {@link JobQueue} makes every status change and
+ * the workers do the packaging.
+ */
 @ApplicationScoped
 public class PackagingJobService {
 
     private static final Logger LOG = Logger.getLogger(PackagingJobService.class);
 
     private final PackagingJobRepository jobs;
-    private final InputContentRepository inputs;
-    private final JobRunner runner;
+    private final JobQueue queue;
+    private final ClaimLoop workers;
     private final VodpackConfig config;
     private final ContentStorage storage;
-    private final Vertx vertx;
-    private final io.vodpack.delivery.StreamRoutes streams;
+    private final Async async;
+    private final Event<ContentRemoved> removals;
 
-    public PackagingJobService(PackagingJobRepository jobs, InputContentRepository inputs, JobRunner runner,
-            VodpackConfig config, ContentStorage storage, Vertx vertx, io.vodpack.delivery.StreamRoutes streams) {
-        this.streams = streams;
+    public PackagingJobService(PackagingJobRepository jobs, JobQueue queue, ClaimLoop workers, VodpackConfig config,
+            ContentStorage storage, Async async, Event<ContentRemoved> removals) {
         this.jobs = jobs;
-        this.inputs = inputs;
-        this.runner = runner;
+        this.queue = queue;
+        this.workers = workers;
         this.config = config;
         this.storage = storage;
-        this.vertx = vertx;
+        this.async = async;
+        this.removals = removals;
     }
 
     /** A created job, and whether it was an earlier job returned again for the same Idempotency-Key. */
@@ -75,7 +75,7 @@ public class PackagingJobService {
                 .invoke(created -> {
                     if (!created.replayed()) {
                         LOG.infof("Job %d queued for input %d", created.job().id, created.job().inputContentId);
-                        runner.signal();
+                        workers.signal();
                     }
                 });
     }
@@ -95,33 +95,22 @@ public class PackagingJobService {
 
     private Uni<PackagingJob> insert(long inputId, ContentKey key, ContentKey kid, String idempotencyKey,
             String fingerprint, String baseUrl) {
-        // FOR SHARE on the input: a concurrent DELETE of the input waits for this transaction and then sees the job.
-        return inputs.findById(inputId, LockModeType.PESSIMISTIC_READ)
-                .onItem().ifNull().failWith(() -> ProblemException.notFound("No input content with id " + inputId + "."))
-                .flatMap(input -> {
-                    if (input.status != InputContent.Status.READY) {
-                        throw ProblemException.conflict("input-not-ready",
-                                "Input content " + inputId + " is " + input.status + " and cannot be packaged.");
-                    }
-                    PackagingJob job = new PackagingJob();
-                    job.inputContentId = inputId;
-                    job.status = PackagingJob.Status.QUEUED;
-                    job.engine = config.packaging().engine();
-                    job.keyHex = key.hex();
-                    job.kidHex = kid.hex();
-                    job.keyText = key.text();
-                    job.kidText = kid.text();
-                    job.idempotencyKey = idempotencyKey;
-                    job.requestFingerprint = fingerprint;
-                    job.baseUrl = baseUrl;
-                    job.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
-                    return jobs.persist(job);
-                });
+        PackagingJob job = new PackagingJob();
+        job.inputContentId = inputId;
+        job.engine = config.packaging().engine();
+        job.keyHex = key.hex();
+        job.kidHex = kid.hex();
+        job.keyText = key.text();
+        job.kidText = kid.text();
+        job.idempotencyKey = idempotencyKey;
+        job.requestFingerprint = fingerprint;
+        job.baseUrl = baseUrl;
+        return queue.enqueue(job);
     }
 
     public Uni<PackagingJob> get(long id) {
         return Panache.withSession(() -> jobs.findById(id))
-                .onItem().ifNull().failWith(() -> ProblemException.notFound("No packaged content with id " + id + "."));
+                .onItem().ifNull().failWith(() -> notFound(id));
     }
 
     public Uni<List<PackagingJob>> list(PackagingJob.Status status, int page, int size) {
@@ -130,36 +119,30 @@ public class PackagingJobService {
 
     /**
      * Cancels a queued or running job (its engine is killed; the row stays, CANCELLED), or deletes a
-     * finished job together with its published output. Returns the job as it was found.
+     * finished job together with its published output. A job that is neither was deleted meanwhile: 404.
      */
     public Uni<Removal> cancelOrDelete(long id) {
-        return Panache.withTransaction(() -> jobs.findById(id, LockModeType.PESSIMISTIC_WRITE)
-                .onItem().ifNull().failWith(() -> ProblemException.notFound("No packaged content with id " + id + "."))
-                .flatMap(job -> {
-                    if (job.status.finished()) {
-                        return jobs.delete(job).replaceWith(new Removal(job, false));
+        return queue.cancel(id, "cancelled by a DELETE request").flatMap(cancelled -> cancelled
+                ? removed(id).chain(() -> get(id)).map(job -> new Removal(job, true))
+                : queue.delete(id).flatMap(deleted -> {
+                    if (!deleted) {
+                        return Uni.createFrom().failure(notFound(id));
                     }
-                    job.status = PackagingJob.Status.CANCELLED;
-                    job.errorDetail = "cancelled by a DELETE request";
-                    job.finishedAt = OffsetDateTime.now(ZoneOffset.UTC);
-                    job.leaseOwner = null;
-                    job.leaseExpiresAt = null;
-                    return Uni.createFrom().item(new Removal(job, true));
-                }))
-                .call(removal -> {
-                    if (removal.cancelled()) {
-                        runner.cancelLocal(id);
-                    }
-                    streams.evict(id);
-                    // Blocking deletion of the published folder on a worker thread.
-                    return Uni.createFrom().completionStage(vertx.executeBlocking(() -> {
-                        ContentStorage.deleteRecursively(storage.publishedFolder(id));
-                        return null;
-                    }, false).toCompletionStage());
-                });
+                    return removed(id).replaceWith(new Removal(null, false));
+                }));
     }
 
-    /** What a DELETE did: cancelled an unfinished job, or deleted a finished one. */
+    /** Tells the observers (a local engine stops, delivery forgets the stream), then deletes the published folder. */
+    private Uni<Void> removed(long id) {
+        removals.fire(new ContentRemoved(id));
+        return async.blocking(() -> ContentStorage.deleteRecursively(storage.publishedFolder(id)));
+    }
+
+    private static ProblemException notFound(long id) {
+        return ProblemException.notFound("No packaged content with id " + id + ".");
+    }
+
+    /** What a DELETE did: cancelled an unfinished job (shown as it is now), or deleted a finished one. */
     public record Removal(PackagingJob job, boolean cancelled) {
     }
 

@@ -1,4 +1,4 @@
-package io.vodpack.packaging.queue;
+package io.vodpack.packaging.worker;
 
 /** A packaging attempt that failed for a reason retrying will not fix; the message is shown to the client. */
 class AttemptFailure extends RuntimeException {
