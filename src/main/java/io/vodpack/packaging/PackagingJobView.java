@@ -11,7 +11,7 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 @RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @Schema(name = "PackagedContent")
-public record PackagedContentView(
+public record PackagingJobView(
         @Schema(example = "55") long packagedContentId,
         @Schema(example = "DONE", enumeration = { "QUEUED", "RUNNING", "DONE", "FAILED", "CANCELLED" }) String status,
         @Schema(example = "1") Long inputContentId,
@@ -29,10 +29,10 @@ public record PackagedContentView(
         OffsetDateTime finishedAt) {
 
     /** The view for the job's current status; keys appear when the client created the job and once it is DONE. */
-    static PackagedContentView of(PackagingJob job, String baseUrl, boolean withKeys) {
+    static PackagingJobView of(PackagingJob job, String baseUrl, boolean withKeys) {
         boolean done = job.status == PackagingJob.Status.DONE;
         boolean active = !job.status.finished();
-        return new PackagedContentView(job.id, job.status.name(), job.inputContentId,
+        return new PackagingJobView(job.id, job.status.name(), job.inputContentId,
                 done ? baseUrl + "/content/" + job.id + "/stream.mpd" : null,
                 withKeys || done ? job.keyText : null,
                 withKeys || done ? job.kidText : null,

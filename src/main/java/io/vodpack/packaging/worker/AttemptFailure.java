@@ -1,9 +1,9 @@
-package io.vodpack.packaging.queue;
+package io.vodpack.packaging.worker;
 
 /** A packaging attempt that failed for a reason retrying will not fix; the message is shown to the client. */
-class EngineFailure extends RuntimeException {
+class AttemptFailure extends RuntimeException {
 
-    EngineFailure(String reason) {
+    AttemptFailure(String reason) {
         super(reason, null, false, false);
     }
 }
