@@ -2,6 +2,7 @@
 (function () {
   'use strict';
   const $ = (id) => document.getElementById(id);
+  const http = window.vodpackHttp;
 
   $('upload').addEventListener('click', () => {
     const file = $('file').files[0];
@@ -14,16 +15,21 @@
     bar.value = 0;
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) bar.value = (100 * e.loaded) / e.total; };
     xhr.onload = () => {
-      const body = JSON.parse(xhr.responseText || '{}');
+      let body = {};
+      try {
+        body = JSON.parse(xhr.responseText || '{}') || {};
+      } catch (e) {
+        // Not JSON (e.g. a proxy's HTML error page): the status says it.
+      }
       if (xhr.status === 201) {
         $('upload-status').textContent = 'Stored as input ' + body.input_content_id + ' (' + body.video_codec + ', ' +
           body.audio_codec + ', ' + body.width + 'x' + body.height + ').';
         $('input-id').value = body.input_content_id;
       } else {
-        $('upload-status').textContent = (body.title || 'Error') + ': ' + (body.detail || xhr.status);
+        $('upload-status').textContent = http.problemText(body, xhr.status);
       }
     };
-    xhr.onerror = () => { $('upload-status').textContent = 'The upload failed (network error).'; };
+    xhr.onerror = () => { $('upload-status').textContent = 'The upload failed: ' + http.networkText(); };
     xhr.send(file);
   });
 
@@ -31,21 +37,38 @@
     const order = { input_content_id: Number($('input-id').value) };
     if ($('key').value.trim()) order.key = $('key').value.trim();
     if ($('kid').value.trim()) order.kid = $('kid').value.trim();
-    const response = await fetch('/packaged_content', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(order),
-    });
-    const body = await response.json().catch(() => ({}));
-    if (response.status === 202) {
+    $('package-status').textContent = '';
+    let response;
+    try {
+      response = await fetch('/packaged_content', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(order),
+      });
+    } catch (e) {
+      $('package-status').textContent = http.networkText(e);
+      return;
+    }
+    const body = await http.readJson(response);
+    if (response.status === 202 && body.packaged_content_id != null) {
       location.href = '/player/' + body.packaged_content_id;
     } else {
-      $('package-status').textContent = (body.title || 'Error') + ': ' + (body.detail || response.status);
+      $('package-status').textContent = http.problemText(body, response.status);
     }
   });
 
   async function list() {
-    const response = await fetch('/packaged_content?size=50');
-    if (!response.ok) return;
-    const jobs = await response.json();
+    let response;
+    try {
+      response = await fetch('/packaged_content?size=50');
+    } catch (e) {
+      $('jobs-status').textContent = http.networkText(e);
+      return;
+    }
+    const jobs = await response.json().catch(() => null);
+    if (!response.ok || !Array.isArray(jobs)) {
+      $('jobs-status').textContent = 'Cannot list packaged content: ' + http.problemText(jobs, response.status);
+      return;
+    }
+    $('jobs-status').textContent = '';
     const rows = jobs.map((j) => {
       const tr = document.createElement('tr');
       for (const v of [j.packaged_content_id, j.input_content_id, j.status + (j.progress != null && j.status !== 'DONE' ? ' ' + j.progress + '%' : ''), j.created_at]) {

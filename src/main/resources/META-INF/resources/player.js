@@ -8,6 +8,7 @@
   const statusEl = document.getElementById('status');
   const details = document.getElementById('details');
   const state = (window.vodpack = { id: id, status: 'loading', error: null });
+  const http = window.vodpackHttp;
 
   function show(text, kind) {
     statusEl.textContent = text;
@@ -37,20 +38,25 @@
     try {
       response = await fetch('/packaged_content/' + encodeURIComponent(id), { headers: { Accept: 'application/json' } });
     } catch (e) {
-      fail('Cannot reach the service: ' + e.message);
+      fail(http.networkText(e));
       return;
     }
-    const body = await response.json().catch(() => ({}));
+    const body = await http.readJson(response);
     document.getElementById('title').textContent = 'packaged content ' + id;
     if (response.status === 202) {
-      state.status = body.status;
-      show('Packaging is ' + body.status.toLowerCase() + ' (' + (body.progress || 0) + '%). This page starts playback when it is done.');
+      // A 202 without a job status (a proxy's, say) still means "not yet": keep waiting.
+      state.status = typeof body.status === 'string' ? body.status : 'waiting';
+      show('Packaging is ' + state.status.toLowerCase() + ' (' + (body.progress || 0) + '%). This page starts playback when it is done.');
       const wait = Number(response.headers.get('Retry-After') || 2) * 1000;
       setTimeout(poll, wait);
       return;
     }
     if (response.status !== 200) {
-      fail((body.title || 'Error') + ': ' + (body.detail || ('HTTP ' + response.status)));
+      fail(http.problemText(body, response.status));
+      return;
+    }
+    if (!body.url || !body.license_url) {
+      fail('The service answered without a stream to play (HTTP ' + response.status + ').');
       return;
     }
     describe({ status: body.status, manifest: body.url, kid: body.kid, license: body.license_url,

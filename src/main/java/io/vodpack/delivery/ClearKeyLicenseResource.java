@@ -1,7 +1,6 @@
 package io.vodpack.delivery;
 
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 
 import jakarta.ws.rs.Consumes;
@@ -25,7 +24,8 @@ import io.smallrye.mutiny.Uni;
 import io.vodpack.core.error.Problem;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.packaging.ContentKey;
-import io.vodpack.packaging.PackagingJob;
+import io.vodpack.packaging.PublishedContent;
+import io.vodpack.packaging.PublishedContent.Keys;
 
 /**
  * W3C EME ClearKey license server: the player sends the KIDs it needs and gets the keys back as JWKs.
@@ -38,11 +38,11 @@ import io.vodpack.packaging.PackagingJob;
 @Tag(name = "Delivery")
 public class ClearKeyLicenseResource {
 
-    private final LicenseService licenses;
+    private final PublishedContent published;
     private final ObjectMapper json;
 
-    public ClearKeyLicenseResource(LicenseService licenses, ObjectMapper json) {
-        this.licenses = licenses;
+    public ClearKeyLicenseResource(PublishedContent published, ObjectMapper json) {
+        this.published = published;
         this.json = json;
     }
 
@@ -74,7 +74,7 @@ public class ClearKeyLicenseResource {
     public Uni<License> forContent(@PathParam("id") long id, byte[] body) {
         LicenseRequest request = read(body);
         List<String> kids = kids(request);
-        return licenses.doneJob(id).map(job -> answer(request, kids, job == null ? List.of() : List.of(job)));
+        return published.keys(id).map(keys -> answer(request, kids, keys.stream().toList()));
     }
 
     @POST
@@ -88,8 +88,8 @@ public class ClearKeyLicenseResource {
     public Uni<License> byKid(byte[] body) {
         LicenseRequest request = read(body);
         List<String> kids = kids(request);
-        List<String> hex = kids.stream().map(k -> ContentKey.parse("kids", k).hex()).toList();
-        return licenses.newestDoneByKid(hex).map(jobs -> answer(request, kids, jobs));
+        List<ContentKey> wanted = kids.stream().map(k -> ContentKey.parse("kids", k)).toList();
+        return published.newestKeysByKid(wanted).map(keys -> answer(request, kids, keys));
     }
 
     /** Players send the EME license message with various Content-Types; it is always JSON. */
@@ -110,13 +110,13 @@ public class ClearKeyLicenseResource {
         return request.kids();
     }
 
-    private static License answer(LicenseRequest request, List<String> kids, List<PackagingJob> jobs) {
+    private static License answer(LicenseRequest request, List<String> kids, List<Keys> found) {
         List<Jwk> keys = new ArrayList<>();
         for (String kid : kids) {
             ContentKey wanted = ContentKey.parse("kids", kid);
-            for (PackagingJob job : jobs) {
-                if (job.kid().equals(wanted)) {
-                    keys.add(new Jwk("oct", kid, base64url(job.key().bytes())));
+            for (Keys content : found) {
+                if (content.kid().equals(wanted)) {
+                    keys.add(new Jwk("oct", kid, content.key().base64url()));
                     break;
                 }
             }
@@ -125,9 +125,5 @@ public class ClearKeyLicenseResource {
             throw ProblemException.notFound("No key for KID(s) " + String.join(", ", kids) + ".");
         }
         return new License(keys, request.type() == null ? "temporary" : request.type());
-    }
-
-    private static String base64url(byte[] bytes) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 }

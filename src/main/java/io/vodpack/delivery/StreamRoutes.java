@@ -17,7 +17,8 @@ import io.vertx.ext.web.handler.StaticHandler;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.error.ProblemMapper;
 import io.vodpack.core.storage.ContentStorage;
-import io.vodpack.packaging.queue.JobQueue;
+import io.vodpack.packaging.ContentRemoved;
+import io.vodpack.packaging.PublishedContent;
 
 /**
  * Serves published streams at {@code /content/<job>/...} with a Vert.x static route (byte ranges,
@@ -31,12 +32,12 @@ public class StreamRoutes {
     private static final Pattern PATH = Pattern.compile("^/content/([0-9]{1,18})/((?:[A-Za-z0-9_-][A-Za-z0-9_.-]*/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*)$");
 
     private final ContentStorage storage;
-    private final JobQueue jobs;
+    private final PublishedContent published;
     private final Map<Long, Boolean> done = new ConcurrentHashMap<>();
 
-    public StreamRoutes(ContentStorage storage, JobQueue jobs) {
+    public StreamRoutes(ContentStorage storage, PublishedContent published) {
         this.storage = storage;
-        this.jobs = jobs;
+        this.published = published;
     }
 
     void install(@Observes Router router) {
@@ -52,9 +53,9 @@ public class StreamRoutes {
                 new ProblemException(405, "method-not-allowed", "Method not allowed", "Streams are read with GET or HEAD.")));
     }
 
-    /** Forgets a job that was deleted, so that its id is checked again. */
-    public void evict(long jobId) {
-        done.remove(jobId);
+    /** Forgets a job that was cancelled or deleted, so that its id is checked again. */
+    void onRemoved(@Observes ContentRemoved removed) {
+        done.remove(removed.id());
     }
 
     private void guard(RoutingContext ctx) {
@@ -69,8 +70,8 @@ public class StreamRoutes {
             serve(ctx, id, relative);
             return;
         }
-        jobs.isDone(id).subscribe().with(isDone -> {
-            if (isDone) {
+        published.isPublished(id).subscribe().with(isPublished -> {
+            if (isPublished) {
                 done.put(id, Boolean.TRUE);
                 serve(ctx, id, relative);
             } else {

@@ -1,6 +1,8 @@
 package io.vodpack.packaging;
 
 import java.time.OffsetDateTime;
+import java.util.Arrays;
+import java.util.List;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -16,12 +18,35 @@ import jakarta.persistence.Table;
 @Table(name = "packaging_job")
 public class PackagingJob {
 
-    /** QUEUED -> RUNNING -> DONE | FAILED | CANCELLED; RUNNING -> QUEUED when a lease expires or is handed back. */
+    /**
+     * The life of a job. {@link #canMoveTo} is the one table of allowed transitions; {@code JobQueue} makes every
+     * change and guards each write with it (see the table in its class comment).
+     */
     public enum Status {
         QUEUED, RUNNING, DONE, FAILED, CANCELLED;
 
+        /** Whether a job in this status may move to {@code next}. */
+        public boolean canMoveTo(Status next) {
+            return switch (this) {
+                case QUEUED -> next == RUNNING || next == CANCELLED;
+                case RUNNING -> next == QUEUED || next == DONE || next == FAILED || next == CANCELLED;
+                case DONE, FAILED, CANCELLED -> false;
+            };
+        }
+
+        /** The statuses from which a job may move to {@code next}: the guard of every write that sets it. */
+        public static List<Status> into(Status next) {
+            return Arrays.stream(values()).filter(s -> s.canMoveTo(next)).toList();
+        }
+
+        /** A finished job never changes again; it can only be deleted. */
         public boolean finished() {
-            return this == DONE || this == FAILED || this == CANCELLED;
+            return Arrays.stream(values()).noneMatch(this::canMoveTo);
+        }
+
+        /** Every finished status: the guard of a delete. */
+        public static List<Status> finishedOnes() {
+            return Arrays.stream(values()).filter(Status::finished).toList();
         }
     }
 

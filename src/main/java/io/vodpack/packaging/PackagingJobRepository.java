@@ -10,7 +10,7 @@ import io.quarkus.panache.common.Sort;
 import io.smallrye.mutiny.Uni;
 import io.vodpack.upload.InputUsage;
 
-/** Rows of {@link PackagingJob} for the API; the worker side uses {@link io.vodpack.packaging.queue.JobQueue}. */
+/** Reads of {@link PackagingJob} rows for the API; every status change goes through {@code JobQueue}. */
 @ApplicationScoped
 public class PackagingJobRepository implements PanacheRepository<PackagingJob>, InputUsage {
 

@@ -8,6 +8,7 @@ import jakarta.enterprise.inject.Instance;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
+import io.vodpack.core.async.Async;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.storage.ContentStorage;
 
@@ -51,8 +52,8 @@ public class InputContentService {
                     }
                 }))
                 .call(content -> repository.delete(content)))
-                .flatMap(content -> Uni.createFrom().completionStage(vertx.fileSystem()
-                        .delete(storage.inputFile(content.storageName).toString()).otherwiseEmpty().toCompletionStage()))
+                .flatMap(content -> Async.await(vertx.fileSystem()
+                        .delete(storage.inputFile(content.storageName).toString()).otherwiseEmpty()))
                 .replaceWithVoid();
     }
 

@@ -1,14 +1,12 @@
 package io.vodpack.upload;
 
 import java.net.URI;
-import java.util.Locale;
 
-import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.BeanParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
-import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -17,7 +15,6 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
 import org.eclipse.microprofile.openapi.annotations.media.Content;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
-import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
@@ -25,7 +22,10 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 import io.vodpack.core.error.Problem;
-import io.vodpack.core.error.ProblemException;
+import io.vodpack.upload.ingest.ContentTypes;
+import io.vodpack.upload.ingest.DigestHeader;
+import io.vodpack.upload.ingest.EarlyRejection;
+import io.vodpack.upload.ingest.UploadLimits;
 
 /**
  * {@code POST /upload_input_content}: the body (raw or multipart) is streamed to disk, never held in memory.
@@ -36,9 +36,11 @@ import io.vodpack.core.error.ProblemException;
 public class UploadResource {
 
     private final UploadService uploads;
+    private final UploadLimits limits;
 
-    public UploadResource(UploadService uploads) {
+    public UploadResource(UploadService uploads, UploadLimits limits) {
         this.uploads = uploads;
+        this.limits = limits;
     }
 
     @POST
@@ -63,23 +65,11 @@ public class UploadResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "507", description = "Free space under the storage root is below the reserve",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Uni<Response> upload(@Context HttpServerRequest request,
-            @HeaderParam("Content-Type") String contentType,
-            @HeaderParam("Content-Length") Long contentLength,
-            @HeaderParam("Content-Digest") String contentDigest,
-            @HeaderParam("Repr-Digest") String reprDigest,
-            @Parameter(description = "Original file name (metadata only) for raw uploads")
-            @QueryParam("filename") String filename) {
+    public Uni<Response> upload(@Context HttpServerRequest request, @BeanParam UploadRequest upload) {
         // Event loop. Hold the body until the file is open. A rejection before the whole body was
         // read closes the connection instead of reading the rest.
         request.pause();
-        try {
-            return receive(request, contentType, contentLength, contentDigest, reprDigest, filename)
-                    .onFailure().invoke(() -> closeIfUnread(request));
-        } catch (RuntimeException e) {
-            closeIfUnread(request);
-            throw e;
-        }
+        return EarlyRejection.closeOnRejection(request, () -> receive(request, upload));
     }
 
     @PUT
@@ -100,42 +90,30 @@ public class UploadResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "507", description = "As for POST",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    public Uni<Response> uploadWithPut(@Context HttpServerRequest request,
-            @HeaderParam("Content-Type") String contentType,
-            @HeaderParam("Content-Length") Long contentLength,
-            @HeaderParam("Content-Digest") String contentDigest,
-            @HeaderParam("Repr-Digest") String reprDigest,
-            @QueryParam("filename") String filename) {
-        return upload(request, contentType, contentLength, contentDigest, reprDigest, filename);
+    public Uni<Response> uploadWithPut(@Context HttpServerRequest request, @BeanParam UploadRequest upload) {
+        return upload(request, upload);
     }
 
-    private Uni<Response> receive(HttpServerRequest request, String contentType, Long contentLength,
-            String contentDigest, String reprDigest, String filename) {
-        String type = contentType == null ? "" : contentType.toLowerCase(Locale.ROOT).split(";")[0].strip();
+    private Uni<Response> receive(HttpServerRequest request, UploadRequest upload) {
+        String contentType = upload.contentType;
+        String type = ContentTypes.mediaType(contentType);
         boolean multipart = type.equals("multipart/form-data");
         if (!multipart && !type.equals("video/mp4") && !type.equals("application/octet-stream")) {
-            throw new ProblemException(415, "unsupported-content-type", "Unsupported media type",
+            throw ContentTypes.unsupported(
                     "Send the file as video/mp4, application/octet-stream or multipart/form-data (field 'file'); got '"
                             + (contentType == null ? "no Content-Type" : contentType) + "'.");
         }
-        if (contentLength != null && contentLength > uploads.maxSize()) {
-            throw uploads.tooLarge();
+        if (upload.contentLength != null && upload.contentLength > limits.maxSize()) {
+            throw limits.tooLarge();
         }
-        byte[] expected = DigestHeader.sha256("Content-Digest", contentDigest);
+        byte[] expected = DigestHeader.sha256("Content-Digest", upload.contentDigest);
         if (expected == null) {
-            expected = DigestHeader.sha256("Repr-Digest", reprDigest);
+            expected = DigestHeader.sha256("Repr-Digest", upload.reprDigest);
         }
-        IncomingUpload upload = new IncomingUpload(filename, multipart ? "video/mp4" : type, multipart, expected);
-        return uploads.receive(request, upload)
+        IncomingUpload incoming = new IncomingUpload(upload.filename, multipart ? "video/mp4" : type, multipart, expected);
+        return uploads.receive(request, incoming)
                 .map(content -> Response.created(URI.create("/input_content/" + content.id))
                         .entity(InputContentView.of(content)).build());
-    }
-
-    /** A rejection before the whole body was read closes the connection instead of reading the rest. */
-    public static void closeIfUnread(HttpServerRequest request) {
-        if (!request.isEnded()) {
-            request.response().putHeader("Connection", "close");
-        }
     }
 
     /** Shape of the multipart body, for the OpenAPI document. */

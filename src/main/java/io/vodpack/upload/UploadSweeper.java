@@ -16,14 +16,15 @@ import org.jboss.logging.Logger;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
+import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.upload.resumable.ResumableUploadRemoval;
 
 /**
  * Removes what interrupted uploads leave behind if the immediate cleanup could not run (a crash, a kill):
  * partial files nobody has written to for {@code vodpack.upload.stale-after}, and stored files without a
- * row that are older than that. Runs at startup and then periodically.
+ * row that are older than that; and resumable uploads past their expiry. Runs at startup and then periodically.
  */
 @ApplicationScoped
 public class UploadSweeper {
@@ -33,16 +34,16 @@ public class UploadSweeper {
     private final ContentStorage storage;
     private final InputContentRepository repository;
     private final VodpackConfig config;
-    private final Vertx vertx;
-    private final io.vodpack.upload.tus.TusService resumable;
+    private final Async async;
+    private final ResumableUploadRemoval resumable;
 
-    public UploadSweeper(ContentStorage storage, InputContentRepository repository, VodpackConfig config, Vertx vertx,
-            io.vodpack.upload.tus.TusService resumable) {
-        this.resumable = resumable;
+    public UploadSweeper(ContentStorage storage, InputContentRepository repository, VodpackConfig config, Async async,
+            ResumableUploadRemoval resumable) {
         this.storage = storage;
         this.repository = repository;
         this.config = config;
-        this.vertx = vertx;
+        this.async = async;
+        this.resumable = resumable;
     }
 
     @Scheduled(every = "${vodpack.upload.sweep-interval}", delayed = "2s",
@@ -50,8 +51,7 @@ public class UploadSweeper {
     Uni<Void> sweep() {
         Instant cutoff = Instant.now().minus(config.upload().staleAfter());
         return resumable.expire().flatMap(n -> Panache.withSession(repository::allStorageNames))
-                .flatMap(names -> Uni.createFrom().completionStage(
-                        vertx.executeBlocking(() -> removeStale(cutoff, new HashSet<>(names)), false).toCompletionStage()))
+                .flatMap(names -> async.blocking(() -> removeStale(cutoff, new HashSet<>(names))))
                 .replaceWithVoid();
     }
 

@@ -24,19 +24,24 @@ import org.junit.jupiter.api.Test;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
+import io.smallrye.mutiny.Uni;
 import io.vodpack.packaging.queue.ClaimedJob;
 import io.vodpack.packaging.queue.JobQueue;
 import io.vodpack.support.Api;
 import io.vodpack.support.Db;
 import io.vodpack.support.TestMedia;
 
-/** The job table as a queue shared by replicas, on an instance whose own workers are off. */
+/**
+ * The job table as a queue shared by replicas, and every status change of its state machine (the allowed ones and
+ * the refused ones) against the real database, on an instance whose own workers are off.
+ */
 @QuarkusTest
 @TestProfile(NoWorkersProfile.class)
 class JobQueueTest {
 
     static final String KEY_HEX = "87237d20a19f58a740c05684e699b4aa";
     static final String KID_HEX = "a16e402b9056e371f36d348aa62bb749";
+    static final Duration LEASE = Duration.ofMinutes(1);
 
     @Inject
     AgroalDataSource db;
@@ -50,7 +55,7 @@ class JobQueueTest {
     void upload() throws Exception {
         input = Api.upload(TestMedia.h264Aac());
         // Leave no claimable job behind from another test.
-        Db.update(db, "update packaging_job set status = 'CANCELLED' where status = 'QUEUED'");
+        Db.update(db, "update packaging_job set status = 'CANCELLED' where status in ('QUEUED', 'RUNNING')");
     }
 
     @Test
@@ -141,5 +146,177 @@ class JobQueueTest {
         given().delete("/input_content/" + input).then().statusCode(204);
         given().contentType("application/json").body("{\"input_content_id\": " + input + "}").post("/packaged_content")
                 .then().statusCode(404);
+    }
+
+    @Test
+    void aNewJobIsQueuedWithNoAttempt() {
+        long job = Api.startPackaging(input, null, null);
+        assertThat(status(job)).isEqualTo("QUEUED");
+        assertThat(Db.count(db, "select attempts from packaging_job where id = ?", job)).isZero();
+    }
+
+    @Test
+    void claimMovesTheOldestQueuedJobToRunningUnderTheClaimersLease() {
+        long first = Api.startPackaging(input, null, null);
+        long second = Api.startPackaging(input, null, null);
+        assertThat(claim("owner-a")).isEqualTo(first);
+        assertThat(status(first)).isEqualTo("RUNNING");
+        assertThat(owner(first)).isEqualTo("owner-a");
+        assertThat(Db.count(db, "select attempts from packaging_job where id = ?", first)).isEqualTo(1);
+        assertThat(status(second)).isEqualTo("QUEUED");
+    }
+
+    @Test
+    void renewByTheOwnerExtendsTheLeaseAndKeepsTheHighestProgress() {
+        long job = Api.startPackaging(input, null, null);
+        claim("owner-a");
+        assertThat(await(queue.renew(job, "owner-a", Duration.ofHours(1), 40))).isTrue();
+        assertThat(await(queue.renew(job, "owner-a", Duration.ofHours(1), 10))).isTrue();
+        assertThat(Db.count(db, "select progress from packaging_job where id = ?", job)).isEqualTo(40);
+        assertThat(Db.count(db, "select count(*) from packaging_job where id = ?"
+                + " and lease_expires_at > now() + interval '50 minutes'", job)).isEqualTo(1);
+        assertThat(status(job)).isEqualTo("RUNNING");
+    }
+
+    @Test
+    void completeByTheOwnerMarksTheJobDoneAndDropsTheLease() {
+        long job = Api.startPackaging(input, null, null);
+        claim("owner-a");
+        assertThat(await(queue.complete(job, "owner-a"))).isTrue();
+        assertThat(status(job)).isEqualTo("DONE");
+        assertThat(owner(job)).isNull();
+        assertThat(Db.count(db, "select progress from packaging_job where id = ?", job)).isEqualTo(100);
+    }
+
+    @Test
+    void failByTheOwnerMarksTheJobFailedWithItsReason() {
+        long job = Api.startPackaging(input, null, null);
+        claim("owner-a");
+        assertThat(await(queue.fail(job, "owner-a", "the engine exited with code 1"))).isTrue();
+        assertThat(status(job)).isEqualTo("FAILED");
+        assertThat(Db.string(db, "select error_detail from packaging_job where id = ?", job))
+                .isEqualTo("the engine exited with code 1");
+    }
+
+    @Test
+    void releaseHandsARunningJobBackToTheQueueWithoutCountingTheAttempt() {
+        long job = Api.startPackaging(input, null, null);
+        claim("owner-a");
+        assertThat(await(queue.release(job, "owner-a"))).isTrue();
+        assertThat(status(job)).isEqualTo("QUEUED");
+        assertThat(owner(job)).isNull();
+        assertThat(Db.count(db, "select attempts from packaging_job where id = ?", job)).isZero();
+    }
+
+    @Test
+    void anExpiredLeaseRequeuesTheJobWhileAttemptsRemainAndFailsItAfter() {
+        long retry = Api.startPackaging(input, null, null);
+        long exhausted = Api.startPackaging(input, null, null);
+        claim("crashed-worker");
+        claim("crashed-worker");
+        Db.update(db, "update packaging_job set attempts = 3 where id = ?", exhausted);
+        expireLease(retry);
+        expireLease(exhausted);
+        await(queue.reclaimExpired(3));
+        assertThat(status(retry)).isEqualTo("QUEUED");
+        assertThat(status(exhausted)).isEqualTo("FAILED");
+        assertThat(Db.string(db, "select error_detail from packaging_job where id = ?", exhausted))
+                .contains("giving up after 3 attempts");
+    }
+
+    @Test
+    void cancelStopsAQueuedOrARunningJob() {
+        long running = Api.startPackaging(input, null, null);
+        long queued = Api.startPackaging(input, null, null);
+        assertThat(claim("owner-a")).isEqualTo(running);
+        assertThat(await(queue.cancel(queued, "cancelled by a test"))).as("queued").isTrue();
+        assertThat(await(queue.cancel(running, "cancelled by a test"))).as("running").isTrue();
+        assertThat(status(queued)).isEqualTo("CANCELLED");
+        assertThat(status(running)).isEqualTo("CANCELLED");
+        assertThat(owner(running)).isNull();
+        assertThat(await(queue.claim("owner-b", LEASE))).isEmpty();
+    }
+
+    @Test
+    void onlyFinishedJobsCanBeDeleted() {
+        long queued = Api.startPackaging(input, null, null);
+        assertThat(await(queue.delete(queued))).isFalse();
+        claim("owner-a");
+        assertThat(await(queue.delete(queued))).as("running").isFalse();
+        assertThat(await(queue.complete(queued, "owner-a"))).isTrue();
+        assertThat(await(queue.delete(queued))).as("done").isTrue();
+        assertThat(Db.count(db, "select count(*) from packaging_job where id = ?", queued)).isZero();
+        assertThat(await(queue.delete(queued))).as("already gone").isFalse();
+    }
+
+    @Test
+    void publishingIsRefusedAfterACancelAndTheJobStaysCancelled() {
+        long job = Api.startPackaging(input, null, null);
+        claim("owner-a");
+        assertThat(await(queue.cancel(job, "cancelled by a test"))).isTrue();
+        assertThat(await(queue.complete(job, "owner-a"))).as("complete").isFalse();
+        assertThat(await(queue.fail(job, "owner-a", "late"))).as("fail").isFalse();
+        assertThat(await(queue.renew(job, "owner-a", LEASE, 50))).as("renew").isFalse();
+        assertThat(await(queue.release(job, "owner-a"))).as("release").isFalse();
+        assertThat(status(job)).isEqualTo("CANCELLED");
+        assertThat(Db.string(db, "select error_detail from packaging_job where id = ?", job)).isEqualTo("cancelled by a test");
+    }
+
+    @Test
+    void cancelIsRefusedAfterTheJobWasPublished() {
+        long job = Api.startPackaging(input, null, null);
+        claim("owner-a");
+        assertThat(await(queue.complete(job, "owner-a"))).isTrue();
+        assertThat(await(queue.cancel(job, "too late"))).isFalse();
+        assertThat(status(job)).isEqualTo("DONE");
+        assertThat(Db.string(db, "select error_detail from packaging_job where id = ?", job)).isNull();
+    }
+
+    @Test
+    void aWorkerWhoseLeaseExpiredCannotTouchTheJobAnotherWorkerTookOver() {
+        long job = Api.startPackaging(input, null, null);
+        claim("owner-a");
+        expireLease(job);
+        await(queue.reclaimExpired(3));
+        assertThat(claim("owner-b")).isEqualTo(job);
+        assertThat(await(queue.renew(job, "owner-a", LEASE, 90))).as("late renew").isFalse();
+        assertThat(await(queue.complete(job, "owner-a"))).as("late complete").isFalse();
+        assertThat(await(queue.fail(job, "owner-a", "late failure"))).as("late fail").isFalse();
+        assertThat(await(queue.release(job, "owner-a"))).as("late release").isFalse();
+        assertThat(status(job)).isEqualTo("RUNNING");
+        assertThat(owner(job)).isEqualTo("owner-b");
+        assertThat(Db.count(db, "select attempts from packaging_job where id = ?", job)).isEqualTo(2);
+        assertThat(await(queue.complete(job, "owner-b"))).isTrue();
+        assertThat(status(job)).isEqualTo("DONE");
+    }
+
+    @Test
+    void finishedJobsAreNeverClaimedAgain() {
+        long job = Api.startPackaging(input, null, null);
+        claim("owner-a");
+        assertThat(await(queue.fail(job, "owner-a", "broken"))).isTrue();
+        assertThat(await(queue.claim("owner-b", LEASE))).isEmpty();
+        assertThat(await(queue.complete(job, "owner-a"))).as("done after failed").isFalse();
+        assertThat(status(job)).isEqualTo("FAILED");
+    }
+
+    private long claim(String owner) {
+        return await(queue.claim(owner, LEASE)).orElseThrow().id();
+    }
+
+    private void expireLease(long job) {
+        Db.update(db, "update packaging_job set lease_expires_at = now() - interval '1 minute' where id = ?", job);
+    }
+
+    private String status(long job) {
+        return Db.string(db, "select status from packaging_job where id = ?", job);
+    }
+
+    private String owner(long job) {
+        return Db.string(db, "select lease_owner from packaging_job where id = ?", job);
+    }
+
+    private static <T> T await(Uni<T> uni) {
+        return uni.await().atMost(Duration.ofSeconds(10));
     }
 }

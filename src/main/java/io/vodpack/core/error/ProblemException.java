@@ -53,4 +53,31 @@ public class ProblemException extends RuntimeException {
     public static ProblemException conflict(String slug, String detail) {
         return new ProblemException(409, slug, "Conflict", detail);
     }
+
+    public static ProblemException methodNotAllowed(String detail) {
+        return new ProblemException(405, "method-not-allowed", "Method not allowed", detail);
+    }
+
+    public static ProblemException preconditionFailed(String slug, String detail, Map<String, Object> extensions) {
+        return new ProblemException(412, slug, "Precondition failed", detail, extensions);
+    }
+
+    /** 413: the body is (or is declared) larger than the endpoint takes. */
+    public static ProblemException payloadTooLarge(String slug, String detail) {
+        return new ProblemException(413, slug, "Payload too large", detail);
+    }
+
+    /** 415: the request's Content-Type, or the bytes themselves, are not a media type the endpoint takes. */
+    public static ProblemException unsupportedMediaType(String slug, String detail) {
+        return new ProblemException(415, slug, "Unsupported media type", detail);
+    }
+
+    public static ProblemException locked(String slug, String detail) {
+        return new ProblemException(423, slug, "Locked", detail);
+    }
+
+    /** 507: the storage cannot take the upload; {@code detail} says why. */
+    public static ProblemException insufficientStorage(String detail) {
+        return new ProblemException(507, "insufficient-storage", "Insufficient storage", detail);
+    }
 }

@@ -14,6 +14,8 @@ import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.quarkus.arc.Arc;
 import io.smallrye.mutiny.CompositeException;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
@@ -25,7 +27,6 @@ import io.vertx.ext.web.RoutingContext;
 public class ProblemMapper {
 
     private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Maps a failure to the problem a client sees. */
     public static Problem toProblem(Throwable failure, String instance) {
@@ -41,8 +42,7 @@ public class ProblemMapper {
                     Map.of("violations", violations));
         }
         if (cause instanceof JsonProcessingException json) {
-            return new Problem(type("malformed-json"), "Bad request", 400,
-                    "The request body is not valid JSON for this endpoint: " + json.getOriginalMessage(), instance, null);
+            return JsonBodyProblems.of(json, instance);
         }
         if (cause instanceof WebApplicationException wae) {
             int status = wae.getResponse().getStatus();
@@ -73,6 +73,16 @@ public class ProblemMapper {
         return builder.build();
     }
 
+    /**
+     * Jackson's shape errors (an array where an object belongs, a string for a number, a null in a list) reach
+     * us unwrapped; Quarkus REST's own mapper for them answers 400 with no problem body, so this one is nearer.
+     * Syntax errors arrive wrapped in a WebApplicationException and go through {@link #map}.
+     */
+    @ServerExceptionMapper(priority = 1)
+    public Response mapMismatchedInput(MismatchedInputException failure, UriInfo uriInfo) {
+        return map(failure, uriInfo);
+    }
+
     /** Takes precedence over Hibernate Validator's own mapper, which does not speak problem+json. */
     @ServerExceptionMapper(priority = 1)
     public Response mapViolation(io.quarkus.hibernate.validator.runtime.jaxrs.ResteasyReactiveViolationException failure,
@@ -90,13 +100,18 @@ public class ProblemMapper {
             return;
         }
         try {
-            String body = JSON.writeValueAsString(problem);
+            String body = json().writeValueAsString(problem);
             response.setStatusCode(problem.status())
                     .putHeader("Content-Type", Problem.MEDIA_TYPE)
                     .end(body);
         } catch (JsonProcessingException e) {
             response.setStatusCode(500).end();
         }
+    }
+
+    /** The application's ObjectMapper; looked up because Vert.x routes call {@link #respond} statically. */
+    private static ObjectMapper json() {
+        return Arc.container().instance(ObjectMapper.class).get();
     }
 
     static URI type(String slug) {

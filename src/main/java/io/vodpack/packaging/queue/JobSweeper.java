@@ -3,6 +3,8 @@ package io.vodpack.packaging.queue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -14,9 +16,10 @@ import org.jboss.logging.Logger;
 
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
+import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.packaging.worker.ClaimLoop;
 
 /**
  * Recovers from crashes: RUNNING jobs whose lease expired go back to the queue (or fail after
@@ -28,20 +31,20 @@ public class JobSweeper {
     private static final Logger LOG = Logger.getLogger(JobSweeper.class);
 
     private final JobQueue queue;
-    private final JobRunner runner;
+    private final ClaimLoop claims;
     private final ContentStorage storage;
     private final VodpackConfig config;
-    private final Vertx vertx;
+    private final Async async;
 
-    public JobSweeper(JobQueue queue, JobRunner runner, ContentStorage storage, VodpackConfig config, Vertx vertx) {
+    public JobSweeper(JobQueue queue, ClaimLoop claims, ContentStorage storage, VodpackConfig config, Async async) {
         this.queue = queue;
-        this.runner = runner;
+        this.claims = claims;
         this.storage = storage;
         this.config = config;
-        this.vertx = vertx;
+        this.async = async;
     }
 
-    @Scheduled(every = "${vodpack.packaging.sweep-interval:10s}", delayed = "1s",
+    @Scheduled(every = "${vodpack.packaging.sweep-interval}", delayed = "1s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> sweep() {
         return queue.reclaimExpired(config.packaging().maxAttempts())
@@ -49,18 +52,17 @@ public class JobSweeper {
                     if (counts[0] > 0 || counts[1] > 0) {
                         LOG.infof("Jobs with expired leases: %d back in the queue, %d failed after %d attempts", counts[0],
                                 counts[1], config.packaging().maxAttempts());
-                        runner.signal();
+                        claims.signal();
                     }
                 })
                 .flatMap(counts -> queue.runningIds())
-                .flatMap(running -> Uni.createFrom().completionStage(
-                        vertx.executeBlocking(() -> removeOrphanedStaging(running), false).toCompletionStage()))
+                .flatMap(running -> async.blocking(() -> removeOrphanedStaging(running)))
                 .replaceWithVoid();
     }
 
-    private static boolean olderThan(Path folder, java.time.Duration age) {
+    private static boolean olderThan(Path folder, Duration age) {
         try {
-            return Files.getLastModifiedTime(folder).toInstant().isBefore(java.time.Instant.now().minus(age));
+            return Files.getLastModifiedTime(folder).toInstant().isBefore(Instant.now().minus(age));
         } catch (IOException e) {
             return false;
         }

@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -14,12 +15,23 @@ import java.util.Set;
  * Reads the ISO-BMFF box tree of an uploaded file (only headers and the small {@code moov} box,
  * never the media data) and accepts exactly one H.264 video track and one AAC audio track.
  * Blocking: call it from a worker thread.
+ *
+ * <p>Box sizes come from the client, so every inspection runs within fixed limits and answers 422 naming the
+ * limit it hit: a {@code moov} of at most {@link #MAX_MOOV_BYTES} (a two-hour H.264/AAC movie has 5 to 10 MB of
+ * sample tables), at most {@link #MAX_TRACKS} tracks, at most {@link #MAX_BOXES} boxes read in all (a
+ * fragmented two-hour file with one-second fragments has about 30 000), and at most {@link #MAX_TIME} of work.
  */
 public final class Mp4Inspector {
 
     private static final Set<String> TOP_LEVEL = Set.of("ftyp", "styp", "moov", "mdat", "free", "skip", "wide",
             "uuid", "moof", "mfra", "sidx", "meta", "pdin", "emsg", "prft");
-    private static final long MAX_MOOV = 64L * 1024 * 1024;
+    static final int MAX_MOOV_BYTES = 16 * 1024 * 1024;
+    static final int MAX_TRACKS = 16;
+    static final int MAX_BOXES = 200_000;
+    static final Duration MAX_TIME = Duration.ofSeconds(5);
+
+    private final long deadline = System.nanoTime() + MAX_TIME.toNanos();
+    private int boxesLeft = MAX_BOXES;
 
     private Mp4Inspector() {
     }
@@ -28,6 +40,22 @@ public final class Mp4Inspector {
     }
 
     public static MediaInfo inspect(Path file) throws IOException {
+        return new Mp4Inspector().read(file);
+    }
+
+    /** Counts one more box against the budget, and checks the time budget. */
+    private void count() {
+        if (--boxesLeft < 0) {
+            throw UnsupportedMediaException.limitExceeded("the MP4 has more than " + MAX_BOXES
+                    + " boxes, the most vodpack reads (real files have far fewer)");
+        }
+        if ((boxesLeft & 0x3ff) == 0 && System.nanoTime() > deadline) {
+            throw UnsupportedMediaException.limitExceeded("reading the MP4's box structure took longer than "
+                    + MAX_TIME.toSeconds() + " s, the most vodpack spends on it");
+        }
+    }
+
+    private MediaInfo read(Path file) throws IOException {
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
             ByteBuffer moov = null;
@@ -43,6 +71,7 @@ public final class Mp4Inspector {
                     throw UnsupportedMediaException.unsupportedTracks(
                             "the file ends with " + (size - position) + " stray bytes after the last box");
                 }
+                count();
                 ByteBuffer header = read(channel, position, (int) Math.min(16, size - position));
                 long boxSize = Integer.toUnsignedLong(header.getInt(0));
                 String type = fourcc(header, 4);
@@ -73,8 +102,12 @@ public final class Mp4Inspector {
                             + " remain");
                 }
                 if (type.equals("moov")) {
-                    if (boxSize > MAX_MOOV) {
-                        throw UnsupportedMediaException.unsupportedTracks("the moov box is larger than 64 MiB");
+                    if (boxSize - headerSize > MAX_MOOV_BYTES) {
+                        throw UnsupportedMediaException.limitExceeded("the moov box has " + (boxSize - headerSize)
+                                + " bytes; vodpack reads at most " + MAX_MOOV_BYTES + " (16 MiB) of track metadata");
+                    }
+                    if (moov != null) {
+                        throw UnsupportedMediaException.unsupportedTracks("the MP4 has more than one moov box");
                     }
                     moov = read(channel, position + headerSize, (int) (boxSize - headerSize));
                 }
@@ -87,6 +120,10 @@ public final class Mp4Inspector {
             long[] mvhd = new long[2];
             forEachChild(moov, (type, body) -> {
                 if (type.equals("trak")) {
+                    if (tracks.size() == MAX_TRACKS) {
+                        throw UnsupportedMediaException.limitExceeded("the MP4 has more than " + MAX_TRACKS
+                                + " tracks, the most vodpack reads; it packages one video and one audio track");
+                    }
                     tracks.add(track(body));
                 } else if (type.equals("mvhd")) {
                     long[] timing = fullBoxTiming(body);
@@ -149,7 +186,7 @@ public final class Mp4Inspector {
         };
     }
 
-    private static Track track(ByteBuffer trak) {
+    private Track track(ByteBuffer trak) {
         String[] handler = { "" };
         String[] entry = { "" };
         String[] codec = { "" };
@@ -184,7 +221,7 @@ public final class Mp4Inspector {
     }
 
     /** RFC 6381 codec string from the sample entry's configuration box. */
-    private static String codecString(String entry, ByteBuffer sampleEntry) {
+    private String codecString(String entry, ByteBuffer sampleEntry) {
         switch (entry) {
             case "avc1", "avc3" -> {
                 // VisualSampleEntry fields take 78 bytes before the child boxes.
@@ -262,10 +299,11 @@ public final class Mp4Inspector {
         void visit(String type, ByteBuffer body);
     }
 
-    private static void forEachChild(ByteBuffer parent, BoxVisitor visitor) {
+    private void forEachChild(ByteBuffer parent, BoxVisitor visitor) {
         int p = parent.position();
         int end = parent.limit();
         while (end - p >= 8) {
+            count();
             long size = Integer.toUnsignedLong(parent.getInt(p));
             String type = fourcc(parent, p + 4);
             int header = 8;
@@ -285,7 +323,7 @@ public final class Mp4Inspector {
         }
     }
 
-    private static ByteBuffer find(ByteBuffer parent, String... path) {
+    private ByteBuffer find(ByteBuffer parent, String... path) {
         ByteBuffer current = parent;
         for (String name : path) {
             ByteBuffer[] found = { null };
@@ -302,7 +340,7 @@ public final class Mp4Inspector {
         return current;
     }
 
-    private static ByteBuffer childAfter(ByteBuffer sampleEntry, int skip, String name) {
+    private ByteBuffer childAfter(ByteBuffer sampleEntry, int skip, String name) {
         if (sampleEntry.remaining() <= skip) {
             return null;
         }

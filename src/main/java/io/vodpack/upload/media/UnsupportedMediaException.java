@@ -18,4 +18,9 @@ public class UnsupportedMediaException extends ProblemException {
     public static UnsupportedMediaException unsupportedTracks(String detail) {
         return new UnsupportedMediaException(422, "unsupported-tracks", "Unprocessable media", detail);
     }
+
+    /** An MP4 beyond what vodpack reads (box sizes, track or box counts, time): 422 naming the limit. */
+    public static UnsupportedMediaException limitExceeded(String detail) {
+        return new UnsupportedMediaException(422, "media-limit-exceeded", "Unprocessable media", detail);
+    }
 }

@@ -1,0 +1,156 @@
+package io.vodpack.packaging;
+
+import java.net.URI;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.headers.Header;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.ExampleObject;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
+import io.vodpack.core.config.PublicUrls;
+import io.vodpack.core.error.Problem;
+import io.vodpack.core.error.ProblemException;
+
+/** Packaging jobs: start one, follow it, get the stream URL and keys, cancel or delete it. */
+@Path("/packaged_content")
+@Produces(MediaType.APPLICATION_JSON)
+@Tag(name = "Packaging")
+public class PackagingJobResource {
+
+    /** Seconds a client should wait before asking again about an unfinished job. */
+    static final int RETRY_AFTER_SECONDS = 1;
+
+    private final PackagingJobService packaging;
+    private final PublicUrls urls;
+
+    public PackagingJobResource(PackagingJobService packaging, PublicUrls urls) {
+        this.packaging = packaging;
+        this.urls = urls;
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Start packaging an uploaded input into MPEG-DASH with cbcs ClearKey",
+            description = "Answers at once; the job runs in the background. Send Idempotency-Key to make retries safe.")
+    @RequestBody(required = true, content = @Content(schema = @Schema(implementation = PackagingJobRequest.class),
+            examples = @ExampleObject(name = "brief", value = "{\"input_content_id\": 1, \"key\": \"hyN9IKGfWKdAwFaE5pm0qg\", \"kid\": \"oW5AK5BW43HzbTSKpiu3SQ\"}")))
+    @APIResponse(responseCode = "202", description = "Queued (or, for a repeated Idempotency-Key, the existing job)",
+            headers = @Header(name = "Location", description = "/packaged_content/{id}"),
+            content = @Content(schema = @Schema(implementation = PackagingJobView.class)))
+    @APIResponse(responseCode = "400", description = "Missing input_content_id, or key/kid not 16 bytes in an accepted form",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such input",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "The input is being deleted",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "422", description = "Idempotency-Key already used with a different body",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<Response> create(PackagingJobRequest body,
+            @Parameter(description = "Makes retries safe: the same key and body return the same job")
+            @HeaderParam("Idempotency-Key") String idempotencyKey,
+            @Context HttpServerRequest request) {
+        String base = urls.base(request);
+        return packaging.create(body, idempotencyKey, base).map(created -> {
+            Response.ResponseBuilder response = Response.accepted(PackagingJobView.of(created.job(), base, true))
+                    .location(URI.create(base + "/packaged_content/" + created.job().id));
+            if (created.replayed()) {
+                response.header("Idempotent-Replayed", "true");
+            }
+            return response.build();
+        });
+    }
+
+    @GET
+    @Path("/{id}")
+    @Operation(summary = "Status of a job; the stream URL, key and KID once it is DONE")
+    @APIResponse(responseCode = "200", description = "DONE: url, key, kid",
+            content = @Content(schema = @Schema(implementation = PackagingJobView.class)))
+    @APIResponse(responseCode = "202", description = "QUEUED or RUNNING, with progress; ask again after Retry-After seconds",
+            headers = @Header(name = "Retry-After"),
+            content = @Content(schema = @Schema(implementation = PackagingJobView.class)))
+    @APIResponse(responseCode = "404", description = "No such job",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "FAILED or CANCELLED; detail says why",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<Response> get(@PathParam("id") long id, @Context HttpServerRequest request) {
+        String base = urls.base(request);
+        return packaging.get(id).map(job -> switch (job.status) {
+            case DONE -> Response.ok(PackagingJobView.of(job, base, true)).build();
+            case QUEUED, RUNNING -> Response.accepted(PackagingJobView.of(job, base, false))
+                    .header("Retry-After", RETRY_AFTER_SECONDS).build();
+            case FAILED, CANCELLED -> throw new ProblemException(409, "packaging-" + job.status.name().toLowerCase(),
+                    job.status == PackagingJob.Status.FAILED ? "Packaging failed" : "Packaging cancelled",
+                    "Job " + job.id + " is " + job.status + ": " + (job.errorDetail == null ? "no reason recorded" : job.errorDetail),
+                    Map.of("packaged_content_id", job.id, "status", job.status.name(), "attempts", job.attempts));
+        });
+    }
+
+    @GET
+    @Operation(summary = "Jobs, newest first, optionally only those with one status")
+    @APIResponse(responseCode = "200", content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = PackagingJobView.class)))
+    @APIResponse(responseCode = "400", description = "Unknown status or bad paging",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<List<PackagingJobView>> list(
+            @Parameter(description = "QUEUED, RUNNING, DONE, FAILED or CANCELLED") @QueryParam("status") String status,
+            @QueryParam("page") @DefaultValue("0") @Min(0) int page,
+            @QueryParam("size") @DefaultValue("20") @Min(1) @Max(200) int size,
+            @Context HttpServerRequest request) {
+        PackagingJob.Status filter = parseStatus(status);
+        String base = urls.base(request);
+        return packaging.list(filter, page, size)
+                .map(jobs -> jobs.stream().map(job -> PackagingJobView.of(job, base, false)).toList());
+    }
+
+    @DELETE
+    @Path("/{id}")
+    @Operation(summary = "Cancel a queued or running job (its engine is killed), or delete a finished one and its output")
+    @APIResponse(responseCode = "202", description = "Cancelled; the job stays, with status CANCELLED",
+            content = @Content(schema = @Schema(implementation = PackagingJobView.class)))
+    @APIResponse(responseCode = "204", description = "Finished job and its output deleted")
+    @APIResponse(responseCode = "404", description = "No such job",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<Response> delete(@PathParam("id") long id, @Context HttpServerRequest request) {
+        String base = urls.base(request);
+        return packaging.cancelOrDelete(id).map(removal -> removal.cancelled()
+                ? Response.accepted(PackagingJobView.of(removal.job(), base, false)).build()
+                : Response.noContent().build());
+    }
+
+    private static PackagingJob.Status parseStatus(String status) {
+        if (status == null || status.isBlank()) {
+            return null;
+        }
+        try {
+            return PackagingJob.Status.valueOf(status.strip().toUpperCase());
+        } catch (IllegalArgumentException e) {
+            throw ProblemException.badRequest("invalid-status",
+                    "status must be one of QUEUED, RUNNING, DONE, FAILED, CANCELLED; got '" + status + "'.");
+        }
+    }
+}

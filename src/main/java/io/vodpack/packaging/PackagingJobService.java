@@ -1,0 +1,168 @@
+package io.vodpack.packaging;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import io.vodpack.core.async.Async;
+import io.vodpack.core.config.VodpackConfig;
+import io.vodpack.core.error.ProblemException;
+import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.packaging.queue.JobQueue;
+import io.vodpack.packaging.worker.ClaimLoop;
+
+/**
+ * Creates, reads, cancels and deletes packaging jobs for the API; {@link JobQueue} makes every status change and
+ * the workers do the packaging.
+ */
+@ApplicationScoped
+public class PackagingJobService {
+
+    private static final Logger LOG = Logger.getLogger(PackagingJobService.class);
+
+    private final PackagingJobRepository jobs;
+    private final JobQueue queue;
+    private final ClaimLoop workers;
+    private final VodpackConfig config;
+    private final ContentStorage storage;
+    private final Async async;
+    private final Event<ContentRemoved> removals;
+
+    public PackagingJobService(PackagingJobRepository jobs, JobQueue queue, ClaimLoop workers, VodpackConfig config,
+            ContentStorage storage, Async async, Event<ContentRemoved> removals) {
+        this.jobs = jobs;
+        this.queue = queue;
+        this.workers = workers;
+        this.config = config;
+        this.storage = storage;
+        this.async = async;
+        this.removals = removals;
+    }
+
+    /** A created job, and whether it was an earlier job returned again for the same Idempotency-Key. */
+    public record Created(PackagingJob job, boolean replayed) {
+    }
+
+    public Uni<Created> create(PackagingJobRequest request, String idempotencyKey, String baseUrl) {
+        if (request == null || request.inputContentId() == null) {
+            return Uni.createFrom().failure(ProblemException.badRequest("invalid-request",
+                    "'input_content_id' is required: the id returned by POST /upload_input_content."));
+        }
+        ContentKey key = request.key() == null ? ContentKey.random() : ContentKey.parse("key", request.key());
+        ContentKey kid = request.kid() == null ? ContentKey.random() : ContentKey.parse("kid", request.kid());
+        if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
+            return Uni.createFrom().failure(ProblemException.badRequest("invalid-idempotency-key",
+                    "Idempotency-Key must be 1 to 255 characters."));
+        }
+        String fingerprint = fingerprint(request);
+        return Panache.withTransaction(() -> replay(idempotencyKey, fingerprint)
+                .flatMap(existing -> existing != null ? Uni.createFrom().item(new Created(existing, true))
+                        : insert(request.inputContentId(), key, kid, idempotencyKey, fingerprint, baseUrl)
+                                .map(job -> new Created(job, false))))
+                .onFailure(PackagingJobService::isUniqueViolation).recoverWithUni(
+                        // Two requests with one Idempotency-Key raced; the first one's job is the answer.
+                        () -> Panache.withSession(() -> replay(idempotencyKey, fingerprint))
+                                .map(existing -> new Created(existing, true)))
+                .invoke(created -> {
+                    if (!created.replayed()) {
+                        LOG.infof("Job %d queued for input %d", created.job().id, created.job().inputContentId);
+                        workers.signal();
+                    }
+                });
+    }
+
+    private Uni<PackagingJob> replay(String idempotencyKey, String fingerprint) {
+        if (idempotencyKey == null) {
+            return Uni.createFrom().nullItem();
+        }
+        return jobs.findByIdempotencyKey(idempotencyKey).invoke(existing -> {
+            if (existing != null && !fingerprint.equals(existing.requestFingerprint)) {
+                throw new ProblemException(422, "idempotency-key-reused", "Idempotency-Key reused",
+                        "Idempotency-Key '" + idempotencyKey + "' was used for job " + existing.id
+                                + " with a different body; use a new key for a different request.");
+            }
+        });
+    }
+
+    private Uni<PackagingJob> insert(long inputId, ContentKey key, ContentKey kid, String idempotencyKey,
+            String fingerprint, String baseUrl) {
+        PackagingJob job = new PackagingJob();
+        job.inputContentId = inputId;
+        job.engine = config.packaging().engine();
+        job.keyHex = key.hex();
+        job.kidHex = kid.hex();
+        job.keyText = key.text();
+        job.kidText = kid.text();
+        job.idempotencyKey = idempotencyKey;
+        job.requestFingerprint = fingerprint;
+        job.baseUrl = baseUrl;
+        return queue.enqueue(job);
+    }
+
+    public Uni<PackagingJob> get(long id) {
+        return Panache.withSession(() -> jobs.findById(id))
+                .onItem().ifNull().failWith(() -> notFound(id));
+    }
+
+    public Uni<List<PackagingJob>> list(PackagingJob.Status status, int page, int size) {
+        return Panache.withSession(() -> jobs.newestFirst(status, page, size));
+    }
+
+    /**
+     * Cancels a queued or running job (its engine is killed; the row stays, CANCELLED), or deletes a
+     * finished job together with its published output. A job that is neither was deleted meanwhile: 404.
+     */
+    public Uni<Removal> cancelOrDelete(long id) {
+        return queue.cancel(id, "cancelled by a DELETE request").flatMap(cancelled -> cancelled
+                ? removed(id).chain(() -> get(id)).map(job -> new Removal(job, true))
+                : queue.delete(id).flatMap(deleted -> {
+                    if (!deleted) {
+                        return Uni.createFrom().failure(notFound(id));
+                    }
+                    return removed(id).replaceWith(new Removal(null, false));
+                }));
+    }
+
+    /** Tells the observers (a local engine stops, delivery forgets the stream), then deletes the published folder. */
+    private Uni<Void> removed(long id) {
+        removals.fire(new ContentRemoved(id));
+        return async.blocking(() -> ContentStorage.deleteRecursively(storage.publishedFolder(id)));
+    }
+
+    private static ProblemException notFound(long id) {
+        return ProblemException.notFound("No packaged content with id " + id + ".");
+    }
+
+    /** What a DELETE did: cancelled an unfinished job (shown as it is now), or deleted a finished one. */
+    public record Removal(PackagingJob job, boolean cancelled) {
+    }
+
+    private static boolean isUniqueViolation(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof org.hibernate.exception.ConstraintViolationException
+                    || (t.getMessage() != null && t.getMessage().contains("23505"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String fingerprint(PackagingJobRequest request) {
+        String canonical = request.inputContentId() + "|" + request.key() + "|" + request.kid();
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(canonical.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

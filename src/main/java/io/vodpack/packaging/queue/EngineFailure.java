@@ -1,9 +1,0 @@
-package io.vodpack.packaging.queue;
-
-/** A packaging attempt that failed for a reason retrying will not fix; the message is shown to the client. */
-class EngineFailure extends RuntimeException {
-
-    EngineFailure(String reason) {
-        super(reason, null, false, false);
-    }
-}

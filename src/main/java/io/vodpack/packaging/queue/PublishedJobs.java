@@ -1,0 +1,64 @@
+package io.vodpack.packaging.queue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
+import io.vodpack.packaging.ContentKey;
+import io.vodpack.packaging.PackagingJob.Status;
+import io.vodpack.packaging.PublishedContent;
+
+/**
+ * {@link PublishedContent} in plain SQL on the reactive pool, so that plain Vert.x routes may ask it from the
+ * event loop without a Hibernate session.
+ */
+@ApplicationScoped
+public class PublishedJobs implements PublishedContent {
+
+    private final Pool pool;
+    private final String table;
+
+    public PublishedJobs(Pool pool, @ConfigProperty(name = "db.schema") String schema) {
+        this.pool = pool;
+        this.table = JobQueue.qualified(schema, "packaging_job");
+    }
+
+    @Override
+    public Uni<Boolean> isPublished(long id) {
+        return pool.preparedQuery("SELECT 1 FROM " + table + " WHERE id = $1 AND status = '" + Status.DONE + "'")
+                .execute(Tuple.of(id)).map(rows -> rows.size() > 0);
+    }
+
+    @Override
+    public Uni<Optional<Keys>> keys(long id) {
+        return pool.preparedQuery("SELECT id, kid_hex, kid_text, key_hex, key_text FROM " + table
+                + " WHERE id = $1 AND status = '" + Status.DONE + "'").execute(Tuple.of(id))
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(toKeys(rows.iterator().next())));
+    }
+
+    @Override
+    public Uni<List<Keys>> newestKeysByKid(List<ContentKey> kids) {
+        String[] hex = kids.stream().map(ContentKey::hex).toArray(String[]::new);
+        return pool.preparedQuery("SELECT DISTINCT ON (kid_hex) id, kid_hex, kid_text, key_hex, key_text FROM " + table
+                + " WHERE kid_hex = ANY($1::bpchar[]) AND status = '" + Status.DONE + "' ORDER BY kid_hex, id DESC")
+                .execute(Tuple.of(hex))
+                .map(rows -> {
+                    List<Keys> keys = new ArrayList<>();
+                    rows.forEach(r -> keys.add(toKeys(r)));
+                    return keys;
+                });
+    }
+
+    private static Keys toKeys(Row r) {
+        return new Keys(r.getLong("id"), ContentKey.ofHex(r.getString("kid_hex"), r.getString("kid_text")),
+                ContentKey.ofHex(r.getString("key_hex"), r.getString("key_text")));
+    }
+}

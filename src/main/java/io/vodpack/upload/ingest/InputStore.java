@@ -1,0 +1,101 @@
+package io.vodpack.upload.ingest;
+
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.HexFormat;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.Vertx;
+import io.vodpack.core.async.Async;
+import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.upload.InputContent;
+import io.vodpack.upload.InputContentRepository;
+import io.vodpack.upload.media.MediaInfo;
+import io.vodpack.upload.media.Mp4Inspector;
+
+/**
+ * The store step shared by both upload paths: validates a complete file and records it as an input. The MP4
+ * check runs on a worker thread, then the file moves under a server-chosen name, then the row is inserted, so a
+ * row always describes a complete, validated file. Any failure deletes the file. Callers run it
+ * {@link Async#detached detached}, so that a client going away cannot stop it halfway.
+ */
+@ApplicationScoped
+public class InputStore {
+
+    private static final Logger LOG = Logger.getLogger(InputStore.class);
+
+    private final Vertx vertx;
+    private final Async async;
+    private final ContentStorage storage;
+    private final InputContentRepository repository;
+    private final UploadMetrics metrics;
+
+    public InputStore(Vertx vertx, Async async, ContentStorage storage, InputContentRepository repository,
+            UploadMetrics metrics) {
+        this.vertx = vertx;
+        this.async = async;
+        this.storage = storage;
+        this.repository = repository;
+        this.metrics = metrics;
+    }
+
+    public Uni<InputContent> store(ReceivedFile received) {
+        Path file = received.file();
+        String storageName = UUID.randomUUID() + ".mp4";
+        Path stored = storage.inputFile(storageName);
+        // worker thread: flushes the file to the disk (a 201 must survive a crash), then reads the box headers
+        return async.blocking(() -> {
+            try (FileChannel channel = FileChannel.open(file)) {
+                channel.force(true);
+            }
+            return Mp4Inspector.inspect(file);
+        })
+                .map(media -> toEntity(received, media, storageName))
+                .call(entity -> Async.await(vertx.fileSystem().move(file.toString(), stored.toString())))
+                .onFailure().call(failure -> {
+                    metrics.ended(failure);
+                    return discard(file, stored);
+                })
+                .flatMap(entity -> Panache.withTransaction(() -> repository.persist(entity))
+                        .onFailure().call(failure -> {
+                            metrics.databaseFailed();
+                            return discard(file, stored);
+                        }))
+                .invoke(entity -> {
+                    metrics.accepted();
+                    LOG.infof("Stored input %d (%d bytes, %s/%s, %dx%d)", entity.id, entity.sizeBytes, entity.videoCodec,
+                            entity.audioCodec, entity.width, entity.height);
+                });
+    }
+
+    private static InputContent toEntity(ReceivedFile received, MediaInfo media, String storageName) {
+        InputContent entity = new InputContent();
+        entity.status = InputContent.Status.READY;
+        entity.storageName = storageName;
+        entity.originalFilename = FileNames.sanitize(received.filename());
+        entity.contentType = received.contentType();
+        entity.sizeBytes = received.size();
+        entity.sha256 = HexFormat.of().formatHex(received.sha256());
+        entity.videoCodec = media.videoCodec();
+        entity.audioCodec = media.audioCodec();
+        entity.width = media.width();
+        entity.height = media.height();
+        entity.durationMillis = media.durationMillis();
+        entity.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
+        return entity;
+    }
+
+    /** Removes the partial and the stored file of a failed upload; both may be missing. */
+    private Uni<Void> discard(Path part, Path stored) {
+        return Async.await(vertx.fileSystem().delete(part.toString()).otherwiseEmpty()
+                .compose(v -> vertx.fileSystem().delete(stored.toString()).otherwiseEmpty()).mapEmpty());
+    }
+}

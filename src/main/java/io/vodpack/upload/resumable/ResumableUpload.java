@@ -1,0 +1,69 @@
+package io.vodpack.upload.resumable;
+
+import java.time.OffsetDateTime;
+
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+/** A resumable upload: how long it will be, how much has arrived, and what it became. */
+@Entity
+@Table(name = "resumable_upload")
+public class ResumableUpload {
+
+    /** UPLOADING until the last byte; then COMPLETE (an input exists) or FAILED (validation said no). */
+    public enum Status {
+        UPLOADING, COMPLETE, FAILED
+    }
+
+    @Id
+    @Column(length = 36)
+    public String id;
+
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false, length = 16)
+    public Status status;
+
+    @Column(name = "upload_length", nullable = false)
+    public long length;
+
+    @Column(name = "upload_offset", nullable = false)
+    public long offset;
+
+    @Column(length = 4096)
+    public String metadata;
+
+    public String filename;
+
+    @Column(length = 128)
+    public String filetype;
+
+    @Column(name = "input_content_id")
+    public Long inputContentId;
+
+    @Column(name = "error_status")
+    public Integer errorStatus;
+
+    @Column(name = "error_detail", columnDefinition = "text")
+    public String errorDetail;
+
+    @Column(name = "lock_owner", length = 64)
+    public String lockOwner;
+
+    @Column(name = "locked_until")
+    public OffsetDateTime lockedUntil;
+
+    @Column(name = "expires_at", nullable = false)
+    public OffsetDateTime expiresAt;
+
+    @Column(name = "created_at", nullable = false)
+    public OffsetDateTime createdAt;
+
+    /** Whether clients may still see it: every finished upload, and an unfinished one until its expiry. */
+    public boolean isLive(OffsetDateTime now) {
+        return status != Status.UPLOADING || !expiresAt.isBefore(now);
+    }
+}

@@ -1,0 +1,56 @@
+package io.vodpack.upload.resumable;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
+import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Uni;
+import io.vodpack.core.error.ProblemException;
+import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.upload.ingest.InputStore;
+import io.vodpack.upload.ingest.ReceivedFile;
+
+/**
+ * The last byte of a resumable upload arrived: the file goes through the same store step as a single-request
+ * upload, and the upload records what it became (COMPLETE with the input, or FAILED with the problem).
+ */
+@ApplicationScoped
+public class ResumableUploadCompletion {
+
+    private static final Logger LOG = Logger.getLogger(ResumableUploadCompletion.class);
+
+    private final ResumableUploadRepository uploads;
+    private final RunningDigests digests;
+    private final InputStore store;
+    private final ContentStorage storage;
+
+    public ResumableUploadCompletion(ResumableUploadRepository uploads, RunningDigests digests, InputStore store,
+            ContentStorage storage) {
+        this.uploads = uploads;
+        this.digests = digests;
+        this.store = store;
+        this.storage = storage;
+    }
+
+    Uni<PatchResult> complete(ResumableUpload upload) {
+        ReceivedFile file = new ReceivedFile(storage.resumableFile(upload.id), upload.length, digests.finish(upload.id),
+                upload.filename, upload.filetype != null ? upload.filetype : "video/mp4");
+        return store.store(file)
+                .flatMap(input -> Panache.withTransaction(() -> uploads.markComplete(upload.id, input.id)).map(n -> {
+                    upload.status = ResumableUpload.Status.COMPLETE;
+                    upload.inputContentId = input.id;
+                    LOG.infof("Resumable upload %s became input %d", upload.id, input.id);
+                    return new PatchResult(upload, null);
+                }))
+                .onFailure(ProblemException.class).recoverWithUni(failure -> {
+                    ProblemException problem = (ProblemException) failure;
+                    return Panache.withTransaction(() -> uploads.markFailed(upload.id, problem)).map(n -> {
+                        upload.status = ResumableUpload.Status.FAILED;
+                        upload.errorStatus = problem.status();
+                        upload.errorDetail = problem.getMessage();
+                        return new PatchResult(upload, problem);
+                    });
+                });
+    }
+}

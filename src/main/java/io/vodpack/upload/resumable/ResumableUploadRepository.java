@@ -1,0 +1,54 @@
+package io.vodpack.upload.resumable;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.quarkus.hibernate.reactive.panache.PanacheRepositoryBase;
+import io.smallrye.mutiny.Uni;
+import io.vodpack.core.error.ProblemException;
+
+/** Rows of {@link ResumableUpload}. The write lock is one guarded UPDATE, so replicas never interleave bytes. */
+@ApplicationScoped
+public class ResumableUploadRepository implements PanacheRepositoryBase<ResumableUpload, String> {
+
+    /** The upload, unless it is unknown or an unfinished upload past its expiry: then 404. */
+    public Uni<ResumableUpload> findLive(String id, OffsetDateTime now) {
+        return findById(id).map(upload -> {
+            if (upload == null || !upload.isLive(now)) {
+                throw ProblemException.notFound("No resumable upload " + id + " (unknown, terminated or expired).");
+            }
+            return upload;
+        });
+    }
+
+    /** Takes the write lock unless another request holds an unexpired one. */
+    public Uni<Boolean> lock(String id, String owner, OffsetDateTime until, OffsetDateTime now) {
+        return update("lockOwner = ?1, lockedUntil = ?2 where id = ?3 and (lockOwner is null or lockedUntil < ?4)",
+                owner, until, id, now).map(rows -> rows > 0);
+    }
+
+    public Uni<Boolean> renewLock(String id, String owner, OffsetDateTime until) {
+        return update("lockedUntil = ?1 where id = ?2 and lockOwner = ?3", until, id, owner).map(rows -> rows > 0);
+    }
+
+    /** Records the new offset and releases the lock. */
+    public Uni<Integer> advance(String id, String owner, long offset, OffsetDateTime expiresAt) {
+        return update("offset = ?1, expiresAt = ?2, lockOwner = null, lockedUntil = null where id = ?3 and lockOwner = ?4",
+                offset, expiresAt, id, owner);
+    }
+
+    public Uni<Integer> markComplete(String id, long inputContentId) {
+        return update("status = ?1, inputContentId = ?2 where id = ?3", ResumableUpload.Status.COMPLETE, inputContentId, id);
+    }
+
+    public Uni<Integer> markFailed(String id, ProblemException problem) {
+        return update("status = ?1, errorStatus = ?2, errorDetail = ?3 where id = ?4", ResumableUpload.Status.FAILED,
+                problem.status(), problem.getMessage(), id);
+    }
+
+    public Uni<List<ResumableUpload>> expired(OffsetDateTime now) {
+        return find("status = ?1 and expiresAt < ?2", ResumableUpload.Status.UPLOADING, now).list();
+    }
+}
