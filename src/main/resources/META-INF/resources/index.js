@@ -3,6 +3,23 @@
   'use strict';
   const $ = (id) => document.getElementById(id);
   const http = window.vodpackHttp;
+  // The API key lives in this tab's session storage only: closing the tab forgets it.
+  const KEY_ITEM = 'vodpack.apiKey';
+  const apiKey = () => sessionStorage.getItem(KEY_ITEM) || '';
+  const auth = () => ({ Authorization: 'Bearer ' + apiKey() });
+
+  function showKeyState() {
+    $('key-status').textContent = apiKey() ? 'Using the key ' + apiKey().slice(0, 12) + '… for this tab.'
+      : 'Enter an API key (see the README: the dev key, or the admin key printed at the first start).';
+  }
+  $('save-key').addEventListener('click', () => {
+    const key = $('api-key').value.trim();
+    if (key) sessionStorage.setItem(KEY_ITEM, key); else sessionStorage.removeItem(KEY_ITEM);
+    $('api-key').value = '';
+    showKeyState();
+    list();
+  });
+  showKeyState();
 
   $('upload').addEventListener('click', () => {
     const file = $('file').files[0];
@@ -10,6 +27,7 @@
     const xhr = new XMLHttpRequest();
     xhr.open('POST', '/upload_input_content?filename=' + encodeURIComponent(file.name));
     xhr.setRequestHeader('Content-Type', 'video/mp4');
+    xhr.setRequestHeader('Authorization', 'Bearer ' + apiKey());
     const bar = $('upload-progress');
     bar.hidden = false;
     bar.value = 0;
@@ -41,7 +59,7 @@
     let response;
     try {
       response = await fetch('/packaged_content', {
-        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(order),
+        method: 'POST', headers: Object.assign({ 'Content-Type': 'application/json' }, auth()), body: JSON.stringify(order),
       });
     } catch (e) {
       $('package-status').textContent = http.networkText(e);
@@ -49,16 +67,43 @@
     }
     const body = await http.readJson(response);
     if (response.status === 202 && body.packaged_content_id != null) {
-      location.href = '/player/' + body.packaged_content_id;
+      follow(body.packaged_content_id);
     } else {
       $('package-status').textContent = http.problemText(body, response.status);
     }
   });
 
-  async function list() {
+  // Waits for the job to finish, then opens its player (player_url carries a playback token).
+  async function follow(id) {
     let response;
     try {
-      response = await fetch('/packaged_content?size=50');
+      response = await fetch('/packaged_content/' + encodeURIComponent(id), { headers: auth() });
+    } catch (e) {
+      $('package-status').textContent = http.networkText(e);
+      setTimeout(() => follow(id), 2000);
+      return;
+    }
+    const body = await http.readJson(response);
+    if (response.status === 202) {
+      $('package-status').textContent = 'Packaging ' + id + ': ' + (body.status || 'waiting').toLowerCase() + ' ('
+        + (body.progress || 0) + '%). The player opens when it is done.';
+      setTimeout(() => follow(id), Number(response.headers.get('Retry-After') || 1) * 1000);
+    } else if (response.status === 200 && body.player_url) {
+      location.href = body.player_url;
+    } else {
+      $('package-status').textContent = http.problemText(body, response.status);
+    }
+  }
+
+  async function list() {
+    if (!apiKey()) {
+      $('jobs').replaceChildren();
+      $('jobs-status').textContent = 'Enter an API key to see your packaged content.';
+      return;
+    }
+    let response;
+    try {
+      response = await fetch('/packaged_content?size=50', { headers: auth() });
     } catch (e) {
       $('jobs-status').textContent = http.networkText(e);
       return;
@@ -77,10 +122,12 @@
         tr.append(td);
       }
       const td = document.createElement('td');
-      const a = document.createElement('a');
-      a.href = '/player/' + j.packaged_content_id;
-      a.textContent = 'play';
-      td.append(a);
+      if (j.player_url) {
+        const a = document.createElement('a');
+        a.href = j.player_url;
+        a.textContent = 'play';
+        td.append(a);
+      }
       tr.append(td);
       return tr;
     });

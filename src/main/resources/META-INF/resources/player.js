@@ -1,6 +1,7 @@
-// The built-in player: waits for the job to be DONE, then plays the cbcs ClearKey stream with Shaka Player.
-// Keys come from the service's license endpoint, never from the page. State is mirrored on
-// window.vodpack so that tests and curious users can read it.
+// The built-in player: plays one packaged content's cbcs ClearKey stream with Shaka Player, from its URL alone
+// (/player/<id>?token=<playback token>). The token opens the MPD and the license; keys come from the service's
+// license endpoint, never from the page. State is mirrored on window.vodpack so that tests and curious users
+// can read it.
 (function () {
   'use strict';
   const id = decodeURIComponent(location.pathname.split('/').filter(Boolean).pop());
@@ -33,35 +34,39 @@
     }
   }
 
-  async function poll() {
+  // The MPD and license URLs of this content, carrying the page's own playback token.
+  function start() {
+    const token = new URLSearchParams(location.search).get('token');
+    document.getElementById('title').textContent = 'packaged content ' + id;
+    if (!token) {
+      fail('This player URL has no playback token; ask the content\'s owner for its player_url.');
+      return;
+    }
+    const query = '?token=' + encodeURIComponent(token);
+    const content = {
+      url: '/content/' + encodeURIComponent(id) + '/stream.mpd' + query,
+      license_url: '/license/clearkey/' + encodeURIComponent(id) + query,
+    };
+    describe({ manifest: content.url.split('?')[0], license: content.license_url.split('?')[0] });
+    check(content);
+  }
+
+  // Asks for the MPD once, so that an expired or foreign token reads as the service's own words.
+  async function check(content) {
     let response;
     try {
-      response = await fetch('/packaged_content/' + encodeURIComponent(id), { headers: { Accept: 'application/json' } });
+      response = await fetch(content.url, { method: 'HEAD' });
     } catch (e) {
       fail(http.networkText(e));
       return;
     }
-    const body = await http.readJson(response);
-    document.getElementById('title').textContent = 'packaged content ' + id;
-    if (response.status === 202) {
-      // A 202 without a job status (a proxy's, say) still means "not yet": keep waiting.
-      state.status = typeof body.status === 'string' ? body.status : 'waiting';
-      show('Packaging is ' + state.status.toLowerCase() + ' (' + (body.progress || 0) + '%). This page starts playback when it is done.');
-      const wait = Number(response.headers.get('Retry-After') || 2) * 1000;
-      setTimeout(poll, wait);
-      return;
-    }
-    if (response.status !== 200) {
+    if (!response.ok) {
+      const full = await fetch(content.url).catch(() => null);
+      const body = full ? await http.readJson(full) : {};
       fail(http.problemText(body, response.status));
       return;
     }
-    if (!body.url || !body.license_url) {
-      fail('The service answered without a stream to play (HTTP ' + response.status + ').');
-      return;
-    }
-    describe({ status: body.status, manifest: body.url, kid: body.kid, license: body.license_url,
-      engine: body.engine, finished: body.finished_at });
-    play(body);
+    play(content);
   }
 
   async function play(content) {
@@ -114,5 +119,5 @@
     fail('Playback failed (Shaka error ' + code + (hints[code] ? ': ' + hints[code] : '') + ').');
   }
 
-  poll();
+  start();
 })();

@@ -11,6 +11,7 @@ import jakarta.enterprise.event.Observes;
 import io.vertx.ext.web.Router;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.error.ProblemMapper;
+import io.vodpack.core.config.VodpackConfig;
 
 /**
  * With {@code vodpack.security.allowed-hosts} set, a request whose Host is not one of them gets 421: a page on
@@ -22,8 +23,8 @@ public class AllowedHosts {
 
     private final Set<String> hosts;
 
-    public AllowedHosts(AccessConfig config) {
-        this.hosts = config.allowedHosts().orElse(List.of()).stream().map(String::strip)
+    public AllowedHosts(VodpackConfig config) {
+        this.hosts = config.security().allowedHosts().orElse(List.of()).stream().map(String::strip)
                 .map(h -> h.toLowerCase(Locale.ROOT)).filter(h -> !h.isEmpty()).collect(Collectors.toUnmodifiableSet());
     }
 

@@ -3,11 +3,13 @@ package io.vodpack.delivery;
 import java.util.ArrayList;
 import java.util.List;
 
+import jakarta.annotation.security.PermitAll;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -21,6 +23,7 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
+import io.vodpack.access.playback.PlaybackTokens;
 import io.vodpack.core.error.Problem;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.packaging.ContentKey;
@@ -30,9 +33,11 @@ import io.vodpack.packaging.PublishedContent.Keys;
 /**
  * W3C EME ClearKey license server: the player sends the KIDs it needs and gets the keys back as JWKs.
  * {@code /license/clearkey/{id}} answers for one packaged content (the URL in its MPD);
- * {@code /license/clearkey} answers by KID alone (the newest finished content with that KID).
+ * {@code /license/clearkey} answers by KID alone. Both need the content's playback token ({@code ?token=}),
+ * and answer only KIDs of the token's content: a viewer's token never opens other content.
  */
 @Path("/license/clearkey")
+@PermitAll
 @Consumes(MediaType.WILDCARD)
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Delivery")
@@ -40,8 +45,10 @@ public class ClearKeyLicenseResource {
 
     private final PublishedContent published;
     private final ObjectMapper json;
+    private final PlaybackTokens tokens;
 
-    public ClearKeyLicenseResource(PublishedContent published, ObjectMapper json) {
+    public ClearKeyLicenseResource(PublishedContent published, ObjectMapper json, PlaybackTokens tokens) {
+        this.tokens = tokens;
         this.published = published;
         this.json = json;
     }
@@ -71,10 +78,15 @@ public class ClearKeyLicenseResource {
     @APIResponse(responseCode = "404", description = "Unknown content, not DONE, or none of the KIDs is its KID",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @RequestBody(content = @Content(schema = @Schema(implementation = LicenseRequest.class)))
-    public Uni<License> forContent(@PathParam("id") long id, byte[] body) {
+    @APIResponse(responseCode = "401", description = "No, an expired or an altered playback token",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = "A playback token for other content, or a KID of other content",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<License> forContent(@PathParam("id") long id, @QueryParam("token") String token, byte[] body) {
+        tokens.verify(token, id);
         LicenseRequest request = read(body);
         List<String> kids = kids(request);
-        return published.keys(id).map(keys -> answer(request, kids, keys.stream().toList()));
+        return contentKeys(id).map(keys -> answer(request, kids, keys));
     }
 
     @POST
@@ -85,11 +97,21 @@ public class ClearKeyLicenseResource {
     @APIResponse(responseCode = "404", description = "No finished content has any of these KIDs",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @RequestBody(content = @Content(schema = @Schema(implementation = LicenseRequest.class)))
-    public Uni<License> byKid(byte[] body) {
+    @APIResponse(responseCode = "401", description = "No, an expired or an altered playback token",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "403", description = "A KID that is not the token's content's",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<License> byKid(@QueryParam("token") String token, byte[] body) {
+        long id = tokens.contentOf(token);
         LicenseRequest request = read(body);
         List<String> kids = kids(request);
-        List<ContentKey> wanted = kids.stream().map(k -> ContentKey.parse("kids", k)).toList();
-        return published.newestKeysByKid(wanted).map(keys -> answer(request, kids, keys));
+        return contentKeys(id).map(keys -> answer(request, kids, keys));
+    }
+
+    /** The keys of a DONE content; 404 when it is not (or no longer) published. */
+    private Uni<Keys> contentKeys(long id) {
+        return published.keys(id).map(keys -> keys.orElseThrow(
+                () -> ProblemException.notFound("Packaged content " + id + " is not published.")));
     }
 
     /** Players send the EME license message with various Content-Types; it is always JSON. */
@@ -110,19 +132,15 @@ public class ClearKeyLicenseResource {
         return request.kids();
     }
 
-    private static License answer(LicenseRequest request, List<String> kids, List<Keys> found) {
+    /** Answers every requested KID with the content's key; a KID of any other content is refused (403). */
+    private static License answer(LicenseRequest request, List<String> kids, Keys content) {
         List<Jwk> keys = new ArrayList<>();
         for (String kid : kids) {
-            ContentKey wanted = ContentKey.parse("kids", kid);
-            for (Keys content : found) {
-                if (content.kid().equals(wanted)) {
-                    keys.add(new Jwk("oct", kid, content.key().base64url()));
-                    break;
-                }
+            if (kid == null || !ContentKey.parse("kids", kid).equals(content.kid())) {
+                throw new ProblemException(403, "kid-of-other-content", "Forbidden",
+                        "KID " + kid + " is not the KID of packaged content " + content.id() + ".");
             }
-        }
-        if (keys.isEmpty()) {
-            throw ProblemException.notFound("No key for KID(s) " + String.join(", ", kids) + ".");
+            keys.add(new Jwk("oct", kid, content.key().base64url()));
         }
         return new License(keys, request.type() == null ? "temporary" : request.type());
     }

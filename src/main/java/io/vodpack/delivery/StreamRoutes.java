@@ -14,6 +14,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.FileSystemAccess;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vodpack.access.playback.PlaybackTokens;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.error.ProblemMapper;
 import io.vodpack.core.storage.ContentStorage;
@@ -23,7 +24,8 @@ import io.vodpack.packaging.PublishedContent;
 /**
  * Serves published streams at {@code /content/<job>/...} with a Vert.x static route (byte ranges,
  * sendfile, Last-Modified/304), adding ETag, Cache-Control, media types and CORS. Only the output of
- * DONE jobs is served; any other path is 404.
+ * DONE jobs is served; any other path is 404. The MPD needs the content's playback token ({@code ?token=});
+ * segments are public: they are encrypted, immutable and meant for CDN caches (docs/security.md).
  */
 @ApplicationScoped
 public class StreamRoutes {
@@ -33,9 +35,11 @@ public class StreamRoutes {
 
     private final ContentStorage storage;
     private final PublishedContent published;
+    private final PlaybackTokens tokens;
     private final Map<Long, Boolean> done = new ConcurrentHashMap<>();
 
-    public StreamRoutes(ContentStorage storage, PublishedContent published) {
+    public StreamRoutes(ContentStorage storage, PublishedContent published, PlaybackTokens tokens) {
+        this.tokens = tokens;
         this.storage = storage;
         this.published = published;
     }
@@ -66,6 +70,14 @@ public class StreamRoutes {
         }
         long id = Long.parseLong(m.group(1));
         String relative = m.group(2);
+        if (relative.endsWith(".mpd")) {
+            try {
+                tokens.verify(ctx.request().getParam("token"), id);
+            } catch (ProblemException refused) {
+                ProblemMapper.respond(ctx, refused);
+                return;
+            }
+        }
         if (done.containsKey(id)) {
             serve(ctx, id, relative);
             return;

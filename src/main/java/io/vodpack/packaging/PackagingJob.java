@@ -103,6 +103,10 @@ public class PackagingJob {
     @Column(name = "created_at", nullable = false)
     public OffsetDateTime createdAt;
 
+    /** The owner of the API key that created it; only that owner (or an admin key) sees it. */
+    @Column(nullable = false, length = 64)
+    public String owner;
+
     @Column(name = "started_at")
     public OffsetDateTime startedAt;
 

@@ -14,13 +14,21 @@ import io.vodpack.upload.InputUsage;
 @ApplicationScoped
 public class PackagingJobRepository implements PanacheRepository<PackagingJob>, InputUsage {
 
-    public Uni<PackagingJob> findByIdempotencyKey(String key) {
-        return find("idempotencyKey", key).firstResult();
+    public Uni<PackagingJob> findByIdempotencyKey(String owner, String key) {
+        return find("owner = ?1 and idempotencyKey = ?2", owner, key).firstResult();
     }
 
-    public Uni<List<PackagingJob>> newestFirst(PackagingJob.Status status, int page, int size) {
+    /** The job with this id if {@code owner} (null: any owner) may see it, else null. */
+    public Uni<PackagingJob> findOwned(long id, String owner) {
+        return findById(id).map(job -> job == null || owner == null || owner.equals(job.owner) ? job : null);
+    }
+
+    /** A page of jobs, newest first, optionally of one status; {@code owner} null means every owner's. */
+    public Uni<List<PackagingJob>> newestFirst(String owner, PackagingJob.Status status, int page, int size) {
         Sort sort = Sort.descending("id");
-        return (status == null ? findAll(sort) : find("status", sort, status)).page(Page.of(page, size)).list();
+        var query = owner == null ? (status == null ? findAll(sort) : find("status", sort, status))
+                : (status == null ? find("owner", sort, owner) : find("owner = ?1 and status = ?2", sort, owner, status));
+        return query.page(Page.of(page, size)).list();
     }
 
     @Override

@@ -1,9 +1,12 @@
 package io.vodpack.packaging;
 
 import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.ws.rs.Consumes;
@@ -31,8 +34,11 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
+import io.vodpack.access.Scope;
+import io.vodpack.access.playback.PlaybackTokens;
 import io.vodpack.core.config.PublicUrls;
 import io.vodpack.core.error.Problem;
 import io.vodpack.core.error.ProblemException;
@@ -48,13 +54,16 @@ public class PackagingJobResource {
 
     private final PackagingJobService packaging;
     private final PublicUrls urls;
+    private final PlaybackTokens tokens;
 
-    public PackagingJobResource(PackagingJobService packaging, PublicUrls urls) {
+    public PackagingJobResource(PackagingJobService packaging, PublicUrls urls, PlaybackTokens tokens) {
+        this.tokens = tokens;
         this.packaging = packaging;
         this.urls = urls;
     }
 
     @POST
+    @RolesAllowed(Scope.Names.PACKAGE)
     @Consumes(MediaType.APPLICATION_JSON)
     @Operation(summary = "Start packaging an uploaded input into MPEG-DASH with cbcs ClearKey",
             description = "Answers at once; the job runs in the background. Send Idempotency-Key to make retries safe.")
@@ -77,7 +86,7 @@ public class PackagingJobResource {
             @Context HttpServerRequest request) {
         String base = urls.base(request);
         return packaging.create(body, idempotencyKey, base).map(created -> {
-            Response.ResponseBuilder response = Response.accepted(PackagingJobView.of(created.job(), base, true))
+            Response.ResponseBuilder response = Response.accepted(PackagingJobView.of(created.job(), base, true, null))
                     .location(URI.create(base + "/packaged_content/" + created.job().id));
             if (created.replayed()) {
                 response.header("Idempotent-Replayed", "true");
@@ -88,6 +97,7 @@ public class PackagingJobResource {
 
     @GET
     @Path("/{id}")
+    @RolesAllowed(Scope.Names.READ)
     @Operation(summary = "Status of a job; the stream URL, key and KID once it is DONE")
     @APIResponse(responseCode = "200", description = "DONE: url, key, kid",
             content = @Content(schema = @Schema(implementation = PackagingJobView.class)))
@@ -101,8 +111,8 @@ public class PackagingJobResource {
     public Uni<Response> get(@PathParam("id") long id, @Context HttpServerRequest request) {
         String base = urls.base(request);
         return packaging.get(id).map(job -> switch (job.status) {
-            case DONE -> Response.ok(PackagingJobView.of(job, base, true)).build();
-            case QUEUED, RUNNING -> Response.accepted(PackagingJobView.of(job, base, false))
+            case DONE -> Response.ok(PackagingJobView.of(job, base, true, tokens.mint(job.id, null))).build();
+            case QUEUED, RUNNING -> Response.accepted(PackagingJobView.of(job, base, false, null))
                     .header("Retry-After", RETRY_AFTER_SECONDS).build();
             case FAILED, CANCELLED -> throw new ProblemException(409, "packaging-" + job.status.name().toLowerCase(),
                     job.status == PackagingJob.Status.FAILED ? "Packaging failed" : "Packaging cancelled",
@@ -112,6 +122,7 @@ public class PackagingJobResource {
     }
 
     @GET
+    @RolesAllowed(Scope.Names.READ)
     @Operation(summary = "Jobs, newest first, optionally only those with one status")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = PackagingJobView.class)))
     @APIResponse(responseCode = "400", description = "Unknown status or bad paging",
@@ -124,11 +135,13 @@ public class PackagingJobResource {
         PackagingJob.Status filter = parseStatus(status);
         String base = urls.base(request);
         return packaging.list(filter, page, size)
-                .map(jobs -> jobs.stream().map(job -> PackagingJobView.of(job, base, false)).toList());
+                .map(jobs -> jobs.stream().map(job -> PackagingJobView.of(job, base, false,
+                        job.status == PackagingJob.Status.DONE ? tokens.mint(job.id, null) : null)).toList());
     }
 
     @DELETE
     @Path("/{id}")
+    @RolesAllowed(Scope.Names.DELETE)
     @Operation(summary = "Cancel a queued or running job (its engine is killed), or delete a finished one and its output")
     @APIResponse(responseCode = "202", description = "Cancelled; the job stays, with status CANCELLED",
             content = @Content(schema = @Schema(implementation = PackagingJobView.class)))
@@ -138,8 +151,48 @@ public class PackagingJobResource {
     public Uni<Response> delete(@PathParam("id") long id, @Context HttpServerRequest request) {
         String base = urls.base(request);
         return packaging.cancelOrDelete(id).map(removal -> removal.cancelled()
-                ? Response.accepted(PackagingJobView.of(removal.job(), base, false)).build()
+                ? Response.accepted(PackagingJobView.of(removal.job(), base, false, null)).build()
                 : Response.noContent().build());
+    }
+
+    /** Body of POST /packaged_content/{id}/playback_tokens; every field optional. */
+    @RegisterForReflection
+    public record PlaybackTokenRequest(@Schema(example = "3600") Long ttlSeconds) {
+    }
+
+    /** A playback token and the URLs that carry it. */
+    @RegisterForReflection
+    public record PlaybackTokenView(String token, Instant expiresAt, String url, String playerUrl, String licenseUrl) {
+    }
+
+    @POST
+    @Path("/{id}/playback_tokens")
+    @RolesAllowed(Scope.Names.READ)
+    @Consumes(MediaType.WILDCARD)
+    @Operation(summary = "Mint a short-lived playback token for a DONE job, for viewers who hold no API key",
+            description = "The token opens the MPD, the license and the player of this content only, until it expires "
+                    + "(default vodpack.security.playback.token-ttl, at most max-token-ttl).")
+    @APIResponse(responseCode = "201", content = @Content(schema = @Schema(implementation = PlaybackTokenView.class)))
+    @APIResponse(responseCode = "400", description = "ttl_seconds out of range",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "404", description = "No such job",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "409", description = "The job is not DONE",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    public Uni<Response> playbackToken(@PathParam("id") long id, PlaybackTokenRequest body,
+            @Context HttpServerRequest request) {
+        Duration ttl = body == null || body.ttlSeconds() == null ? null : Duration.ofSeconds(body.ttlSeconds());
+        String base = urls.base(request);
+        return packaging.get(id).map(job -> {
+            if (job.status != PackagingJob.Status.DONE) {
+                throw ProblemException.conflict("not-done", "Job " + id + " is " + job.status
+                        + "; playback tokens are for DONE content.");
+            }
+            PlaybackTokens.Minted minted = tokens.mint(id, ttl);
+            PackagingJobView view = PackagingJobView.of(job, base, false, minted);
+            return Response.status(201).entity(new PlaybackTokenView(minted.token(), minted.expiresAt(), view.url(),
+                    view.playerUrl(), view.licenseUrl())).build();
+        });
     }
 
     private static PackagingJob.Status parseStatus(String status) {

@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
+import io.vodpack.access.Caller;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.error.ProblemException;
@@ -36,9 +37,11 @@ public class PackagingJobService {
     private final ContentStorage storage;
     private final Async async;
     private final Event<ContentRemoved> removals;
+    private final Caller caller;
 
     public PackagingJobService(PackagingJobRepository jobs, JobQueue queue, ClaimLoop workers, VodpackConfig config,
-            ContentStorage storage, Async async, Event<ContentRemoved> removals) {
+            ContentStorage storage, Async async, Event<ContentRemoved> removals, Caller caller) {
+        this.caller = caller;
         this.jobs = jobs;
         this.queue = queue;
         this.workers = workers;
@@ -64,13 +67,15 @@ public class PackagingJobService {
                     "Idempotency-Key must be 1 to 255 characters."));
         }
         String fingerprint = fingerprint(request);
-        return Panache.withTransaction(() -> replay(idempotencyKey, fingerprint)
+        String owner = caller.owner();
+        String ownerFilter = caller.ownerFilter();
+        return Panache.withTransaction(() -> replay(owner, idempotencyKey, fingerprint)
                 .flatMap(existing -> existing != null ? Uni.createFrom().item(new Created(existing, true))
-                        : insert(request.inputContentId(), key, kid, idempotencyKey, fingerprint, baseUrl)
+                        : insert(request.inputContentId(), key, kid, idempotencyKey, fingerprint, baseUrl, ownerFilter)
                                 .map(job -> new Created(job, false))))
                 .onFailure(PackagingJobService::isUniqueViolation).recoverWithUni(
                         // Two requests with one Idempotency-Key raced; the first one's job is the answer.
-                        () -> Panache.withSession(() -> replay(idempotencyKey, fingerprint))
+                        () -> Panache.withSession(() -> replay(owner, idempotencyKey, fingerprint))
                                 .map(existing -> new Created(existing, true)))
                 .invoke(created -> {
                     if (!created.replayed()) {
@@ -80,11 +85,11 @@ public class PackagingJobService {
                 });
     }
 
-    private Uni<PackagingJob> replay(String idempotencyKey, String fingerprint) {
+    private Uni<PackagingJob> replay(String owner, String idempotencyKey, String fingerprint) {
         if (idempotencyKey == null) {
             return Uni.createFrom().nullItem();
         }
-        return jobs.findByIdempotencyKey(idempotencyKey).invoke(existing -> {
+        return jobs.findByIdempotencyKey(owner, idempotencyKey).invoke(existing -> {
             if (existing != null && !fingerprint.equals(existing.requestFingerprint)) {
                 throw new ProblemException(422, "idempotency-key-reused", "Idempotency-Key reused",
                         "Idempotency-Key '" + idempotencyKey + "' was used for job " + existing.id
@@ -94,7 +99,7 @@ public class PackagingJobService {
     }
 
     private Uni<PackagingJob> insert(long inputId, ContentKey key, ContentKey kid, String idempotencyKey,
-            String fingerprint, String baseUrl) {
+            String fingerprint, String baseUrl, String ownerFilter) {
         PackagingJob job = new PackagingJob();
         job.inputContentId = inputId;
         job.engine = config.packaging().engine();
@@ -105,16 +110,22 @@ public class PackagingJobService {
         job.idempotencyKey = idempotencyKey;
         job.requestFingerprint = fingerprint;
         job.baseUrl = baseUrl;
-        return queue.enqueue(job);
+        return queue.enqueue(job, ownerFilter);
     }
 
+    /** The caller's job; 404 when unknown or another owner's. */
     public Uni<PackagingJob> get(long id) {
-        return Panache.withSession(() -> jobs.findById(id))
+        return get(id, caller.ownerFilter());
+    }
+
+    private Uni<PackagingJob> get(long id, String owner) {
+        return Panache.withSession(() -> jobs.findOwned(id, owner))
                 .onItem().ifNull().failWith(() -> notFound(id));
     }
 
     public Uni<List<PackagingJob>> list(PackagingJob.Status status, int page, int size) {
-        return Panache.withSession(() -> jobs.newestFirst(status, page, size));
+        String owner = caller.ownerFilter();
+        return Panache.withSession(() -> jobs.newestFirst(owner, status, page, size));
     }
 
     /**
@@ -122,8 +133,13 @@ public class PackagingJobService {
      * finished job together with its published output. A job that is neither was deleted meanwhile: 404.
      */
     public Uni<Removal> cancelOrDelete(long id) {
+        String owner = caller.ownerFilter();
+        return get(id, owner).flatMap(owned -> cancelOrDeleteOwned(id, owner));
+    }
+
+    private Uni<Removal> cancelOrDeleteOwned(long id, String owner) {
         return queue.cancel(id, "cancelled by a DELETE request").flatMap(cancelled -> cancelled
-                ? removed(id).chain(() -> get(id)).map(job -> new Removal(job, true))
+                ? removed(id).chain(() -> get(id, owner)).map(job -> new Removal(job, true))
                 : queue.delete(id).flatMap(deleted -> {
                     if (!deleted) {
                         return Uni.createFrom().failure(notFound(id));

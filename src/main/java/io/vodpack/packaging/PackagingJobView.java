@@ -1,13 +1,19 @@
 package io.vodpack.packaging;
 
+import java.time.Instant;
 import java.time.OffsetDateTime;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import io.quarkus.runtime.annotations.RegisterForReflection;
+import io.vodpack.access.playback.PlaybackTokens;
 
-/** A packaging job as clients see it; {@code url}, {@code key} and {@code kid} once it is DONE. */
+/**
+ * A packaging job as clients see it. Once it is DONE: {@code url}, {@code player_url} and {@code license_url}
+ * carrying a fresh playback token (so they work as they are, until {@code token_expires_at}), and, for the
+ * job's own GET and POST, {@code key} and {@code kid}. Lists never carry keys.
+ */
 @RegisterForReflection
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @Schema(name = "PackagedContent")
@@ -15,11 +21,12 @@ public record PackagingJobView(
         @Schema(example = "55") long packagedContentId,
         @Schema(example = "DONE", enumeration = { "QUEUED", "RUNNING", "DONE", "FAILED", "CANCELLED" }) String status,
         @Schema(example = "1") Long inputContentId,
-        @Schema(example = "http://localhost:8080/content/55/stream.mpd") String url,
+        @Schema(example = "http://localhost:8080/content/55/stream.mpd?token=eyJ…") String url,
         @Schema(example = "hyN9IKGfWKdAwFaE5pm0qg") String key,
         @Schema(example = "oW5AK5BW43HzbTSKpiu3SQ") String kid,
-        @Schema(example = "http://localhost:8080/player/55") String playerUrl,
-        @Schema(example = "http://localhost:8080/license/clearkey/55") String licenseUrl,
+        @Schema(example = "http://localhost:8080/player/55?token=eyJ…") String playerUrl,
+        @Schema(example = "http://localhost:8080/license/clearkey/55?token=eyJ…") String licenseUrl,
+        @Schema(description = "When the playback token in the URLs expires") Instant tokenExpiresAt,
         @Schema(example = "shaka") String engine,
         @Schema(example = "40") Integer progress,
         @Schema(example = "1") int attempts,
@@ -28,16 +35,21 @@ public record PackagingJobView(
         OffsetDateTime startedAt,
         OffsetDateTime finishedAt) {
 
-    /** The view for the job's current status; keys appear when the client created the job and once it is DONE. */
-    static PackagingJobView of(PackagingJob job, String baseUrl, boolean withKeys) {
-        boolean done = job.status == PackagingJob.Status.DONE;
+    /**
+     * The view for the job's current status. {@code withKeys}: the key and KID (for the job's owner, on its own
+     * GET and POST). {@code token}: the playback token for the URLs of a DONE job (null before).
+     */
+    static PackagingJobView of(PackagingJob job, String baseUrl, boolean withKeys, PlaybackTokens.Minted token) {
+        boolean done = job.status == PackagingJob.Status.DONE && token != null;
         boolean active = !job.status.finished();
+        String query = done ? "?token=" + token.token() : "";
         return new PackagingJobView(job.id, job.status.name(), job.inputContentId,
-                done ? baseUrl + "/content/" + job.id + "/stream.mpd" : null,
-                withKeys || done ? job.keyText : null,
-                withKeys || done ? job.kidText : null,
-                baseUrl + "/player/" + job.id,
-                done ? baseUrl + "/license/clearkey/" + job.id : null,
+                done ? baseUrl + "/content/" + job.id + "/stream.mpd" + query : null,
+                withKeys ? job.keyText : null,
+                withKeys ? job.kidText : null,
+                done ? baseUrl + "/player/" + job.id + query : null,
+                done ? baseUrl + "/license/clearkey/" + job.id + query : null,
+                done ? token.expiresAt() : null,
                 job.engine, active ? Integer.valueOf(job.progress) : done ? Integer.valueOf(100) : null, job.attempts,
                 job.errorDetail != null && job.status != PackagingJob.Status.DONE ? job.errorDetail : null,
                 job.createdAt, job.startedAt, job.finishedAt);

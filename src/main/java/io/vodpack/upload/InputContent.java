@@ -61,4 +61,8 @@ public class InputContent {
 
     @Column(name = "created_at", nullable = false)
     public OffsetDateTime createdAt;
+
+    /** The owner of the API key that created it; only that owner (or an admin key) sees it. */
+    @Column(nullable = false, length = 64)
+    public String owner;
 }

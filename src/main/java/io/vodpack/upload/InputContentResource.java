@@ -2,6 +2,7 @@ package io.vodpack.upload;
 
 import java.util.List;
 
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.ws.rs.DELETE;
@@ -22,6 +23,7 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
 import io.smallrye.mutiny.Uni;
+import io.vodpack.access.Scope;
 import io.vodpack.core.error.Problem;
 
 /** Metadata, listing and deletion of uploaded inputs. */
@@ -38,6 +40,7 @@ public class InputContentResource {
 
     @GET
     @Path("/{id}")
+    @RolesAllowed(Scope.Names.READ)
     @Operation(summary = "Metadata of one uploaded input")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(implementation = InputContentView.class)))
     @APIResponse(responseCode = "404", description = "No such input",
@@ -47,6 +50,7 @@ public class InputContentResource {
     }
 
     @GET
+    @RolesAllowed(Scope.Names.READ)
     @Operation(summary = "Uploaded inputs, newest first")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = InputContentView.class)))
     @APIResponse(responseCode = "400", description = "page < 0 or size outside 1..200",
@@ -58,6 +62,7 @@ public class InputContentResource {
 
     @DELETE
     @Path("/{id}")
+    @RolesAllowed(Scope.Names.DELETE)
     @Operation(summary = "Delete an input (row and file)")
     @APIResponse(responseCode = "204", description = "Deleted")
     @APIResponse(responseCode = "404", description = "No such input",

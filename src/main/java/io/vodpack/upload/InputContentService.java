@@ -8,6 +8,7 @@ import jakarta.enterprise.inject.Instance;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
+import io.vodpack.access.Caller;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.storage.ContentStorage;
@@ -20,9 +21,11 @@ public class InputContentService {
     private final ContentStorage storage;
     private final Instance<InputUsage> usages;
     private final Vertx vertx;
+    private final Caller caller;
 
     public InputContentService(InputContentRepository repository, ContentStorage storage, Instance<InputUsage> usages,
-            Vertx vertx) {
+            Vertx vertx, Caller caller) {
+        this.caller = caller;
         this.repository = repository;
         this.storage = storage;
         this.usages = usages;
@@ -30,12 +33,14 @@ public class InputContentService {
     }
 
     public Uni<InputContent> get(long id) {
-        return Panache.withSession(() -> repository.findById(id))
+        String owner = caller.ownerFilter();
+        return Panache.withSession(() -> repository.findOwned(id, owner, null))
                 .onItem().ifNull().failWith(() -> ProblemException.notFound("No input content with id " + id + "."));
     }
 
     public Uni<List<InputContent>> list(int page, int size) {
-        return Panache.withSession(() -> repository.newestFirst(page, size));
+        String owner = caller.ownerFilter();
+        return Panache.withSession(() -> repository.newestFirst(owner, page, size));
     }
 
     /**
@@ -43,7 +48,8 @@ public class InputContentService {
      * cannot start reading an input that is being deleted.
      */
     public Uni<Void> delete(long id) {
-        return Panache.withTransaction(() -> repository.findById(id, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE)
+        String owner = caller.ownerFilter();
+        return Panache.withTransaction(() -> repository.findOwned(id, owner, jakarta.persistence.LockModeType.PESSIMISTIC_WRITE)
                 .onItem().ifNull().failWith(() -> ProblemException.notFound("No input content with id " + id + "."))
                 .call(content -> activeUsers(id).invoke(active -> {
                     if (active > 0) {

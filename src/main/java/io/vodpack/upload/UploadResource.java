@@ -19,6 +19,8 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import jakarta.annotation.security.RolesAllowed;
+import io.vodpack.access.Scope;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 import io.vodpack.core.error.Problem;
@@ -32,6 +34,7 @@ import io.vodpack.upload.ingest.UploadLimits;
  * The method takes no entity parameter so that Quarkus REST leaves the body unread for us.
  */
 @Path("/upload_input_content")
+@RolesAllowed(Scope.Names.UPLOAD)
 @Tag(name = "Upload")
 public class UploadResource {
 

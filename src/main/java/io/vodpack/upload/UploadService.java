@@ -15,6 +15,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.file.AsyncFile;
 import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpServerRequest;
+import io.vodpack.access.Caller;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.storage.ContentStorage;
@@ -39,9 +40,11 @@ public class UploadService {
     private final BodyPipe pipe;
     private final InputStore store;
     private final UploadMetrics metrics;
+    private final Caller caller;
 
     public UploadService(Vertx vertx, ContentStorage storage, UploadLimits limits, BodyPipe pipe, InputStore store,
-            UploadMetrics metrics) {
+            UploadMetrics metrics, Caller caller) {
+        this.caller = caller;
         this.vertx = vertx;
         this.storage = storage;
         this.limits = limits;
@@ -59,6 +62,7 @@ public class UploadService {
      * detached: when the client disconnects, Quarkus REST cancels the answer, but the cleanup still runs.
      */
     public Uni<InputContent> receive(HttpServerRequest request, IncomingUpload upload) {
+        String owner = caller.owner();
         Path part = storage.newIncomingFile();
         Uni<Received> received = limits.requireFreeSpace(0)
                 .onFailure().invoke(() -> metrics.rejected("insufficient-storage"))
@@ -71,7 +75,7 @@ public class UploadService {
                             return Async.await(vertx.fileSystem().delete(part.toString()).otherwiseEmpty());
                         }));
         return Async.detached(received.flatMap(body -> store.store(new ReceivedFile(part, body.size(), body.sha256(),
-                body.filename() != null ? body.filename() : upload.filename(), upload.contentType()))));
+                body.filename() != null ? body.filename() : upload.filename(), upload.contentType(), owner))));
     }
 
     private Future<Received> stream(HttpServerRequest request, AsyncFile file, boolean multipart) {

@@ -1,6 +1,6 @@
 package io.vodpack.core;
 
-import static io.restassured.RestAssured.given;
+import static io.vodpack.support.Api.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Map;

@@ -1,6 +1,6 @@
 package io.vodpack.core;
 
-import static io.restassured.RestAssured.given;
+import static io.vodpack.support.Api.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.equalTo;
 
@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vodpack.support.Api;
 
 /**
  * Endpoints other than uploads read their bodies into memory, so the bytes they receive are counted, chunked
@@ -51,7 +52,7 @@ class RequestSizeGuardTest {
     @Test
     void dotSegmentsThroughTheUploadPathAreGuardedToo() throws Exception {
         // The raw path starts with /files; the route it reaches is /license/clearkey.
-        String head = "POST /files/../license/clearkey HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+        String head = "POST /files/../license/clearkey HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + Api.AUTHORIZATION + "\r\nContent-Type: application/json\r\n"
                 + "Transfer-Encoding: chunked\r\n\r\n";
         String status = rawChunked(head, TWO_MIB);
         assertThat(status).startsWith("HTTP/1.1 413");
@@ -74,7 +75,7 @@ class RequestSizeGuardTest {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         // An InputStream publisher has no length, so the client sends the body chunked.
         HttpRequest request = HttpRequest.newBuilder(URI.create(base.toString()).resolve(path))
-                .header("Content-Type", "application/json")
+                .header("Content-Type", "application/json").header("Authorization", Api.AUTHORIZATION)
                 .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes))).build();
         try {
             return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(request,

@@ -88,9 +88,9 @@ class PlaybackBrowserTest {
     @Test
     void builtInPlayerPlaysTheEncryptedStream() throws Exception {
         long job = Api.startPackaging(Api.upload(TestMedia.h264AacLong()), "hyN9IKGfWKdAwFaE5pm0qg", "oW5AK5BW43HzbTSKpiu3SQ");
-        Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200);
+        String playerUrl = Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200).extract().path("player_url");
 
-        browser.get(playerUrl(job));
+        browser.get(secure(playerUrl));
         Map<String, Object> state = pollUntil(Duration.ofSeconds(45),
                 s -> number(s.get("time")) > 5 || s.get("error") != null);
         assertThat(state.get("error")).as("player error; page says: " + state.get("text")).isNull();
@@ -104,11 +104,11 @@ class PlaybackBrowserTest {
     @Test
     void streamDoesNotPlayWhenTheLicenseGivesAWrongKey() throws Exception {
         long job = Api.startPackaging(Api.upload(TestMedia.h264AacLong()), "hyN9IKGfWKdAwFaE5pm0qg", "oW5AK5BW43HzbTSKpiu3SQ");
-        Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200);
+        String playerUrl = Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200).extract().path("player_url");
         // The license server now hands out another key for this content's KID.
         Db.update(db, "update packaging_job set key_hex = '00112233445566778899aabbccddeeff' where id = ?", job);
 
-        browser.get(playerUrl(job));
+        browser.get(secure(playerUrl));
         Map<String, Object> state = pollUntil(Duration.ofSeconds(30),
                 s -> s.get("error") != null || number(s.get("time")) > 5);
         assertThat(number(state.get("time"))).as("currentTime with a wrong key").isLessThan(1);
@@ -116,8 +116,38 @@ class PlaybackBrowserTest {
     }
 
     @Test
+    void anExpiredPlaybackTokenFailsWithAClearMessage() throws Exception {
+        long job = Api.startPackaging(Api.upload(TestMedia.h264Aac()), null, null);
+        Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200);
+        String playerUrl = Api.given().contentType("application/json").body(Map.of("ttl_seconds", 1))
+                .post("/packaged_content/" + job + "/playback_tokens").then().statusCode(201).extract().path("player_url");
+        Thread.sleep(2000);
+        browser.get(secure(playerUrl));
+        String text = browser.findElement(By.tagName("body")).getText();
+        assertThat(text).as("the refused page says why").contains("expired");
+    }
+
+    @Test
+    void aPlayerUrlWithoutItsTokenIsRefused() {
+        long job = Api.startPackaging(uploadQuietly(), null, null);
+        Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200);
+        browser.get("http://127.0.0.1:" + base.getPort() + "/player/" + job);
+        assertThat(browser.findElement(By.tagName("body")).getText()).contains("playback token");
+    }
+
+    private static long uploadQuietly() {
+        try {
+            return Api.upload(TestMedia.h264Aac());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
     void startPageTakesAFileFromUploadToPlayback() throws Exception {
         browser.get("http://127.0.0.1:" + base.getPort() + "/");
+        browser.findElement(By.id("api-key")).sendKeys(Api.ADMIN_KEY);
+        browser.findElement(By.id("save-key")).click();
         browser.findElement(By.id("file")).sendKeys(TestMedia.h264AacLong().toAbsolutePath().toString());
         browser.findElement(By.id("upload")).click();
         new WebDriverWait(browser, Duration.ofSeconds(30)).until(
@@ -130,9 +160,9 @@ class PlaybackBrowserTest {
         assertThat(number(state.get("time"))).isGreaterThan(5);
     }
 
-    private String playerUrl(long job) {
-        // 127.0.0.1 is a secure context, which EME requires.
-        return "http://127.0.0.1:" + base.getPort() + "/player/" + job;
+    /** The same URL on 127.0.0.1, a secure context, which EME requires (as localhost is). */
+    private String secure(String url) {
+        return url.replaceFirst("^http://[^/]+", "http://127.0.0.1:" + base.getPort());
     }
 
     @SuppressWarnings("unchecked")

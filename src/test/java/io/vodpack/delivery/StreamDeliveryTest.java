@@ -1,6 +1,6 @@
 package io.vodpack.delivery;
 
-import static io.restassured.RestAssured.given;
+import static io.vodpack.support.Api.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;

@@ -1,7 +1,5 @@
 package io.vodpack.support;
 
-import static io.restassured.RestAssured.given;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,13 +7,29 @@ import java.util.Map;
 
 import org.awaitility.Awaitility;
 
+import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import io.restassured.specification.RequestSpecification;
 
 /** Small steps through the public API that many tests share. */
 public final class Api {
 
+    /** The admin key of the test profile (vodpack.security.admin-api-key in application.properties). */
+    public static final String ADMIN_KEY = "test-admin-key-000000000000000000000000000";
+    public static final String AUTHORIZATION = "Bearer " + ADMIN_KEY;
+
     private Api() {
+    }
+
+    /** A request with the test profile's admin key: what most tests, acting as the content's owner, send. */
+    public static RequestSpecification given() {
+        return RestAssured.given().header("Authorization", AUTHORIZATION);
+    }
+
+    /** A request with no credentials at all. */
+    public static RequestSpecification anonymous() {
+        return RestAssured.given();
     }
 
     public static long upload(Path file) throws Exception {

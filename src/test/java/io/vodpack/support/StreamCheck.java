@@ -1,6 +1,6 @@
 package io.vodpack.support;
 
-import static io.restassured.RestAssured.given;
+import static io.vodpack.support.Api.given;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package io.vodpack.upload;
 
-import static io.restassured.RestAssured.given;
+import static io.vodpack.support.Api.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vodpack.support.Api;
 import io.restassured.response.Response;
 import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.support.Db;
@@ -154,7 +155,7 @@ class UploadResourceTest {
         // 9 MiB against the test limit of 8 MiB, sent chunked so only vodpack's own count can stop it.
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
             OutputStream out = socket.getOutputStream();
-            out.write(("POST /upload_input_content HTTP/1.1\r\nHost: localhost\r\nContent-Type: video/mp4\r\n"
+            out.write(("POST /upload_input_content HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + Api.AUTHORIZATION + "\r\nContent-Type: video/mp4\r\n"
                     + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             byte[] chunk = new byte[64 * 1024];
             try {
@@ -186,7 +187,7 @@ class UploadResourceTest {
         byte[] source = Files.readAllBytes(TestMedia.h264Aac());
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
             OutputStream out = socket.getOutputStream();
-            out.write(("POST /upload_input_content HTTP/1.1\r\nHost: localhost\r\nContent-Type: video/mp4\r\n"
+            out.write(("POST /upload_input_content HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + Api.AUTHORIZATION + "\r\nContent-Type: video/mp4\r\n"
                     + "Content-Length: " + source.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.write(source, 0, source.length / 3);
             out.flush();

@@ -19,9 +19,9 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vodpack.access.AccessConfig;
 import io.vodpack.access.Scope;
 import io.vodpack.core.error.ProblemException;
+import io.vodpack.core.config.VodpackConfig;
 
 /** Creates, lists and revokes API keys, and makes sure an admin key exists from the first start. */
 @ApplicationScoped
@@ -34,11 +34,11 @@ public class ApiKeyService {
 
     private final ApiKeyRepository keys;
     private final ApiKeyVerifier verifier;
-    private final AccessConfig config;
+    private final VodpackConfig config;
     private final Pool pool;
     private final String table;
 
-    public ApiKeyService(ApiKeyRepository keys, ApiKeyVerifier verifier, AccessConfig config, Pool pool,
+    public ApiKeyService(ApiKeyRepository keys, ApiKeyVerifier verifier, VodpackConfig config, Pool pool,
             @ConfigProperty(name = "db.schema") String schema) {
         this.keys = keys;
         this.verifier = verifier;
@@ -117,7 +117,7 @@ public class ApiKeyService {
      * (an advisory lock), so only one key is generated.
      */
     void bootstrap(@Observes StartupEvent event) {
-        String fromEnvironment = config.adminApiKey().map(String::strip).filter(s -> !s.isEmpty()).orElse(null);
+        String fromEnvironment = config.security().adminApiKey().map(String::strip).filter(s -> !s.isEmpty()).orElse(null);
         if (fromEnvironment != null && fromEnvironment.length() < MIN_ENV_KEY) {
             throw new IllegalStateException("VODPACK_ADMIN_API_KEY (vodpack.security.admin-api-key) must be at least "
                     + MIN_ENV_KEY + " characters long; it has " + fromEnvironment.length());

@@ -15,8 +15,8 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
-import io.vodpack.access.AccessConfig;
 import io.vodpack.access.Scope;
+import io.vodpack.core.config.VodpackConfig;
 
 /**
  * Answers "which key is this secret?" on every authenticated request. One indexed lookup by hash, remembered
@@ -44,10 +44,10 @@ public class ApiKeyVerifier {
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
     private final Map<Long, Long> touchedAtNanos = new ConcurrentHashMap<>();
 
-    public ApiKeyVerifier(Pool pool, AccessConfig config, @ConfigProperty(name = "db.schema") String schema) {
+    public ApiKeyVerifier(Pool pool, VodpackConfig config, @ConfigProperty(name = "db.schema") String schema) {
         this.pool = pool;
         this.table = "\"" + schema.replace("\"", "\"\"") + "\".api_key";
-        this.cacheNanos = config.keyCache().toNanos();
+        this.cacheNanos = config.security().keyCache().toNanos();
     }
 
     /** The key with this secret, if it exists and is not revoked. */

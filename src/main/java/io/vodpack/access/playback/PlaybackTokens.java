@@ -14,8 +14,8 @@ import io.smallrye.jwt.auth.principal.DefaultJWTParser;
 import io.smallrye.jwt.auth.principal.JWTAuthContextInfo;
 import io.smallrye.jwt.auth.principal.ParseException;
 import io.smallrye.jwt.build.Jwt;
-import io.vodpack.access.AccessConfig;
 import io.vodpack.core.error.ProblemException;
+import io.vodpack.core.config.VodpackConfig;
 
 /**
  * Short-lived signed tokens that let a viewer, who holds no API key, fetch one packaged content's MPD, license
@@ -28,13 +28,13 @@ public class PlaybackTokens {
     static final String AUDIENCE = "vodpack-playback";
 
     private final SigningKeys keys;
-    private final AccessConfig config;
+    private final VodpackConfig config;
     private volatile Verifier verifier;
 
     private record Verifier(String jwks, DefaultJWTParser parser) {
     }
 
-    public PlaybackTokens(SigningKeys keys, AccessConfig config) {
+    public PlaybackTokens(SigningKeys keys, VodpackConfig config) {
         this.keys = keys;
         this.config = config;
     }
@@ -45,8 +45,8 @@ public class PlaybackTokens {
 
     /** Mints a token for {@code contentId}; {@code ttl} null means the configured default. */
     public Minted mint(long contentId, Duration ttl) {
-        Duration lifetime = ttl == null ? config.playback().tokenTtl() : ttl;
-        Duration max = config.playback().maxTokenTtl();
+        Duration lifetime = ttl == null ? config.security().playback().tokenTtl() : ttl;
+        Duration max = config.security().playback().maxTokenTtl();
         if (lifetime.isNegative() || lifetime.isZero() || lifetime.compareTo(max) > 0) {
             throw ProblemException.badRequest("invalid-ttl",
                     "'ttl_seconds' must be between 1 and " + max.toSeconds() + " (vodpack.security.playback.max-token-ttl).");
@@ -65,10 +65,22 @@ public class PlaybackTokens {
      * expired or altered, 403 when it is valid but for other content.
      */
     public void verify(String token, long contentId) {
+        if (contentOf(token, Long.toString(contentId)) != contentId) {
+            throw new ProblemException(403, "playback-token-other-content", "Forbidden",
+                    "The playback token is for other content, not for packaged content " + contentId + ".");
+        }
+    }
+
+    /** The content a valid, unexpired token opens; 401 when it is missing, expired or altered. */
+    public long contentOf(String token) {
+        return contentOf(token, "{id}");
+    }
+
+    private long contentOf(String token, String idForHelp) {
         if (token == null || token.isBlank()) {
             throw unauthorized("playback-token-missing",
-                    "This URL needs a playback token (?token=…): get one with POST /packaged_content/" + contentId
-                            + "/playback_tokens, or use the url and player_url of GET /packaged_content/" + contentId + ".");
+                    "This URL needs a playback token (?token=…): get one with POST /packaged_content/" + idForHelp
+                            + "/playback_tokens, or use the url and player_url of GET /packaged_content/" + idForHelp + ".");
         }
         JsonWebToken jwt;
         try {
@@ -80,9 +92,10 @@ public class PlaybackTokens {
             }
             throw unauthorized("playback-token-invalid", "The playback token is not valid (altered, or not issued here).");
         }
-        if (!Long.toString(contentId).equals(jwt.getSubject())) {
-            throw new ProblemException(403, "playback-token-other-content", "Forbidden",
-                    "The playback token is for other content, not for packaged content " + contentId + ".");
+        try {
+            return Long.parseLong(jwt.getSubject());
+        } catch (NumberFormatException e) {
+            throw unauthorized("playback-token-invalid", "The playback token names no packaged content.");
         }
     }
 

@@ -2,6 +2,7 @@ package io.vodpack.core.config;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -26,6 +27,8 @@ public interface VodpackConfig {
     Upload upload();
 
     Packaging packaging();
+
+    Security security();
 
     interface Http {
         /** Largest body accepted by endpoints other than the uploads (they read it into memory). */
@@ -98,5 +101,27 @@ public interface VodpackConfig {
 
         /** Bento4 mp4dash executable. */
         String mp4dash();
+    }
+
+    /** API keys, playback tokens and accepted host names (docs/security.md). */
+    interface Security {
+        /** The first admin key, for automation and Kubernetes Secrets (at least 32 characters). */
+        Optional<String> adminApiKey();
+
+        /** How long a replica trusts what it read about a key: revocation takes effect everywhere within this. */
+        Duration keyCache();
+
+        /** Host names this instance answers to; empty: any (DNS rebinding protection when set). */
+        Optional<List<String>> allowedHosts();
+
+        Playback playback();
+
+        interface Playback {
+            /** Lifetime of a playback token when the request names none. */
+            Duration tokenTtl();
+
+            /** Longest lifetime a client may ask for. */
+            Duration maxTokenTtl();
+        }
     }
 }

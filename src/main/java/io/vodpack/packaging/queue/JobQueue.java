@@ -76,11 +76,12 @@ public class JobQueue {
     }
 
     /**
-     * (new) -> QUEUED, inside the caller's transaction. The input is locked {@code FOR SHARE}: a concurrent
+     * (new) -> QUEUED, inside the caller's transaction, for an input {@code ownerFilter} may see (null: any);
+     * the job belongs to the input's owner. The input is locked {@code FOR SHARE}: a concurrent
      * delete of the input waits for this transaction and then sees the job.
      */
-    public Uni<PackagingJob> enqueue(PackagingJob job) {
-        return inputs.findById(job.inputContentId, LockModeType.PESSIMISTIC_READ)
+    public Uni<PackagingJob> enqueue(PackagingJob job, String ownerFilter) {
+        return inputs.findOwned(job.inputContentId, ownerFilter, LockModeType.PESSIMISTIC_READ)
                 .onItem().ifNull().failWith(() -> ProblemException.notFound("No input content with id " + job.inputContentId + "."))
                 .flatMap(input -> {
                     if (input.status != InputContent.Status.READY) {
@@ -88,6 +89,7 @@ public class JobQueue {
                                 "Input content " + input.id + " is " + input.status + " and cannot be packaged.");
                     }
                     job.status = QUEUED;
+                    job.owner = input.owner;
                     job.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
                     return jobs.persist(job);
                 });

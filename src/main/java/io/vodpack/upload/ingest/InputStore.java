@@ -90,6 +90,7 @@ public class InputStore {
         entity.height = media.height();
         entity.durationMillis = media.durationMillis();
         entity.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
+        entity.owner = received.owner();
         return entity;
     }
 

@@ -10,6 +10,7 @@ import java.nio.file.Path;
  * @param sha256      the SHA-256 computed while the bytes streamed in
  * @param filename    client's file name, metadata only (never used as a path); may be null
  * @param contentType declared media type of the file
+ * @param owner       the owner the stored input will belong to
  */
-public record ReceivedFile(Path file, long size, byte[] sha256, String filename, String contentType) {
+public record ReceivedFile(Path file, long size, byte[] sha256, String filename, String contentType, String owner) {
 }

@@ -62,6 +62,10 @@ public class ResumableUpload {
     @Column(name = "created_at", nullable = false)
     public OffsetDateTime createdAt;
 
+    /** The owner of the API key that created it; only that owner (or an admin key) sees it. */
+    @Column(nullable = false, length = 64)
+    public String owner;
+
     /** Whether clients may still see it: every finished upload, and an unfinished one until its expiry. */
     public boolean isLive(OffsetDateTime now) {
         return status != Status.UPLOADING || !expiresAt.isBefore(now);

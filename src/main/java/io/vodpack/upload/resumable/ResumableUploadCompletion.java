@@ -35,7 +35,7 @@ public class ResumableUploadCompletion {
 
     Uni<PatchResult> complete(ResumableUpload upload) {
         ReceivedFile file = new ReceivedFile(storage.resumableFile(upload.id), upload.length, digests.finish(upload.id),
-                upload.filename, upload.filetype != null ? upload.filetype : "video/mp4");
+                upload.filename, upload.filetype != null ? upload.filetype : "video/mp4", upload.owner);
         return store.store(file)
                 .flatMap(input -> Panache.withTransaction(() -> uploads.markComplete(upload.id, input.id)).map(n -> {
                     upload.status = ResumableUpload.Status.COMPLETE;

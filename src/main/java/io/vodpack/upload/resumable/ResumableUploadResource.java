@@ -29,6 +29,9 @@ import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
+import jakarta.annotation.security.PermitAll;
+import jakarta.annotation.security.RolesAllowed;
+import io.vodpack.access.Scope;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 import io.vodpack.core.config.PublicUrls;
@@ -43,6 +46,7 @@ import io.vodpack.upload.ingest.UploadLimits;
  * checksum, expiration) at {@code /files/}. A finished upload becomes an input like any other.
  */
 @Path("/files")
+@RolesAllowed(Scope.Names.UPLOAD)
 @Tag(name = "Resumable upload (tus 1.0)")
 public class ResumableUploadResource {
 
@@ -76,6 +80,7 @@ public class ResumableUploadResource {
     }
 
     @OPTIONS
+    @PermitAll
     @Operation(summary = "tus discovery: versions, extensions, limits")
     @APIResponse(responseCode = "204", description = "Tus-Version, Tus-Extension, Tus-Max-Size, Tus-Checksum-Algorithm")
     public Response options() {
@@ -217,7 +222,7 @@ public class ResumableUploadResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Response> terminate(@PathParam("id") String id, @HeaderParam("Tus-Resumable") String resumable) {
         requireVersion(resumable);
-        return removal.terminate(id).replaceWith(Response.noContent().build());
+        return uploads.get(id).flatMap(owned -> removal.terminate(id)).replaceWith(Response.noContent().build());
     }
 
     private static Response.ResponseBuilder created(URI location, long offset, ResumableUpload upload) {

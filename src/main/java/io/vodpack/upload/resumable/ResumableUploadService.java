@@ -10,6 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
+import io.vodpack.access.Caller;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.error.ProblemException;
@@ -29,9 +30,11 @@ public class ResumableUploadService {
     private final ChunkWriter chunks;
     private final ResumableUploadCompletion completion;
     private final VodpackConfig config;
+    private final Caller caller;
 
     public ResumableUploadService(ResumableUploadRepository uploads, UploadLimits limits, UploadLock lock, ChunkWriter chunks,
-            ResumableUploadCompletion completion, VodpackConfig config) {
+            ResumableUploadCompletion completion, VodpackConfig config, Caller caller) {
+        this.caller = caller;
         this.uploads = uploads;
         this.limits = limits;
         this.lock = lock;
@@ -48,13 +51,14 @@ public class ResumableUploadService {
         if (length > limits.maxSize()) {
             throw limits.tooLarge("Upload-Length " + length + " exceeds the limit of " + limits.maxSize() + " bytes.");
         }
+        String owner = caller.owner();
         return limits.requireFreeSpace(length)
-                .map(free -> newUpload(length, metadataHeader))
+                .map(free -> newUpload(length, metadataHeader, owner))
                 .call(upload -> chunks.createFile(upload.id))
                 .call(upload -> Panache.withTransaction(() -> uploads.persist(upload)));
     }
 
-    private ResumableUpload newUpload(long length, String metadataHeader) {
+    private ResumableUpload newUpload(long length, String metadataHeader, String owner) {
         Map<String, String> metadata = TusMetadata.parse(metadataHeader);
         ResumableUpload upload = new ResumableUpload();
         upload.id = UUID.randomUUID().toString();
@@ -64,14 +68,20 @@ public class ResumableUploadService {
         upload.metadata = metadataHeader;
         upload.filename = metadata.get("filename");
         upload.filetype = metadata.get("filetype");
+        upload.owner = owner;
         upload.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
         upload.expiresAt = upload.createdAt.plus(config.upload().resumableExpireAfter());
         return upload;
     }
 
-    /** The upload; 404 when unknown, terminated or expired. */
+    /** The caller's upload; 404 when unknown, terminated, expired or another owner's. */
     public Uni<ResumableUpload> get(String id) {
-        return Panache.withSession(() -> uploads.findLive(id, OffsetDateTime.now(ZoneOffset.UTC)));
+        String owner = caller.ownerFilter();
+        return Panache.withSession(() -> uploads.findLive(id, OffsetDateTime.now(ZoneOffset.UTC))).invoke(upload -> {
+            if (owner != null && !owner.equals(upload.owner)) {
+                throw ProblemException.notFound("No resumable upload " + id + " (unknown, terminated or expired).");
+            }
+        });
     }
 
     /**
@@ -79,7 +89,7 @@ public class ResumableUploadService {
      * the client goes away, so that the bytes that arrived are kept and the write lock is released.
      */
     public Uni<PatchResult> patch(HttpServerRequest request, String id, long offset, ChunkChecksum checksum) {
-        return Async.detached(lock.acquire(id, offset).flatMap(held -> write(request, held, checksum)));
+        return get(id).flatMap(owned -> Async.detached(lock.acquire(id, offset).flatMap(held -> write(request, held, checksum))));
     }
 
     private Uni<PatchResult> write(HttpServerRequest request, UploadLock.Held held, ChunkChecksum checksum) {

@@ -1,6 +1,6 @@
 package io.vodpack.upload.resumable;
 
-import static io.restassured.RestAssured.given;
+import static io.vodpack.support.Api.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vodpack.support.Api;
 import io.restassured.response.Response;
 import io.tus.java.client.TusClient;
 import io.tus.java.client.TusURLMemoryStore;
@@ -55,6 +56,7 @@ class ResumableUploadTest {
         Path source = TestMedia.h264Aac();
         TusClient client = new TusClient();
         client.setUploadCreationURL(creation);
+        client.setHeaders(Map.of("Authorization", Api.AUTHORIZATION));
         TusUpload upload = new TusUpload(source.toFile());
         upload.setMetadata(Map.of("filename", "trailer.mp4", "filetype", "video/mp4"));
         TusUploader uploader = client.createUpload(upload);
@@ -76,7 +78,7 @@ class ResumableUploadTest {
         int sent = bytes.length * 2 / 5;
         try (Socket socket = new Socket(creation.getHost(), creation.getPort())) {
             OutputStream out = socket.getOutputStream();
-            out.write(("PATCH " + new URL(url).getPath() + " HTTP/1.1\r\nHost: localhost\r\nTus-Resumable: 1.0.0\r\n"
+            out.write(("PATCH " + new URL(url).getPath() + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + Api.AUTHORIZATION + "\r\nTus-Resumable: 1.0.0\r\n"
                     + "Content-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\nContent-Length: " + bytes.length
                     + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.write(bytes, 0, sent);
@@ -89,6 +91,7 @@ class ResumableUploadTest {
         // The client resumes: it asks the server for the offset and sends only the rest.
         TusClient client = new TusClient();
         client.setUploadCreationURL(creation);
+        client.setHeaders(Map.of("Authorization", Api.AUTHORIZATION));
         TusURLMemoryStore store = new TusURLMemoryStore();
         client.enableResuming(store);
         TusUpload upload = new TusUpload(source.toFile());
@@ -150,7 +153,7 @@ class ResumableUploadTest {
         String url = createRaw(1_000_000);
         try (Socket slow = new Socket(creation.getHost(), creation.getPort())) {
             OutputStream out = slow.getOutputStream();
-            out.write(("PATCH " + new URL(url).getPath() + " HTTP/1.1\r\nHost: localhost\r\nTus-Resumable: 1.0.0\r\n"
+            out.write(("PATCH " + new URL(url).getPath() + " HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + Api.AUTHORIZATION + "\r\nTus-Resumable: 1.0.0\r\n"
                     + "Content-Type: application/offset+octet-stream\r\nUpload-Offset: 0\r\nContent-Length: 1000000\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
             out.write(new byte[10_000]);
