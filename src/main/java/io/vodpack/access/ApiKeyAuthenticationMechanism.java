@@ -4,6 +4,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.IdentityProviderManager;
@@ -13,6 +14,7 @@ import io.quarkus.vertx.http.runtime.security.ChallengeData;
 import io.quarkus.vertx.http.runtime.security.HttpAuthenticationMechanism;
 import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
 import io.smallrye.mutiny.Uni;
+import io.vodpack.access.apikey.ApiKeySecret;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -25,6 +27,23 @@ import io.vertx.ext.web.RoutingContext;
 public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanism {
 
     static final String CHALLENGE = "Bearer realm=\"vodpack\"";
+
+    private final Instance<HttpAuthenticationMechanism> mechanisms;
+    /** Whether another mechanism (OpenID Connect) is installed to take bearer tokens that are JWTs; looked up once. */
+    private volatile Boolean othersTakeJwts;
+
+    public ApiKeyAuthenticationMechanism(Instance<HttpAuthenticationMechanism> mechanisms) {
+        this.mechanisms = mechanisms;
+    }
+
+    private boolean othersTakeJwts() {
+        Boolean others = othersTakeJwts;
+        if (others == null) {
+            others = mechanisms.handlesStream().anyMatch(h -> !ApiKeyAuthenticationMechanism.class.equals(h.getBean().getBeanClass()));
+            othersTakeJwts = others;
+        }
+        return others;
+    }
 
     @Override
     public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identityProviderManager) {
@@ -39,6 +58,9 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
         String secret = header.substring(7).strip();
         if (secret.isEmpty() || secret.length() > 512) {
             return Uni.createFrom().failure(new AuthenticationFailedException("the bearer token is malformed"));
+        }
+        if (othersTakeJwts() && !secret.startsWith(ApiKeySecret.PREFIX) && secret.chars().filter(c -> c == '.').count() == 2) {
+            return Uni.createFrom().optional(Optional.empty());
         }
         ApiKeyAuthenticationRequest request = new ApiKeyAuthenticationRequest(secret);
         HttpSecurityUtils.setRoutingContextAttribute(request, context);

@@ -22,6 +22,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.access.playback.PlaybackTokens;
 import io.vodpack.support.Api;
 import io.vodpack.support.Db;
 import io.vodpack.support.TestMedia;
@@ -40,6 +41,10 @@ class StreamDeliveryTest {
 
     static long job;
     static String base;
+    static String token;
+
+    @Inject
+    PlaybackTokens tokens;
 
     /** One stream packaged for the whole class, on its first test. */
     @BeforeEach
@@ -51,11 +56,16 @@ class StreamDeliveryTest {
         job = Api.startPackaging(Api.upload(TestMedia.h264Aac()), KEY, KID);
         String url = Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200).extract().jsonPath().getString("url");
         base = url.substring(0, url.lastIndexOf('/'));
+        token = url.substring(url.indexOf("?token=") + 7);
+    }
+
+    private static String withToken(String path) {
+        return path + "?token=" + token;
     }
 
     @Test
     void manifestHasItsMediaTypeShortCachingAndCors() {
-        given().header("Origin", "https://player.example").get(base + "/stream.mpd").then().statusCode(200)
+        given().header("Origin", "https://player.example").get(withToken(base + "/stream.mpd")).then().statusCode(200)
                 .contentType("application/dash+xml")
                 .header("Cache-Control", "public, max-age=10")
                 .header("Access-Control-Allow-Origin", "https://player.example")
@@ -112,31 +122,45 @@ class StreamDeliveryTest {
         Db.update(db, "update packaging_job set status = 'FAILED' where id = ?", failed);
         // Files exist on disk, but the job is not DONE: nothing is served.
         assertThat(storage.publishedFolder(failed).resolve("stream.mpd")).exists();
-        given().get("/content/" + failed + "/stream.mpd").then().statusCode(404);
-        given().get("/content/987654/stream.mpd").then().statusCode(404);
+        given().get("/content/" + failed + "/stream.mpd?token=" + tokens.mint(failed, null).token()).then().statusCode(404);
+        given().get("/content/987654/stream.mpd?token=" + tokens.mint(987654, null).token()).then().statusCode(404);
     }
 
     @Test
     void licenseReturnsTheKeyForTheKid() {
         given().contentType(ContentType.JSON).header("Origin", "https://player.example")
                 .body(Map.of("kids", new String[] { KID }, "type", "temporary"))
-                .post("/license/clearkey/" + job).then().log().ifValidationFails().statusCode(200)
+                .post(withToken("/license/clearkey/" + job)).then().log().ifValidationFails().statusCode(200)
                 .header("Access-Control-Allow-Origin", "https://player.example")
                 .body("keys", hasSize(1)).body("keys[0].kty", equalTo("oct"))
                 .body("keys[0].kid", equalTo(KID)).body("keys[0].k", equalTo(KEY)).body("type", equalTo("temporary"));
         // Players send the license message with other content types too.
         given().contentType("application/octet-stream")
                 .body(("{\"kids\":[\"" + KID + "\"],\"type\":\"temporary\"}").getBytes())
-                .post("/license/clearkey").then().statusCode(200).body("keys[0].k", equalTo(KEY));
+                .post(withToken("/license/clearkey")).then().statusCode(200).body("keys[0].k", equalTo(KEY));
     }
 
     @Test
-    void unknownKidOrContentIs404AndAMalformedRequestIs400() {
-        given().contentType(ContentType.JSON).body(Map.of("kids", new String[] { "AAAAAAAAAAAAAAAAAAAAAA" }))
-                .post("/license/clearkey/" + job).then().statusCode(404).contentType("application/problem+json");
+    void theManifestAndLicenseNeedTheContentsOwnPlaybackToken() {
+        given().get(base + "/stream.mpd").then().statusCode(401).contentType("application/problem+json");
+        given().get(base + "/stream.mpd?token=not-a-token").then().statusCode(401).contentType("application/problem+json");
+        given().get(base + "/stream.mpd?token=" + tokens.mint(job + 1000, null).token()).then().statusCode(403)
+                .contentType("application/problem+json");
         given().contentType(ContentType.JSON).body(Map.of("kids", new String[] { KID }))
-                .post("/license/clearkey/987654").then().statusCode(404);
-        given().contentType(ContentType.JSON).body("{}").post("/license/clearkey/" + job).then().statusCode(400)
+                .post("/license/clearkey/" + job).then().statusCode(401);
+        given().contentType(ContentType.JSON).body(Map.of("kids", new String[] { KID }))
+                .post("/license/clearkey?token=" + tokens.mint(job + 1000, null).token()).then().statusCode(404);
+        // Segments stay public: encrypted, immutable, cacheable.
+        given().get(base + "/video/init.mp4").then().statusCode(200);
+    }
+
+    @Test
+    void aKidOfOtherContentIs403UnknownContentIs404AndAMalformedRequestIs400() {
+        given().contentType(ContentType.JSON).body(Map.of("kids", new String[] { "AAAAAAAAAAAAAAAAAAAAAA" }))
+                .post(withToken("/license/clearkey/" + job)).then().statusCode(403).contentType("application/problem+json");
+        given().contentType(ContentType.JSON).body(Map.of("kids", new String[] { KID }))
+                .post("/license/clearkey/987654?token=" + tokens.mint(987654, null).token()).then().statusCode(404);
+        given().contentType(ContentType.JSON).body("{}").post(withToken("/license/clearkey/" + job)).then().statusCode(400)
                 .contentType("application/problem+json").body("detail", containsString("kids"));
     }
 
@@ -150,7 +174,7 @@ class StreamDeliveryTest {
 
     @Test
     void playerAndStartPagesAreServedWithThePlayerLibrary() {
-        given().get("/player/" + job).then().statusCode(200).contentType(containsString("text/html"))
+        given().get(withToken("/player/" + job)).then().statusCode(200).contentType(containsString("text/html"))
                 .body(containsString("shaka-player.compiled.js"));
         given().get("/vendor/shaka-player/shaka-player.compiled.js").then().statusCode(200);
         given().get("/").then().statusCode(200).body(containsString("Upload"));

@@ -46,7 +46,6 @@ import io.vodpack.upload.ingest.UploadLimits;
  * checksum, expiration) at {@code /files/}. A finished upload becomes an input like any other.
  */
 @Path("/files")
-@RolesAllowed(Scope.Names.UPLOAD)
 @Tag(name = "Resumable upload (tus 1.0)")
 public class ResumableUploadResource {
 
@@ -89,6 +88,7 @@ public class ResumableUploadResource {
     }
 
     @POST
+    @RolesAllowed(Scope.Names.UPLOAD)
     @Operation(summary = "Create a resumable upload (optionally with its first bytes)")
     @APIResponse(responseCode = "201", description = "Created; Location is the upload URL")
     @APIResponse(responseCode = "400", description = "Missing Upload-Length, Upload-Defer-Length, bad metadata",
@@ -121,6 +121,7 @@ public class ResumableUploadResource {
     }
 
     @HEAD
+    @RolesAllowed(Scope.Names.UPLOAD)
     @Path("/{id}")
     @Operation(summary = "The offset to resume from")
     @APIResponse(responseCode = "200", description = "Upload-Offset, Upload-Length, Upload-Metadata, Upload-Expires; "
@@ -143,6 +144,7 @@ public class ResumableUploadResource {
     }
 
     @GET
+    @RolesAllowed(Scope.Names.UPLOAD)
     @Path("/{id}")
     @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "Status of a resumable upload, with the input it became or the validation error")
@@ -154,6 +156,7 @@ public class ResumableUploadResource {
     }
 
     @PATCH
+    @RolesAllowed(Scope.Names.UPLOAD)
     @Path("/{id}")
     @Operation(summary = "Append bytes at Upload-Offset (Content-Type application/offset+octet-stream)")
     @APIResponse(responseCode = "204", description = "Stored; Upload-Offset is the new offset. When it reaches Upload-Length "
@@ -200,6 +203,7 @@ public class ResumableUploadResource {
 
     /** For clients that cannot send PATCH (Java's HttpURLConnection): POST with X-HTTP-Method-Override. */
     @POST
+    @RolesAllowed(Scope.Names.UPLOAD)
     @Path("/{id}")
     @Operation(summary = "PATCH for clients that cannot send it: POST with X-HTTP-Method-Override: PATCH")
     @APIResponse(responseCode = "204", description = "As for PATCH")
@@ -215,6 +219,7 @@ public class ResumableUploadResource {
     }
 
     @DELETE
+    @RolesAllowed(Scope.Names.UPLOAD)
     @Path("/{id}")
     @Operation(summary = "Terminate a resumable upload: its bytes are deleted")
     @APIResponse(responseCode = "204", description = "Terminated")
