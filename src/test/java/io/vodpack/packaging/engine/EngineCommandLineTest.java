@@ -7,7 +7,7 @@ import java.util.List;
 
 import org.junit.jupiter.api.Test;
 
-import io.smallrye.config.SmallRyeConfigBuilder;
+import io.vodpack.core.config.ApplicationDefaults;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.packaging.ContentKey;
 
@@ -19,13 +19,11 @@ class EngineCommandLineTest {
             ContentKey.parse("kid", "oW5AK5BW43HzbTSKpiu3SQ"), 4, "http://vod.example/license/clearkey/7");
 
     static VodpackConfig config(String... keyValues) {
-        SmallRyeConfigBuilder builder = new SmallRyeConfigBuilder().withMapping(VodpackConfig.class);
         java.util.Map<String, String> values = new java.util.HashMap<>();
         for (int i = 0; i < keyValues.length; i += 2) {
             values.put(keyValues[i], keyValues[i + 1]);
         }
-        builder.withSources(new io.smallrye.config.PropertiesConfigSource(values, "test", 500));
-        return builder.build().getConfigMapping(VodpackConfig.class);
+        return ApplicationDefaults.vodpackConfig(values);
     }
 
     @Test
