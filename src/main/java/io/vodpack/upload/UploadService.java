@@ -25,6 +25,7 @@ import io.vodpack.upload.ingest.InputStore;
 import io.vodpack.upload.ingest.ReceivedFile;
 import io.vodpack.upload.ingest.UploadLimits;
 import io.vodpack.upload.ingest.UploadMetrics;
+import io.vodpack.upload.ingest.UploadSlots;
 
 /**
  * Receives a single-request upload: streams the body (raw or multipart) to a partial file while hashing it,
@@ -39,15 +40,17 @@ public class UploadService {
     private final BodyPipe pipe;
     private final InputStore store;
     private final UploadMetrics metrics;
+    private final UploadSlots slots;
 
     public UploadService(Vertx vertx, ContentStorage storage, UploadLimits limits, BodyPipe pipe, InputStore store,
-            UploadMetrics metrics) {
+            UploadMetrics metrics, UploadSlots slots) {
         this.vertx = vertx;
         this.storage = storage;
         this.limits = limits;
         this.pipe = pipe;
         this.store = store;
         this.metrics = metrics;
+        this.slots = slots;
     }
 
     private record Received(long size, byte[] sha256, String filename) {
@@ -56,7 +59,8 @@ public class UploadService {
     /**
      * Streams the (paused) request body to disk and turns it into a stored input. Runs on the request's event
      * loop except the free-space check and the MP4 inspection, which run on worker threads. The work is
-     * detached: when the client disconnects, Quarkus REST cancels the answer, but the cleanup still runs.
+     * detached: when the client disconnects, Quarkus REST cancels the answer, but the cleanup still runs. It holds
+     * one of the instance's upload slots until it ends (503 when none is free).
      */
     public Uni<InputContent> receive(HttpServerRequest request, IncomingUpload upload) {
         Path part = storage.newIncomingFile();
@@ -70,8 +74,11 @@ public class UploadService {
                             metrics.ended(failure);
                             return Async.await(vertx.fileSystem().delete(part.toString()).otherwiseEmpty());
                         }));
-        return Async.detached(received.flatMap(body -> store.store(new ReceivedFile(part, body.size(), body.sha256(),
-                body.filename() != null ? body.filename() : upload.filename(), upload.contentType()))));
+        Uni<InputContent> stored = received.flatMap(body -> store.store(new ReceivedFile(part, body.size(), body.sha256(),
+                body.filename() != null ? body.filename() : upload.filename(), upload.contentType())))
+                // the store step hands the file back when the row cannot be written; nobody can resume this upload
+                .onFailure().call(() -> Async.await(vertx.fileSystem().delete(part.toString()).otherwiseEmpty()));
+        return Async.detached(slots.within(() -> stored));
     }
 
     private Future<Received> stream(HttpServerRequest request, AsyncFile file, boolean multipart) {
