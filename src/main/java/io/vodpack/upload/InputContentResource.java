@@ -25,6 +25,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import io.smallrye.mutiny.Uni;
 import io.vodpack.access.Scope;
 import io.vodpack.core.error.Problem;
+import io.vodpack.core.error.ProblemException;
 
 /** Metadata, listing and deletion of uploaded inputs. */
 @Path("/input_content")
@@ -53,10 +54,16 @@ public class InputContentResource {
     @RolesAllowed(Scope.Names.READ)
     @Operation(summary = "Uploaded inputs, newest first")
     @APIResponse(responseCode = "200", content = @Content(schema = @Schema(type = SchemaType.ARRAY, implementation = InputContentView.class)))
-    @APIResponse(responseCode = "400", description = "page < 0 or size outside 1..200",
+    @APIResponse(responseCode = "400", description = "page < 0, size outside 1..200, or page × size past the last "
+            + "addressable row (2^31 - 1)",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<List<InputContentView>> list(@QueryParam("page") @DefaultValue("0") @Min(0) int page,
             @QueryParam("size") @DefaultValue("20") @Min(1) @Max(200) int size) {
+        // the row offset page × size is an int in the query: refuse what would wrap instead of answering another page
+        if ((long) page * size > Integer.MAX_VALUE) {
+            throw ProblemException.badRequest("page-out-of-range", "page × size must stay within " + Integer.MAX_VALUE
+                    + "; page " + page + " of size " + size + " is past any list.");
+        }
         return inputs.list(page, size).map(list -> list.stream().map(InputContentView::of).toList());
     }
 

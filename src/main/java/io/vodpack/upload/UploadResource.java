@@ -66,6 +66,12 @@ public class UploadResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "422", description = "An MP4 without exactly one H.264 video and one AAC audio track, or damaged",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "408", description = "The body arrived slower than vodpack.upload.min-transfer-bytes per "
+            + "vodpack.upload.min-transfer-window; nothing was stored",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "503", description = "The instance is receiving vodpack.upload.max-concurrent uploads "
+            + "already; see Retry-After",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "507", description = "Free space under the storage root is below the reserve",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Response> upload(@Context HttpServerRequest request, @BeanParam UploadRequest upload) {

@@ -26,6 +26,7 @@ import io.vodpack.upload.ingest.InputStore;
 import io.vodpack.upload.ingest.ReceivedFile;
 import io.vodpack.upload.ingest.UploadLimits;
 import io.vodpack.upload.ingest.UploadMetrics;
+import io.vodpack.upload.ingest.UploadSlots;
 
 /**
  * Receives a single-request upload: streams the body (raw or multipart) to a partial file while hashing it,
@@ -40,10 +41,11 @@ public class UploadService {
     private final BodyPipe pipe;
     private final InputStore store;
     private final UploadMetrics metrics;
+    private final UploadSlots slots;
     private final Caller caller;
 
     public UploadService(Vertx vertx, ContentStorage storage, UploadLimits limits, BodyPipe pipe, InputStore store,
-            UploadMetrics metrics, Caller caller) {
+            UploadMetrics metrics, UploadSlots slots, Caller caller) {
         this.caller = caller;
         this.vertx = vertx;
         this.storage = storage;
@@ -51,6 +53,7 @@ public class UploadService {
         this.pipe = pipe;
         this.store = store;
         this.metrics = metrics;
+        this.slots = slots;
     }
 
     private record Received(long size, byte[] sha256, String filename) {
@@ -59,7 +62,8 @@ public class UploadService {
     /**
      * Streams the (paused) request body to disk and turns it into a stored input. Runs on the request's event
      * loop except the free-space check and the MP4 inspection, which run on worker threads. The work is
-     * detached: when the client disconnects, Quarkus REST cancels the answer, but the cleanup still runs.
+     * detached: when the client disconnects, Quarkus REST cancels the answer, but the cleanup still runs. It holds
+     * one of the instance's upload slots until it ends (503 when none is free).
      */
     public Uni<InputContent> receive(HttpServerRequest request, IncomingUpload upload) {
         String owner = caller.owner();
@@ -74,8 +78,11 @@ public class UploadService {
                             metrics.ended(failure);
                             return Async.await(vertx.fileSystem().delete(part.toString()).otherwiseEmpty());
                         }));
-        return Async.detached(received.flatMap(body -> store.store(new ReceivedFile(part, body.size(), body.sha256(),
-                body.filename() != null ? body.filename() : upload.filename(), upload.contentType(), owner))));
+        Uni<InputContent> stored = received.flatMap(body -> store.store(new ReceivedFile(part, body.size(), body.sha256(),
+                body.filename() != null ? body.filename() : upload.filename(), upload.contentType(), owner)))
+                // the store step hands the file back when the row cannot be written; nobody can resume this upload
+                .onFailure().call(() -> Async.await(vertx.fileSystem().delete(part.toString()).otherwiseEmpty()));
+        return Async.detached(slots.within(() -> stored));
     }
 
     private Future<Received> stream(HttpServerRequest request, AsyncFile file, boolean multipart) {

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,7 +25,8 @@ import io.vodpack.upload.resumable.ResumableUploadRemoval;
 /**
  * Removes what interrupted uploads leave behind if the immediate cleanup could not run (a crash, a kill):
  * partial files nobody has written to for {@code vodpack.upload.stale-after}, and stored files without a
- * row that are older than that; and resumable uploads past their expiry. Runs at startup and then periodically.
+ * row that are older than that; resumable uploads past their expiry, and resumable partial files with no upload.
+ * Runs at startup and then periodically; each step independent of the others' failures.
  */
 @ApplicationScoped
 public class UploadSweeper {
@@ -50,8 +52,17 @@ public class UploadSweeper {
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     Uni<Void> sweep() {
         Instant cutoff = Instant.now().minus(config.upload().staleAfter());
-        return resumable.expire().flatMap(n -> Panache.withSession(repository::allStorageNames))
-                .flatMap(names -> async.blocking(() -> removeStale(cutoff, new HashSet<>(names))))
+        // Each step runs whatever the others did: one that fails is logged and retried at the next run.
+        return step("expired resumable uploads", resumable::expire)
+                .call(() -> step("orphaned resumable files", () -> resumable.removeOrphanFiles(cutoff)))
+                .call(() -> step("stale upload files", () -> Panache.withSession(repository::allStorageNames)
+                        .flatMap(names -> async.blocking(() -> removeStale(cutoff, new HashSet<>(names))))));
+    }
+
+    private static Uni<Void> step(String name, Supplier<Uni<?>> work) {
+        return Uni.createFrom().deferred(work)
+                .onFailure().invoke(failure -> LOG.warnf(failure, "Upload sweep step '%s' failed; next run retries", name))
+                .onFailure().recoverWithNull()
                 .replaceWithVoid();
     }
 

@@ -22,8 +22,8 @@ class RevocationAcrossReplicasIT {
     @Test
     void aKeyRevokedOnOneReplicaIsRefusedByTheOtherWithinTheCacheTime() throws Exception {
         Path storage = Files.createTempDirectory("vodpack-replicas");
-        try (Replica a = Replica.start("vodpack_it_replicas", storage.resolve("a"), Map.of());
-                Replica b = Replica.start("vodpack_it_replicas", storage.resolve("b"), Map.of())) {
+        try (Replica a = Replica.start("vodpack_it_replicas", true, storage.resolve("a"), Map.of());
+                Replica b = Replica.start("vodpack_it_replicas", false, storage.resolve("b"), Map.of())) {
             var created = given().header("Authorization", "Bearer " + Replica.ADMIN_KEY).contentType(ContentType.JSON)
                     .body(Map.of("owner", "leaving", "scopes", List.of("read"))).post(a.base() + "/api_keys")
                     .then().statusCode(201).extract().jsonPath();

@@ -30,8 +30,12 @@ public final class Replica implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts a replica in schema {@code schema} with storage under {@code storage}, and waits until it is ready. */
-    public static Replica start(String schema, Path storage, Map<String, String> extraEnvironment) throws Exception {
+    /**
+     * Starts a replica in schema {@code schema} (emptied first when {@code cleanSchema}) with storage under
+     * {@code storage}, and waits until it is ready.
+     */
+    public static Replica start(String schema, boolean cleanSchema, Path storage, Map<String, String> extraEnvironment)
+            throws Exception {
         Path jar = Path.of("target", "quarkus-app", "quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: run the integration tests with ./mvnw verify");
@@ -43,7 +47,8 @@ public final class Replica implements AutoCloseable {
         Files.createDirectories(storage);
         Path log = storage.resolve("replica-" + port + ".log");
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-jar", jar.toAbsolutePath().toString())
+                "-Xmx256m", "-Dquarkus.flyway.clean-at-start=" + cleanSchema, "-Dquarkus.flyway.clean-disabled=false",
+                "-jar", jar.toAbsolutePath().toString())
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
         env.put("PORT", Integer.toString(port));

@@ -263,6 +263,17 @@ class UploadResourceTest {
     }
 
     @Test
+    void aPageWhoseRowOffsetWouldOverflowIsRefusedWith400() {
+        given().queryParam("page", Integer.MAX_VALUE).get("/input_content").then().statusCode(400)
+                .contentType("application/problem+json").body("detail", containsString("page"));
+        given().queryParam("page", Integer.MAX_VALUE / 200 + 1).queryParam("size", 200).get("/input_content")
+                .then().statusCode(400);
+        // the last page whose offset still fits is a plain (empty) page
+        given().queryParam("page", Integer.MAX_VALUE / 200).queryParam("size", 200).get("/input_content")
+                .then().statusCode(200).body("size()", equalTo(0));
+    }
+
+    @Test
     void getAndDeleteAnInput() throws Exception {
         byte[] source = Files.readAllBytes(TestMedia.h264Aac());
         long id = given().contentType("video/mp4").body(source).post("/upload_input_content")

@@ -51,4 +51,26 @@ class UploadSweeperTest {
         assertThat(stored).exists();
         Files.delete(live);
     }
+
+    @Test
+    void seventyThousandExpiredResumableUploadsAreRemovedInBatchesAndTheOtherSweepsStillRun() throws Exception {
+        // More than the 65 535 parameters one statement can carry.
+        Db.update(db, "insert into resumable_upload (id, status, upload_length, upload_offset, expires_at, created_at)"
+                + " select 'expired-' || g, 'UPLOADING', 1000, 0, now() - interval '1 minute', now() - interval '1 day'"
+                + " from generate_series(1, 70000) g");
+        FileTime anHourAgo = FileTime.from(Instant.now().minus(Duration.ofHours(1)));
+        Path orphan = Files.writeString(storage.inputsDir().resolve("no-row-either.mp4"), "moved but never recorded");
+        Files.setLastModifiedTime(orphan, anHourAgo);
+        Path published = Files.createDirectories(storage.publishedFolder(987_654_000L).resolve("video"));
+        Files.writeString(published.resolve("seg_1.m4s"), "of a job whose row is gone");
+        Files.setLastModifiedTime(published.getParent(), anHourAgo);
+
+        long started = System.nanoTime();
+        Awaitility.await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+            assertThat(Db.count(db, "select count(*) from resumable_upload where id like 'expired-%'")).isZero();
+            assertThat(orphan).doesNotExist();
+            assertThat(published.getParent()).doesNotExist();
+        });
+        System.out.printf("70 000 expired resumable uploads swept in %.1f s%n", (System.nanoTime() - started) / 1e9);
+    }
 }

@@ -55,6 +55,21 @@ public interface VodpackConfig {
 
         /** How often the upload sweeper runs (scheduler expression). */
         String sweepInterval();
+
+        /** An upload body that brings fewer than this many bytes in one {@link #minTransferWindow()} is stopped (408). */
+        long minTransferBytes();
+
+        /** The window over which {@link #minTransferBytes()} is measured. */
+        Duration minTransferWindow();
+
+        /** Uploads (single requests and resumable PATCHes) received at once by this instance; more get 503. */
+        int maxConcurrent();
+
+        /** How long a refused upload is told to wait (Retry-After) when {@link #maxConcurrent()} are running. */
+        Duration busyRetryAfter();
+
+        /** Time to live of a resumable upload's write lock; renewed (with the bytes on disk) every third of it. */
+        Duration resumableLockTtl();
     }
 
     interface Packaging {

@@ -1,5 +1,7 @@
 package io.vodpack.core.error;
 
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -12,6 +14,7 @@ public class ProblemException extends RuntimeException {
     private final String slug;
     private final String title;
     private final Map<String, Object> extensions;
+    private final Map<String, String> headers = new LinkedHashMap<>();
 
     public ProblemException(int status, String slug, String title, String detail) {
         this(status, slug, title, detail, Map.of());
@@ -40,6 +43,17 @@ public class ProblemException extends RuntimeException {
 
     public Map<String, Object> extensions() {
         return extensions;
+    }
+
+    /** Response headers that belong to the problem (Retry-After, Location), sent with it. */
+    public Map<String, String> headers() {
+        return headers;
+    }
+
+    /** Adds a response header to this problem; returns it, for chaining at the throw. */
+    public ProblemException withHeader(String name, String value) {
+        headers.put(name, value);
+        return this;
     }
 
     public static ProblemException badRequest(String slug, String detail) {
@@ -72,6 +86,11 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(415, slug, "Unsupported media type", detail);
     }
 
+    /** 408: the client sent the body too slowly; the upload was stopped. */
+    public static ProblemException requestTimeout(String slug, String detail) {
+        return new ProblemException(408, slug, "Request timeout", detail);
+    }
+
     public static ProblemException locked(String slug, String detail) {
         return new ProblemException(423, slug, "Locked", detail);
     }
@@ -79,5 +98,11 @@ public class ProblemException extends RuntimeException {
     /** 507: the storage cannot take the upload; {@code detail} says why. */
     public static ProblemException insufficientStorage(String detail) {
         return new ProblemException(507, "insufficient-storage", "Insufficient storage", detail);
+    }
+
+    /** 503 with Retry-After: the service cannot take this now, but can soon. */
+    public static ProblemException serviceUnavailable(String slug, String detail, Duration retryAfter) {
+        return new ProblemException(503, slug, "Service unavailable", detail)
+                .withHeader("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
     }
 }

@@ -62,6 +62,9 @@ public class ProblemMapper {
     public Response map(Throwable failure, UriInfo uriInfo) {
         Problem problem = toProblem(failure, uriInfo.getRequestUri().getRawPath());
         Response.ResponseBuilder builder = Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem);
+        if (unwrap(failure) instanceof ProblemException p) {
+            p.headers().forEach(builder::header);
+        }
         if (unwrap(failure) instanceof WebApplicationException wae) {
             // Keep headers such as Allow on 405.
             wae.getResponse().getHeaders().forEach((name, values) -> {
@@ -92,6 +95,9 @@ public class ProblemMapper {
 
     /** Ends a plain Vert.x route with the problem for {@code failure}. */
     public static void respond(RoutingContext ctx, Throwable failure) {
+        if (unwrap(failure) instanceof ProblemException p && !ctx.response().headWritten()) {
+            p.headers().forEach(ctx.response()::putHeader);
+        }
         respond(ctx.response(), toProblem(failure, ctx.request().path()));
     }
 

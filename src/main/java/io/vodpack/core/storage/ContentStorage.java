@@ -66,6 +66,10 @@ public class ContentStorage {
         return packaged;
     }
 
+    public Path resumableDir() {
+        return resumable;
+    }
+
     /** The partial file of a resumable upload; kept until the upload completes or expires. */
     public Path resumableFile(String uploadId) {
         return resumable.resolve(uploadId + ".part");

@@ -23,6 +23,7 @@ public final class DigestingFileSink implements WriteStream<Buffer> {
     private final List<MessageDigest> digests;
     private final long limit;
     private long written;
+    private long landed;
     private boolean limitExceeded;
     private boolean ended;
 
@@ -34,6 +35,11 @@ public final class DigestingFileSink implements WriteStream<Buffer> {
 
     public long written() {
         return written;
+    }
+
+    /** Bytes the file has taken (its writes completed), a prefix of {@link #written()}: what an fsync now makes durable. */
+    public long landed() {
+        return landed;
     }
 
     public boolean limitExceeded() {
@@ -56,7 +62,11 @@ public final class DigestingFileSink implements WriteStream<Buffer> {
                 digest.update(nio.duplicate());
             }
         }
-        return file.write(data);
+        int length = data.length();
+        Future<Void> write = file.write(data);
+        // writes complete in order, so landed is always a prefix of the body
+        write.onSuccess(v -> landed += length);
+        return write;
     }
 
     @Override

@@ -1,7 +1,8 @@
 package io.vodpack.upload.ingest;
 
-import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.HexFormat;
@@ -23,8 +24,8 @@ import io.vodpack.upload.media.Mp4Inspector;
 
 /**
  * The store step shared by both upload paths: validates a complete file and records it as an input. The MP4
- * check runs on a worker thread, then the file moves under a server-chosen name, then the row is inserted, so a
- * row always describes a complete, validated file. Any failure deletes the file. Callers run it
+ * check runs on a worker thread, then the file moves under a server-chosen name and is fsynced with its folder,
+ * then the row is inserted, so a row always describes a complete, validated, durable file. Callers run it
  * {@link Async#detached detached}, so that a client going away cannot stop it halfway.
  */
 @ApplicationScoped
@@ -47,19 +48,25 @@ public class InputStore {
         this.metrics = metrics;
     }
 
+    /**
+     * Validates and records {@code received}. Fails with the validation problem (the file deleted), or with the
+     * database's failure: then the file is back where it was received, so that the caller may try again (a
+     * resumable upload) or delete it (a single request).
+     */
     public Uni<InputContent> store(ReceivedFile received) {
         Path file = received.file();
         String storageName = UUID.randomUUID() + ".mp4";
         Path stored = storage.inputFile(storageName);
-        // worker thread: flushes the file to the disk (a 201 must survive a crash), then reads the box headers
+        // worker thread: reads the box headers, then makes the file durable under its final name before the row
+        // points to it (a 201 must survive a crash): the file's bytes, the rename, the folder entry
         return async.blocking(() -> {
-            try (FileChannel channel = FileChannel.open(file)) {
-                channel.force(true);
-            }
-            return Mp4Inspector.inspect(file);
+            MediaInfo media = Mp4Inspector.inspect(file);
+            Durable.force(file);
+            Files.move(file, stored, StandardCopyOption.ATOMIC_MOVE);
+            Durable.force(stored.getParent());
+            return media;
         })
                 .map(media -> toEntity(received, media, storageName))
-                .call(entity -> Async.await(vertx.fileSystem().move(file.toString(), stored.toString())))
                 .onFailure().call(failure -> {
                     metrics.ended(failure);
                     return discard(file, stored);
@@ -67,7 +74,9 @@ public class InputStore {
                 .flatMap(entity -> Panache.withTransaction(() -> repository.persist(entity))
                         .onFailure().call(failure -> {
                             metrics.databaseFailed();
-                            return discard(file, stored);
+                            LOG.warnf("Input row for %s not written (%s); the file goes back to %s", storageName,
+                                    failure.getMessage(), file.getFileName());
+                            return async.blocking(() -> Files.move(stored, file, StandardCopyOption.ATOMIC_MOVE));
                         }))
                 .invoke(entity -> {
                     metrics.accepted();

@@ -1,6 +1,7 @@
 package io.vodpack.upload.resumable;
 
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
@@ -20,12 +21,14 @@ import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.upload.ingest.BodyPipe;
 import io.vodpack.upload.ingest.DigestingFileSink;
 import io.vodpack.upload.ingest.Digests;
+import io.vodpack.upload.ingest.Durable;
 import io.vodpack.upload.ingest.UploadLimits;
 
 /**
  * Writes the bytes of a PATCH into the partial file of a resumable upload, at the server's offset, through the
  * shared {@link BodyPipe}, feeding the running SHA-256 and the chunk's checksum as they pass. A chunk whose
- * checksum cannot be confirmed, or that overruns Upload-Length, is cut back off the file.
+ * checksum cannot be confirmed, or that overruns Upload-Length, is cut back off the file. Bytes are fsynced before
+ * an offset that counts them is recorded, so a recorded offset never points past what survives a crash.
  */
 @ApplicationScoped
 public class ChunkWriter {
@@ -47,25 +50,37 @@ public class ChunkWriter {
         this.limits = limits;
     }
 
-    /** Creates the empty partial file of a new upload. */
+    /** Creates the empty partial file of a new upload, durable with its folder entry before the row is written. */
     Uni<Void> createFile(String id) {
-        return Async.await(vertx.fileSystem().createFile(storage.resumableFile(id).toString()));
+        Path file = storage.resumableFile(id);
+        return async.blocking(() -> {
+            Files.createFile(file);
+            Durable.force(file.getParent());
+        });
+    }
+
+    /** Deletes the partial file of an upload whose row could not be written. */
+    Uni<Void> deleteFile(String id) {
+        return Async.await(vertx.fileSystem().delete(storage.resumableFile(id).toString()).otherwiseEmpty());
     }
 
     /**
-     * Appends the (paused) request body at the upload's offset. Completes with the new offset; fails with the
-     * problem to report, the file then cut back to the offset the PATCH started at.
+     * Prepares the chunk of one PATCH at the upload's offset: the SHA-256 of the bytes before it, and the file
+     * opened for writing there.
      */
-    Uni<Long> append(HttpServerRequest request, ResumableUpload upload, ChunkChecksum checksum) {
+    Uni<Chunk> open(ResumableUpload upload, ChunkChecksum checksum) {
         Path file = storage.resumableFile(upload.id);
         return digests.at(upload.id, file, upload.offset)
                 .flatMap(base -> Async.await(vertx.fileSystem().open(file.toString(),
                         new OpenOptions().setWrite(true).setCreate(false).setTruncateExisting(false)))
-                        .flatMap(handle -> new Chunk(upload, file, base, checksum).write(request, handle)));
+                        .map(handle -> new Chunk(upload, file, base, checksum, handle)));
     }
 
-    /** One PATCH's bytes: where they start, and the digest states to keep or to go back to. */
-    private final class Chunk {
+    /**
+     * One PATCH's bytes: where they start, how far they are durable, and the digest states to keep or to go back
+     * to. Its methods run on the request's event loop; fsync and truncation on worker threads.
+     */
+    final class Chunk {
         private final String id;
         private final Path file;
         private final long offset;
@@ -74,9 +89,13 @@ public class ChunkWriter {
         private final MessageDigest running;
         private final ChunkChecksum checksum;
         private final MessageDigest own;
+        private final AsyncFile handle;
         private DigestingFileSink sink;
+        private long durable;
+        private long kept;
+        private boolean settled;
 
-        Chunk(ResumableUpload upload, Path file, MessageDigest base, ChunkChecksum checksum) {
+        Chunk(ResumableUpload upload, Path file, MessageDigest base, ChunkChecksum checksum, AsyncFile handle) {
             this.id = upload.id;
             this.file = file;
             this.offset = upload.offset;
@@ -85,9 +104,16 @@ public class ChunkWriter {
             this.running = Digests.copy(base);
             this.checksum = checksum;
             this.own = checksum == null ? null : checksum.newDigest();
+            this.handle = handle;
+            this.durable = offset;
+            this.kept = offset;
         }
 
-        Uni<Long> write(HttpServerRequest request, AsyncFile handle) {
+        /**
+         * Appends the (paused) request body. Completes with the new offset; fails with the problem to report. Either
+         * way {@link #kept()} is then the offset to record.
+         */
+        Uni<Long> write(HttpServerRequest request) {
             handle.setWritePos(offset);
             List<MessageDigest> fed = new ArrayList<>(List.of(running));
             if (own != null) {
@@ -98,22 +124,56 @@ public class ChunkWriter {
         }
 
         /**
+         * Makes the bytes that reached the file so far durable (fsync) and returns the offset they reach: what a
+         * restarted instance may resume from. Bytes of a chunk with Upload-Checksum count only once verified.
+         */
+        Uni<Long> checkpoint() {
+            if (own != null || sink == null || settled || offset + sink.landed() <= durable) {
+                return Uni.createFrom().item(durable);
+            }
+            long landed = offset + sink.landed();
+            // worker thread: fsync of the partial file
+            return async.blocking(() -> Durable.force(file)).map(v -> {
+                if (!settled) {
+                    durable = Math.max(durable, landed);
+                }
+                return durable;
+            });
+        }
+
+        /** The offset to record once the PATCH has ended. */
+        long kept() {
+            return kept;
+        }
+
+        /**
          * Decides which bytes count: all that arrived, unless a chunk checksum was sent and cannot be confirmed
-         * (mismatch, or the body ended early), or the body overran Upload-Length.
+         * (mismatch, or the body ended early), or the body overran Upload-Length: then the file is cut back to
+         * where the PATCH started (or to its last durable checkpoint, which is already recorded). Bytes that count
+         * are fsynced before the offset is recorded.
          */
         private Uni<Long> settle(Throwable failure) {
+            settled = true;
             boolean confirmed = checksum == null || (failure == null && checksum.matches(own));
             if (confirmed && !sink.limitExceeded()) {
                 long newOffset = offset + sink.written();
                 digests.put(id, newOffset, running);
-                return Uni.createFrom().item(newOffset);
+                kept = newOffset;
+                // worker thread: the bytes reach the disk before their offset is recorded
+                Uni<Long> flushed = async.blocking(() -> Durable.force(file)).replaceWith(newOffset);
+                return failure == null ? flushed : flushed.onItem().failWith(() -> problem(failure));
             }
-            digests.put(id, offset, base);
+            kept = durable;
+            if (durable == offset) {
+                digests.put(id, offset, base);
+            } else {
+                digests.forget(id);
+            }
             ProblemException problem = problem(failure);
-            // worker thread: cut the file back to where the PATCH started
+            // worker thread: cut the file back
             return async.blocking(() -> {
                 try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                    channel.truncate(offset);
+                    channel.truncate(durable);
                 }
             }).onItem().transformToUni(v -> Uni.createFrom().failure(problem));
         }

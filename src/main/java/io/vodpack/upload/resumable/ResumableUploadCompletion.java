@@ -1,5 +1,7 @@
 package io.vodpack.upload.resumable;
 
+import java.time.Duration;
+
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.jboss.logging.Logger;
@@ -13,12 +15,17 @@ import io.vodpack.upload.ingest.ReceivedFile;
 
 /**
  * The last byte of a resumable upload arrived: the file goes through the same store step as a single-request
- * upload, and the upload records what it became (COMPLETE with the input, or FAILED with the problem).
+ * upload, and the upload records what it became (COMPLETE with the input, or FAILED with the validation problem).
+ * When the store step fails for another reason (the database), the file stays and the upload stays UPLOADING at
+ * offset = length: 503, and the next PATCH at that offset with an empty body completes it.
  */
 @ApplicationScoped
 public class ResumableUploadCompletion {
 
     private static final Logger LOG = Logger.getLogger(ResumableUploadCompletion.class);
+
+    /** When a client should retry the last step after a failure of the database or the storage. */
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(2);
 
     private final ResumableUploadRepository uploads;
     private final RunningDigests digests;
@@ -43,8 +50,15 @@ public class ResumableUploadCompletion {
                     LOG.infof("Resumable upload %s became input %d", upload.id, input.id);
                     return new PatchResult(upload, null);
                 }))
-                .onFailure(ProblemException.class).recoverWithUni(failure -> {
-                    ProblemException problem = (ProblemException) failure;
+                .onFailure().recoverWithUni(failure -> {
+                    if (!(failure instanceof ProblemException problem)) {
+                        LOG.warnf("Resumable upload %s: storing the complete file failed (%s); it is kept for a retry",
+                                upload.id, failure.getMessage());
+                        return Uni.createFrom().failure(ProblemException.serviceUnavailable("store-failed", "All "
+                                + upload.length + " bytes arrived and are kept, but recording the input failed. Send PATCH"
+                                + " with Upload-Offset: " + upload.length + " and an empty body to finish the upload.",
+                                RETRY_AFTER));
+                    }
                     return Panache.withTransaction(() -> uploads.markFailed(upload.id, problem)).map(n -> {
                         upload.status = ResumableUpload.Status.FAILED;
                         upload.errorStatus = problem.status();

@@ -1,39 +1,60 @@
 package io.vodpack.upload.resumable;
 
+import java.io.IOException;
 import java.nio.file.Files;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.quarkus.hibernate.reactive.panache.Panache;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.Tuple;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.storage.ContentStorage;
 
-/** Removes resumable uploads, row, bytes and digest state: when a client terminates one, and when they expire. */
+/**
+ * Removes resumable uploads, row, bytes and digest state: when a client terminates one, when they expire, and
+ * partial files that have no upload at all (a creation that failed halfway, a crash).
+ */
 @ApplicationScoped
 public class ResumableUploadRemoval {
 
     private static final Logger LOG = Logger.getLogger(ResumableUploadRemoval.class);
+
+    /** Rows removed per statement: bounded work per round trip, however many have expired. */
+    static final int BATCH = 1000;
 
     private final ResumableUploadRepository uploads;
     private final RunningDigests digests;
     private final ContentStorage storage;
     private final Async async;
     private final Vertx vertx;
+    private final Pool pool;
+    private final String table;
 
     public ResumableUploadRemoval(ResumableUploadRepository uploads, RunningDigests digests, ContentStorage storage,
-            Async async, Vertx vertx) {
+            Async async, Vertx vertx, Pool pool, @ConfigProperty(name = "db.schema") String schema) {
         this.uploads = uploads;
         this.digests = digests;
         this.storage = storage;
         this.async = async;
         this.vertx = vertx;
+        this.pool = pool;
+        this.table = "\"" + schema.replace("\"", "\"\"") + "\".resumable_upload";
     }
 
     /** tus termination: the upload and its bytes are deleted; 404 when unknown. */
@@ -47,21 +68,95 @@ public class ResumableUploadRemoval {
                 });
     }
 
-    /** Removes resumable uploads past Upload-Expires, rows and files; returns how many. */
+    /**
+     * Removes unfinished resumable uploads past Upload-Expires (not one being written to), rows and files, in
+     * batches of {@link #BATCH}: each batch is one statement on the event loop, its files are deleted on a worker
+     * thread. Returns how many.
+     */
     public Uni<Integer> expire() {
-        return Panache.withTransaction(() -> uploads.expired(OffsetDateTime.now(ZoneOffset.UTC))
-                .call(expired -> expired.isEmpty() ? Uni.createFrom().voidItem()
-                        : uploads.delete("id in ?1", expired.stream().map(u -> u.id).toList()).replaceWithVoid()))
-                // worker thread: file deletions
-                .flatMap(expired -> async.blocking(() -> {
-                    for (ResumableUpload upload : expired) {
-                        digests.forget(upload.id);
-                        Files.deleteIfExists(storage.resumableFile(upload.id));
+        String sql = "DELETE FROM " + table + " WHERE id IN (SELECT id FROM " + table
+                + " WHERE status = 'UPLOADING' AND expires_at < now() AND (lock_owner IS NULL OR locked_until < now())"
+                + " LIMIT " + BATCH + " FOR UPDATE SKIP LOCKED) RETURNING id";
+        return Multi.createBy().repeating()
+                .uni(() -> pool.query(sql).execute().map(rows -> {
+                    List<String> ids = new ArrayList<>(rows.size());
+                    for (Row row : rows) {
+                        ids.add(row.getString(0));
                     }
-                    if (!expired.isEmpty()) {
-                        LOG.infof("Removed %d expired resumable upload(s)", expired.size());
+                    return ids;
+                }).call(this::deleteFiles))
+                .whilst(ids -> ids.size() == BATCH)
+                .collect().in(() -> new int[1], (sum, ids) -> sum[0] += ids.size())
+                .map(sum -> sum[0])
+                .invoke(n -> {
+                    if (n > 0) {
+                        LOG.infof("Removed %d expired resumable upload(s)", n);
                     }
-                    return expired.size();
-                }));
+                });
+    }
+
+    /** Worker thread: the files and digest states of removed uploads. */
+    private Uni<Void> deleteFiles(List<String> ids) {
+        return async.blocking(() -> {
+            for (String id : ids) {
+                digests.forget(id);
+                Files.deleteIfExists(storage.resumableFile(id));
+            }
+        });
+    }
+
+    /**
+     * Removes files under {@code resumable/} older than {@code cutoff} that belong to no unfinished upload (a
+     * creation whose row was never written, an upload deleted while its file was kept). Returns how many.
+     */
+    public Uni<Integer> removeOrphanFiles(Instant cutoff) {
+        return async.blocking(() -> oldFiles(storage.resumableDir(), cutoff))
+                .flatMap(files -> files.isEmpty() ? Uni.createFrom().item(0)
+                        : unfinished(files.stream().map(ResumableUploadRemoval::uploadId).toList())
+                                .flatMap(live -> async.blocking(() -> deleteUnless(files, live))));
+    }
+
+    private Uni<Set<String>> unfinished(List<String> ids) {
+        return pool.preparedQuery("SELECT id FROM " + table + " WHERE status = 'UPLOADING' AND id = ANY($1)")
+                .execute(Tuple.of(ids.toArray(String[]::new)))
+                .map(rows -> {
+                    Set<String> live = new HashSet<>();
+                    rows.forEach(row -> live.add(row.getString(0)));
+                    return live;
+                });
+    }
+
+    private int deleteUnless(List<Path> files, Set<String> live) throws IOException {
+        int removed = 0;
+        for (Path file : files) {
+            if (!live.contains(uploadId(file)) && Files.deleteIfExists(file)) {
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            LOG.infof("Removed %d partial file(s) of resumable uploads that no longer exist", removed);
+        }
+        return removed;
+    }
+
+    private static String uploadId(Path file) {
+        String name = file.getFileName().toString();
+        return name.endsWith(".part") ? name.substring(0, name.length() - ".part".length()) : name;
+    }
+
+    private static List<Path> oldFiles(Path dir, Instant cutoff) throws IOException {
+        List<Path> old = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path file : files.toList()) {
+                try {
+                    if (Files.getLastModifiedTime(file).toInstant().isBefore(cutoff)) {
+                        old.add(file);
+                    }
+                } catch (IOException gone) {
+                    // removed meanwhile
+                }
+            }
+        }
+        return old;
     }
 }

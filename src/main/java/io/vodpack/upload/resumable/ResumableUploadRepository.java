@@ -1,7 +1,6 @@
 package io.vodpack.upload.resumable;
 
 import java.time.OffsetDateTime;
-import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -29,8 +28,10 @@ public class ResumableUploadRepository implements PanacheRepositoryBase<Resumabl
                 owner, until, id, now).map(rows -> rows > 0);
     }
 
-    public Uni<Boolean> renewLock(String id, String owner, OffsetDateTime until) {
-        return update("lockedUntil = ?1 where id = ?2 and lockOwner = ?3", until, id, owner).map(rows -> rows > 0);
+    /** Extends the lock and records the offset reached so far (bytes fsynced), while {@code owner} holds it. */
+    public Uni<Boolean> renewLock(String id, String owner, OffsetDateTime until, long offset, OffsetDateTime expiresAt) {
+        return update("lockedUntil = ?1, offset = ?2, expiresAt = ?3 where id = ?4 and lockOwner = ?5", until, offset,
+                expiresAt, id, owner).map(rows -> rows > 0);
     }
 
     /** Records the new offset and releases the lock. */
@@ -46,9 +47,5 @@ public class ResumableUploadRepository implements PanacheRepositoryBase<Resumabl
     public Uni<Integer> markFailed(String id, ProblemException problem) {
         return update("status = ?1, errorStatus = ?2, errorDetail = ?3 where id = ?4", ResumableUpload.Status.FAILED,
                 problem.status(), problem.getMessage(), id);
-    }
-
-    public Uni<List<ResumableUpload>> expired(OffsetDateTime now) {
-        return find("status = ?1 and expiresAt < ?2", ResumableUpload.Status.UPLOADING, now).list();
     }
 }

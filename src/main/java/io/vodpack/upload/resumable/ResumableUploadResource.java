@@ -91,32 +91,53 @@ public class ResumableUploadResource {
     @RolesAllowed(Scope.Names.UPLOAD)
     @Operation(summary = "Create a resumable upload (optionally with its first bytes)")
     @APIResponse(responseCode = "201", description = "Created; Location is the upload URL")
-    @APIResponse(responseCode = "400", description = "Missing Upload-Length, Upload-Defer-Length, bad metadata",
+    @APIResponse(responseCode = "400", description = "Missing Upload-Length, Upload-Defer-Length, bad metadata (a filename "
+            + "over 255 characters or with control characters, a filetype over 128)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "408", description = "creation-with-upload: the body arrived below the minimum rate",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "412", description = "Tus-Resumable is not 1.0.0")
     @APIResponse(responseCode = "413", description = "Upload-Length over the limit",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "415", description = "creation-with-upload of a whole file that is not an MP4 "
+            + "(Location names the upload, now FAILED)",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "422", description = "creation-with-upload of a whole MP4 without one H.264 and one AAC track",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "503", description = "The instance is receiving vodpack.upload.max-concurrent uploads; "
+            + "see Retry-After",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "507", description = "Not enough free space for this upload",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Response> create(@Context HttpServerRequest request, @BeanParam TusHeaders.Creation headers) {
         request.pause();
-        requireVersion(headers.resumable);
-        if (headers.deferLength != null) {
-            throw ProblemException.badRequest("defer-length", "Upload-Defer-Length is not supported: send Upload-Length.");
-        }
-        long total = parseLong("Upload-Length", headers.length);
-        boolean withBody = isOffsetOctetStream(headers.contentType);
-        ChunkChecksum chunk = withBody ? ChunkChecksum.parse(headers.checksum) : null;
-        String base = urls.base(request);
-        return uploads.create(total, headers.metadata).flatMap(upload -> {
-            URI location = URI.create(base + "/files/" + upload.id);
-            if (!withBody) {
-                request.resume();
-                return Uni.createFrom().item(created(location, upload.offset, upload).build());
+        return EarlyRejection.closeOnRejection(request, () -> {
+            requireVersion(headers.resumable);
+            if (headers.deferLength != null) {
+                throw ProblemException.badRequest("defer-length", "Upload-Defer-Length is not supported: send Upload-Length.");
             }
-            return uploads.patch(request, upload.id, 0, chunk)
-                    .map(patched -> created(location, patched.upload().offset, patched.upload()).build())
-                    .onFailure().recoverWithItem(failure -> created(location, 0, upload).build());
+            long total = parseLong("Upload-Length", headers.length);
+            boolean withBody = isOffsetOctetStream(headers.contentType);
+            ChunkChecksum chunk = withBody ? ChunkChecksum.parse(headers.checksum) : null;
+            String base = urls.base(request);
+            return uploads.create(total, headers.metadata).flatMap(upload -> {
+                URI location = URI.create(base + "/files/" + upload.id);
+                if (!withBody) {
+                    request.resume();
+                    return Uni.createFrom().item(created(location, upload.offset, upload).build());
+                }
+                // creation-with-upload: a body that completes the upload answers as its last PATCH would, with the
+                // validation problem when the file is refused; the upload URL comes with the problem too
+                return uploads.patch(request, upload.id, 0, chunk)
+                        .onFailure(ProblemException.class).invoke(failure -> ((ProblemException) failure)
+                                .withHeader("Location", location.toString()))
+                        .map(patched -> {
+                            if (patched.failure() != null) {
+                                throw patched.failure().withHeader("Location", location.toString());
+                            }
+                            return created(location, patched.upload().offset, patched.upload()).build();
+                        });
+            });
         });
     }
 
@@ -174,6 +195,11 @@ public class ResumableUploadResource {
     @APIResponse(responseCode = "423", description = "Another request is writing to this upload",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "460", description = "The chunk does not match Upload-Checksum; nothing was written",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "408", description = "The body arrived below the minimum rate; the bytes that arrived are kept",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "503", description = "Too many uploads at once (Retry-After), or all bytes arrived but "
+            + "recording the input failed: PATCH again at Upload-Offset = Upload-Length with an empty body",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Response> patch(@Context HttpServerRequest request, @PathParam("id") String id,
             @BeanParam TusHeaders.Chunk headers) {

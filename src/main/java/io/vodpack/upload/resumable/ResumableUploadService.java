@@ -15,6 +15,7 @@ import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.upload.ingest.UploadLimits;
+import io.vodpack.upload.ingest.UploadSlots;
 
 /**
  * Resumable uploads: creation, and PATCH at the server's offset (lock, write the chunk, record the offset, and
@@ -30,10 +31,11 @@ public class ResumableUploadService {
     private final ChunkWriter chunks;
     private final ResumableUploadCompletion completion;
     private final VodpackConfig config;
+    private final UploadSlots slots;
     private final Caller caller;
 
     public ResumableUploadService(ResumableUploadRepository uploads, UploadLimits limits, UploadLock lock, ChunkWriter chunks,
-            ResumableUploadCompletion completion, VodpackConfig config, Caller caller) {
+            ResumableUploadCompletion completion, VodpackConfig config, UploadSlots slots, Caller caller) {
         this.caller = caller;
         this.uploads = uploads;
         this.limits = limits;
@@ -41,10 +43,15 @@ public class ResumableUploadService {
         this.chunks = chunks;
         this.completion = completion;
         this.config = config;
+        this.slots = slots;
     }
 
-    /** A new upload of {@code length} bytes with an empty partial file; 413 over the limit, 507 without room. */
+    /**
+     * A new upload of {@code length} bytes with an empty partial file; 400 for bad metadata (checked before anything
+     * is created), 413 over the limit, 507 without room.
+     */
     public Uni<ResumableUpload> create(long length, String metadataHeader) {
+        Map<String, String> metadata = TusMetadata.parse(metadataHeader);
         if (length <= 0) {
             throw ProblemException.badRequest("empty-body", "Upload-Length must be at least 1: send an MP4 file.");
         }
@@ -53,13 +60,13 @@ public class ResumableUploadService {
         }
         String owner = caller.owner();
         return limits.requireFreeSpace(length)
-                .map(free -> newUpload(length, metadataHeader, owner))
+                .map(free -> newUpload(length, metadataHeader, metadata, owner))
                 .call(upload -> chunks.createFile(upload.id))
-                .call(upload -> Panache.withTransaction(() -> uploads.persist(upload)));
+                .call(upload -> Panache.withTransaction(() -> uploads.persist(upload))
+                        .onFailure().call(() -> chunks.deleteFile(upload.id)));
     }
 
-    private ResumableUpload newUpload(long length, String metadataHeader, String owner) {
-        Map<String, String> metadata = TusMetadata.parse(metadataHeader);
+    private ResumableUpload newUpload(long length, String metadataHeader, Map<String, String> metadata, String owner) {
         ResumableUpload upload = new ResumableUpload();
         upload.id = UUID.randomUUID().toString();
         upload.status = ResumableUpload.Status.UPLOADING;
@@ -86,27 +93,47 @@ public class ResumableUploadService {
 
     /**
      * Appends the (paused) request body at {@code offset}. The work is detached: it runs to its end even when
-     * the client goes away, so that the bytes that arrived are kept and the write lock is released.
+     * the client goes away, so that the bytes that arrived are kept and the write lock is released. It holds one
+     * of the instance's upload slots (503 when none is free).
      */
     public Uni<PatchResult> patch(HttpServerRequest request, String id, long offset, ChunkChecksum checksum) {
-        return get(id).flatMap(owned -> Async.detached(lock.acquire(id, offset).flatMap(held -> write(request, held, checksum))));
+        return get(id).flatMap(owned -> Async.detached(
+                slots.within(() -> lock.acquire(id, offset).flatMap(held -> write(request, held, checksum)))));
     }
 
     private Uni<PatchResult> write(HttpServerRequest request, UploadLock.Held held, ChunkChecksum checksum) {
-        ResumableUpload upload = held.upload();
-        long start = upload.offset;
-        return lock.renewedWhile(held, () -> chunks.append(request, upload, checksum))
+        long start = held.upload().offset;
+        return chunks.open(held.upload(), checksum)
                 .onFailure().call(failure -> lock.releaseAt(held, start).onFailure().recoverWithNull())
+                .flatMap(chunk -> lock.renewedWhile(held, chunk::checkpoint, () -> request.connection().close(),
+                        () -> chunk.write(request))
+                        .onFailure().call(failure -> lock.releaseAt(held, chunk.kept()).onFailure().recoverWithNull()))
                 .flatMap(newOffset -> record(held, newOffset));
     }
 
-    /** Records the new offset, releasing the lock; after the last byte, completes the upload. */
+    /**
+     * Records the new offset, releasing the lock. After the last byte the upload is completed while the lock is
+     * still held (so two retries cannot both complete it); if completing fails for a reason other than validation,
+     * the file stays and the offset stays at the length: the next PATCH at that offset, with an empty body, tries
+     * again.
+     */
     private Uni<PatchResult> record(UploadLock.Held held, long newOffset) {
         ResumableUpload upload = held.upload();
-        Uni<Void> saved = lock.releaseAt(held, newOffset);
         if (newOffset < upload.length) {
-            return saved.map(v -> new PatchResult(upload, null));
+            return lock.releaseAt(held, newOffset).map(v -> new PatchResult(upload, null));
         }
-        return saved.flatMap(v -> completion.complete(upload));
+        upload.offset = newOffset;
+        Uni<Long> atEnd = Uni.createFrom().item(newOffset);
+        return lock.renew(held, newOffset)
+                .invoke(stillHeld -> {
+                    if (!stillHeld) {
+                        throw ProblemException.locked("upload-locked", "Upload " + upload.id
+                                + " was taken over by another request while this one wrote its last bytes.");
+                    }
+                })
+                .flatMap(v -> lock.renewedWhile(held, () -> atEnd, () -> {
+                }, () -> completion.complete(upload)))
+                .call(result -> lock.releaseAt(held, newOffset))
+                .onFailure().call(failure -> lock.releaseAt(held, newOffset).onFailure().recoverWithNull());
     }
 }

@@ -8,6 +8,8 @@ import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.jboss.logging.Logger;
+
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
@@ -16,13 +18,14 @@ import io.vodpack.core.error.ProblemException;
 
 /**
  * The write lock of a resumable upload: one PATCH at a time, across replicas sharing the database. The lock is
- * a row update with a time to live, renewed while the PATCH runs, so a crashed writer's lock runs out by itself.
+ * a row update with a short time to live ({@code vodpack.upload.resumable-lock-ttl}), renewed every third of it
+ * while the PATCH runs, each renewal also recording the offset of the bytes already fsynced. A killed writer's
+ * lock lapses within one TTL, and the upload resumes from its last renewal's offset.
  */
 @ApplicationScoped
 public class UploadLock {
 
-    /** How long a lock holds without renewal; renewed every quarter of it. */
-    static final Duration TTL = Duration.ofMinutes(2);
+    private static final Logger LOG = Logger.getLogger(UploadLock.class);
 
     private final ResumableUploadRepository uploads;
     private final VodpackConfig config;
@@ -45,7 +48,7 @@ public class UploadLock {
     Uni<Held> acquire(String id, long offset) {
         String owner = UUID.randomUUID().toString();
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-        return Panache.withTransaction(() -> uploads.lock(id, owner, now.plus(TTL), now)
+        return Panache.withTransaction(() -> uploads.lock(id, owner, now.plus(ttl()), now)
                 .flatMap(locked -> uploads.findLive(id, now).map(upload -> {
                     if (!locked) {
                         throw ProblemException.locked("upload-locked",
@@ -65,16 +68,35 @@ public class UploadLock {
                 })));
     }
 
-    /** Runs {@code work} while renewing the lock; the renewals stop when the work ends, however it ends. */
-    <T> Uni<T> renewedWhile(Held held, Supplier<Uni<T>> work) {
+    /**
+     * Runs {@code work} while renewing the lock every third of its time to live. Each renewal first asks
+     * {@code durableOffset} how far the bytes are on disk and records that offset with it. When a renewal finds
+     * the lock taken by another writer, {@code lost} runs (the PATCH is stopped). The renewals stop when the work
+     * ends, however it ends. Timer and database calls run on the caller's event loop.
+     */
+    <T> Uni<T> renewedWhile(Held held, Supplier<Uni<Long>> durableOffset, Runnable lost, Supplier<Uni<T>> work) {
         return Uni.createFrom().deferred(() -> {
-            long timer = vertx.setPeriodic(TTL.toMillis() / 4, t -> Panache.withTransaction(() -> uploads.renewLock(
-                    held.upload().id, held.owner(), OffsetDateTime.now(ZoneOffset.UTC).plus(TTL)))
-                    .subscribe().with(ok -> {
-                    }, e -> {
-                    }));
+            long timer = vertx.setPeriodic(ttl().toMillis() / 3, t -> durableOffset.get()
+                    .flatMap(offset -> renew(held, offset))
+                    .subscribe().with(stillHeld -> {
+                        if (!stillHeld) {
+                            LOG.warnf("Lost the write lock of resumable upload %s; stopping the PATCH", held.upload().id);
+                            lost.run();
+                        }
+                    }, e -> LOG.debugf("Lock renewal failed: %s", e.getMessage())));
             return work.get().onTermination().invoke(() -> vertx.cancelTimer(timer));
         });
+    }
+
+    /** Extends the lock and records {@code offset} (bytes on disk); false when this request no longer holds it. */
+    Uni<Boolean> renew(Held held, long offset) {
+        OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
+        return Panache.withTransaction(() -> uploads.renewLock(held.upload().id, held.owner(), now.plus(ttl()), offset,
+                now.plus(config.upload().resumableExpireAfter())));
+    }
+
+    private Duration ttl() {
+        return config.upload().resumableLockTtl();
     }
 
     /** Records {@code offset} (and a new expiry) and releases the lock. */

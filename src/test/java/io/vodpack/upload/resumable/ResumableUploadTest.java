@@ -13,8 +13,10 @@ import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
@@ -179,6 +181,92 @@ class ResumableUploadTest {
     }
 
     @Test
+    void creationWithUploadOfAWholeNonMp4AnswersTheValidationProblem() {
+        byte[] text = "definitely not a video file, just text".repeat(100).getBytes();
+        Response answer = given().header("Tus-Resumable", "1.0.0").header("Upload-Length", text.length)
+                .contentType("application/offset+octet-stream").body(text).post(creation.toString());
+        answer.then().statusCode(415).contentType("application/problem+json").body("detail", containsString("not an ISO-BMFF"));
+        String url = answer.header("Location");
+        assertThat(url).as("Location of the failed upload").isNotNull();
+        given().get(url).then().statusCode(200).body("status", equalTo("FAILED")).body("error_status", equalTo(415));
+        assertThat(storage.resumableFile(id(url))).doesNotExist();
+    }
+
+    @Test
+    void malformedMetadataIsRefusedWith400BeforeAnythingIsCreated() throws Exception {
+        long rows = Db.count(db, "select count(*) from resumable_upload");
+        long files = resumableFiles();
+        for (String metadata : new String[] {
+                "filename " + b64("bad\0name.mp4".getBytes(StandardCharsets.UTF_8)),
+                "filename " + b64(("a".repeat(296) + ".mp4").getBytes(StandardCharsets.UTF_8)),
+                "filetype " + b64(("video/" + "x".repeat(194)).getBytes(StandardCharsets.UTF_8)),
+                "filename " + b64(new byte[] { (byte) 0xff, (byte) 0xfe }),
+                "filename not-base64!" }) {
+            given().header("Tus-Resumable", "1.0.0").header("Upload-Length", 1000).header("Upload-Metadata", metadata)
+                    .post(creation.toString()).then().statusCode(400).contentType("application/problem+json")
+                    .body("type", equalTo("urn:vodpack:problem:malformed-metadata"));
+        }
+        assertThat(Db.count(db, "select count(*) from resumable_upload")).isEqualTo(rows);
+        assertThat(resumableFiles()).isEqualTo(files);
+        // the longest accepted values still fit
+        given().header("Tus-Resumable", "1.0.0").header("Upload-Length", 1000)
+                .header("Upload-Metadata", "filename " + b64(("é".repeat(251) + ".mp4").getBytes(StandardCharsets.UTF_8))
+                        + ",filetype " + b64(("video/" + "x".repeat(122)).getBytes(StandardCharsets.UTF_8)))
+                .post(creation.toString()).then().statusCode(201);
+    }
+
+    @Test
+    void partialFilesWithoutAnUploadAreSweptOnceStale() throws Exception {
+        FileTime anHourAgo = FileTime.from(Instant.now().minus(Duration.ofHours(1)));
+        Path orphan = Files.writeString(storage.resumableFile("00000000-0000-0000-0000-000000000000"), "no row");
+        Files.setLastModifiedTime(orphan, anHourAgo);
+        Path fresh = Files.writeString(storage.resumableFile("00000000-0000-0000-0000-000000000001"), "creation under way");
+        String url = createRaw(1_000_000);
+        patch(url, 0, new byte[10_000], null).then().statusCode(204);
+        Path idle = storage.resumableFile(id(url));
+        Files.setLastModifiedTime(idle, anHourAgo);
+
+        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(orphan).doesNotExist());
+        assertThat(fresh).exists();
+        assertThat(idle).as("an idle upload that has not expired keeps its bytes").exists();
+        Files.delete(fresh);
+    }
+
+    @Test
+    void aDatabaseFailureOnTheLastStepKeepsTheFileAndTheNextPatchCompletesIt() throws Exception {
+        byte[] bytes = Files.readAllBytes(TestMedia.h264Aac());
+        // A trigger made by the test: inserting this upload's input fails until the trigger is dropped.
+        Db.update(db, "create or replace function refuse_db_fault_input() returns trigger language plpgsql as $$"
+                + " begin if new.original_filename = 'db-fault.mp4' then raise exception 'injected fault'; end if;"
+                + " return new; end $$");
+        Db.update(db, "create trigger refuse_db_fault_input before insert on input_content for each row"
+                + " execute function refuse_db_fault_input()");
+        String url;
+        try {
+            Response created = given().header("Tus-Resumable", "1.0.0").header("Upload-Length", bytes.length)
+                    .header("Upload-Metadata", "filename " + b64("db-fault.mp4".getBytes())).post(creation.toString());
+            url = created.header("Location");
+            patch(url, 0, bytes, null).then().statusCode(503).contentType("application/problem+json")
+                    .header("Retry-After", "2").body("detail", containsString("empty body"));
+            assertThat(storage.resumableFile(id(url))).as("the complete file is kept").hasSize(bytes.length);
+            given().get(url).then().statusCode(200).body("status", equalTo("UPLOADING"))
+                    .body("offset", equalTo(bytes.length));
+            // still failing: the retry is refused the same way and keeps the file again
+            patch(url, bytes.length, new byte[0], null).then().statusCode(503);
+            assertThat(storage.resumableFile(id(url))).hasSize(bytes.length);
+        } finally {
+            Db.update(db, "drop trigger if exists refuse_db_fault_input on input_content");
+            Db.update(db, "drop function if exists refuse_db_fault_input()");
+        }
+        // HEAD, then the last step again with an empty body
+        assertThat(offset(url)).isEqualTo(bytes.length);
+        patch(url, bytes.length, new byte[0], null).then().statusCode(204)
+                .header("Upload-Input-Content-Id", org.hamcrest.Matchers.notNullValue());
+        assertStoredExactly(inputOf(url), TestMedia.h264Aac(), "db-fault.mp4");
+        assertThat(storage.resumableFile(id(url))).doesNotExist();
+    }
+
+    @Test
     void protocolErrorsAreClear() {
         given().header("Upload-Length", "10").post(creation.toString()).then().statusCode(412).header("Tus-Version", "1.0.0");
         given().header("Tus-Resumable", "1.0.0").post(creation.toString()).then().statusCode(400);
@@ -229,6 +317,12 @@ class ResumableUploadTest {
         String storageName = Db.string(db, "select storage_name from input_content where id = ?", input);
         try (InputStream stored = Files.newInputStream(storage.inputFile(storageName))) {
             assertThat(stored.readAllBytes()).isEqualTo(bytes);
+        }
+    }
+
+    private long resumableFiles() throws IOException {
+        try (var files = Files.list(storage.resumableDir())) {
+            return files.count();
         }
     }
 
