@@ -53,7 +53,9 @@ mibps() { awk -v b="$1" -v n="$2" 'BEGIN { printf "%.1f", (b / 1048576) / (n / 1
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 # median of the arguments (numbers)
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-psql_bench() { psql -X -q -h localhost -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$1" >/dev/null; }
+# The service's database: the one DB_NAME names (the service reads it too), else postgres.
+BENCH_DB=${DB_NAME:-postgres}
+psql_bench() { psql -X -q -h localhost -U postgres -d "$BENCH_DB" -v ON_ERROR_STOP=1 -c "$1" >/dev/null; }
 
 start_service() {
     if [[ -n ${VODPACK_URL:-} ]]; then
@@ -163,7 +165,7 @@ db_backends() {
     ports=$(ss -tnpH state established '( dport = :5432 )' 2>/dev/null | grep "pid=$SVC_PID," |
         awk '{ n = split($3, a, ":"); printf "%s%s", sep, a[n]; sep = "," }')
     [[ -n $ports ]] || return 0
-    psql -X -q -At -h localhost -U postgres -d postgres \
+    psql -X -q -At -h localhost -U postgres -d "$BENCH_DB" \
         -c "SELECT pid FROM pg_stat_activity WHERE client_port IN ($ports)" 2>/dev/null | tr '\n' ' '
 }
 # others_start / others_stop: CPU seconds used meanwhile by processes that are not this script, its descendants
