@@ -1,21 +1,24 @@
 # bench/lib.sh: helpers shared by bench/upload.sh, bench/package.sh and bench/serve.sh (sourced, not run).
 #
 # Starts a private vodpack instance, isolated from other users of the machine: a copy of
-# target/quarkus-app (and of the Shaka Packager binary) in a temp folder, port 18080, schema
-# vodpack_bench, storage /tmp/bench-storage. With VODPACK_URL set, that running service is used instead
+# target/quarkus-app (and of the Shaka Packager binary) in a temp folder, port 18080 (management interface:
+# health, metrics, on 18089), schema vodpack_bench, storage /tmp/bench-storage. With VODPACK_URL set, that running
+# service is used instead (its health is asked at VODPACK_MANAGEMENT_URL, default VODPACK_URL: right for dev mode)
 # (then VODPACK_STORAGE must name its storage root where a script needs the files, no RSS is read, and the
 # service's own CPU counts as "others_s", the CPU time of processes other than the script and its children).
 #
 # Environment (all optional):
 #   VODPACK_APP        quarkus-app folder to copy        (default: <repo>/target/quarkus-app)
 #   SHAKA_PACKAGER_PATH Shaka Packager binary to copy     (default: the npm one under src/main/npm)
-#   BENCH_PORT, BENCH_SCHEMA, BENCH_STORAGE              (default: 18080, vodpack_bench, /tmp/bench-storage)
+#   BENCH_PORT, BENCH_MANAGEMENT_PORT                    (default: 18080, BENCH_PORT + 9)
+#   BENCH_SCHEMA, BENCH_STORAGE                          (default: vodpack_bench, /tmp/bench-storage)
 #   BENCH_MEDIA        cache of generated test media      (default: /tmp/bench-media)
 #   JAVA_OPTS          extra JVM options for the service  (default: none, as in production)
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
 PORT=${BENCH_PORT:-18080}
+MANAGEMENT_PORT=${BENCH_MANAGEMENT_PORT:-$((PORT + 9))}
 SCHEMA=${BENCH_SCHEMA:-vodpack_bench}
 STORAGE=${BENCH_STORAGE:-/tmp/bench-storage}
 MEDIA=${BENCH_MEDIA:-/tmp/bench-media}
@@ -27,7 +30,9 @@ KEY_HEX=87237d20a19f58a740c05684e699b4aa
 KID_HEX=a16e402b9056e371f36d348aa62bb749
 SEGMENT_DURATION=4
 
-case "$PORT" in 8080) echo "refusing port 8080 (used by others)" >&2; exit 2 ;; esac
+for p in "$PORT" "$MANAGEMENT_PORT"; do
+    case "$p" in 8080 | 9000) echo "refusing port $p (used by others)" >&2; exit 2 ;; esac
+done
 case "$SCHEMA" in vodpack | vodpack_test) echo "refusing schema $SCHEMA (used by others)" >&2; exit 2 ;; esac
 
 SVC_PID=""
@@ -48,11 +53,15 @@ mibps() { awk -v b="$1" -v n="$2" 'BEGIN { printf "%.1f", (b / 1048576) / (n / 1
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 # median of the arguments (numbers)
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-psql_bench() { psql -X -q -h localhost -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$1" >/dev/null; }
+# The service's database: the one DB_NAME names (the service reads it too), else postgres.
+BENCH_DB=${DB_NAME:-postgres}
+psql_bench() { psql -X -q -h localhost -U postgres -d "$BENCH_DB" -v ON_ERROR_STOP=1 -c "$1" >/dev/null; }
 
 start_service() {
     if [[ -n ${VODPACK_URL:-} ]]; then
         BASE=${VODPACK_URL%/}
+        MANAGEMENT_BASE=${VODPACK_MANAGEMENT_URL:-$BASE}
+        MANAGEMENT_BASE=${MANAGEMENT_BASE%/}
         STORAGE=${VODPACK_STORAGE:-}
         log "using the running service at $BASE"
     else
@@ -67,8 +76,9 @@ start_service() {
         psql_bench "DROP SCHEMA IF EXISTS $SCHEMA CASCADE"
         rm -rf "$STORAGE"
         BASE="http://127.0.0.1:$PORT"
+        MANAGEMENT_BASE="http://127.0.0.1:$MANAGEMENT_PORT"
         # shellcheck disable=SC2086
-        DB_SCHEMA=$SCHEMA STORAGE_ROOT=$STORAGE PORT=$PORT SHAKA_PACKAGER_PATH=$SHAKA \
+        DB_SCHEMA=$SCHEMA STORAGE_ROOT=$STORAGE PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT SHAKA_PACKAGER_PATH=$SHAKA \
             java ${JAVA_OPTS:-} -jar "$WORK/app/bench-service.jar" >"$WORK/service.log" 2>&1 &
         SVC_PID=$!
         OWN_SERVICE=true
@@ -76,7 +86,7 @@ start_service() {
     fi
     local i
     for ((i = 0; i < 240; i++)); do
-        if curl -fsS -o /dev/null "$BASE/q/health/ready" 2>/dev/null; then
+        if curl -fsS -o /dev/null "$MANAGEMENT_BASE/q/health/ready" 2>/dev/null; then
             log "service ready"
             return 0
         fi
@@ -155,7 +165,7 @@ db_backends() {
     ports=$(ss -tnpH state established '( dport = :5432 )' 2>/dev/null | grep "pid=$SVC_PID," |
         awk '{ n = split($3, a, ":"); printf "%s%s", sep, a[n]; sep = "," }')
     [[ -n $ports ]] || return 0
-    psql -X -q -At -h localhost -U postgres -d postgres \
+    psql -X -q -At -h localhost -U postgres -d "$BENCH_DB" \
         -c "SELECT pid FROM pg_stat_activity WHERE client_port IN ($ports)" 2>/dev/null | tr '\n' ' '
 }
 # others_start / others_stop: CPU seconds used meanwhile by processes that are not this script, its descendants

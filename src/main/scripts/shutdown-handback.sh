@@ -18,14 +18,15 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-export DB_SCHEMA=$schema PORT=$port STORAGE_ROOT=$work/storage VODPACK_PACKAGING_CONCURRENCY=1
+export DB_SCHEMA=$schema PORT=$port MANAGEMENT_PORT=$((port + 1)) STORAGE_ROOT=$work/storage VODPACK_PACKAGING_CONCURRENCY=1
 url=http://127.0.0.1:$port
+health=http://127.0.0.1:$MANAGEMENT_PORT/q/health/ready
 
 start() {
   java -jar target/quarkus-app/quarkus-run.jar >> "$work/service.log" 2>&1 &
   app_pid=$!
   for _ in $(seq 1 120); do
-    curl -fs "$url/q/health/ready" >/dev/null 2>&1 && return
+    curl -fs "$health" >/dev/null 2>&1 && return
     sleep 0.5
   done
   echo "service did not become ready"; tail -n 20 "$work/service.log"; exit 1

@@ -32,6 +32,9 @@ class DeploymentArtifactsIT {
 
     static final List<JsonNode> MANIFESTS = new ArrayList<>();
 
+    /** quarkus.management.port's default: health, metrics and OpenAPI live there, not on the public port. */
+    static final int MANAGEMENT_PORT = 9000;
+
     @BeforeAll
     static void readManifests() throws IOException {
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
@@ -62,25 +65,53 @@ class DeploymentArtifactsIT {
     }
 
     @Test
-    void deploymentProbesComeFromSmallRyeHealth() {
+    void probesAskSmallRyeHealthOnTheManagementPort() {
         JsonNode c = container();
+        for (String probe : List.of("livenessProbe", "readinessProbe", "startupProbe")) {
+            assertThat(c.at("/" + probe + "/httpGet/port").asInt()).as(probe).isEqualTo(MANAGEMENT_PORT);
+        }
         assertThat(c.at("/livenessProbe/httpGet/path").asText()).isEqualTo("/q/health/live");
         assertThat(c.at("/readinessProbe/httpGet/path").asText()).isEqualTo("/q/health/ready");
-        assertThat(c.at("/readinessProbe/httpGet/port").asInt()).isEqualTo(8080);
+        assertThat(c.at("/startupProbe/httpGet/path").asText()).isEqualTo("/q/health/started");
         assertThat(c.at("/resources/requests/memory").asText()).isEqualTo("512Mi");
         assertThat(c.at("/resources/limits/memory").asText()).isEqualTo("1536Mi");
         assertThat(kind("Deployment").at("/spec/replicas").asInt()).isEqualTo(2);
     }
 
     @Test
-    void configComesFromAConfigMapAndThePasswordFromASecret() {
+    void theServiceExposesTheApplicationOnlyAndMetricsAreScrapedFromTheManagementPort() {
+        JsonNode ports = kind("Service").at("/spec/ports");
+        assertThat(ports.size()).isEqualTo(1);
+        assertThat(ports.get(0).get("targetPort").asInt()).isEqualTo(8080);
+        JsonNode endpoint = kind("ServiceMonitor").at("/spec/endpoints/0");
+        assertThat(endpoint.get("targetPort").asInt()).isEqualTo(MANAGEMENT_PORT);
+        assertThat(endpoint.get("path").asText()).isEqualTo("/q/metrics");
+    }
+
+    @Test
+    void configComesFromAConfigMapAndThePasswordFromASecretTheOperatorCreates() throws IOException {
         JsonNode c = container();
         assertThat(c.at("/envFrom/0/configMapRef/name").asText()).isEqualTo("vodpack-config");
         JsonNode password = env(c).get("DB_PASSWORD");
         assertThat(password.at("/valueFrom/secretKeyRef/name").asText()).isEqualTo("vodpack-db");
         assertThat(password.at("/valueFrom/secretKeyRef/key").asText()).isEqualTo("password");
         assertThat(kind("ConfigMap").at("/data/DB_HOST").asText()).isNotEmpty();
-        assertThat(kind("Secret").at("/metadata/name").asText()).isEqualTo("vodpack-db");
+        assertThat(MANIFESTS).as("no Secret with a default password is generated")
+                .noneMatch(m -> m.get("kind").asText().equals("Secret"));
+        for (JsonNode m : MANIFESTS) {
+            for (JsonNode env : m.findValues("env")) {
+                for (JsonNode e : env) {
+                    if (e.get("name").asText().matches("(?i).*(PASSWORD|SECRET|CREDENTIAL).*")) {
+                        assertThat(e.has("value")).as(m.get("kind").asText() + " " + e.get("name").asText()
+                                + " comes from a Secret, not a literal").isFalse();
+                    }
+                }
+            }
+            assertThat(m.findValues("data")).as(m.get("kind").asText() + " data holds no password")
+                    .allSatisfy(d -> assertThat(d.toString()).doesNotContainIgnoringCase("password"));
+        }
+        assertThat(Files.readString(Path.of("target/kubernetes/kubernetes.yml"))).doesNotContain("change-me")
+                .doesNotContainIgnoringCase("stringData");
     }
 
     @Test
@@ -101,6 +132,15 @@ class DeploymentArtifactsIT {
         assertThat(pvc.at("/metadata/name").asText()).isEqualTo("vodpack-storage");
         assertThat(pvc.at("/spec/accessModes/0").asText()).isEqualTo("ReadWriteMany");
         assertThat(env(c).get("STORAGE_ROOT").get("value").asText()).isEqualTo(dockerEnv("Dockerfile.jvm").get("STORAGE_ROOT"));
+    }
+
+    @Test
+    void imagesExposeTheManagementPortAndTheirHealthCheckAsksIt() throws IOException {
+        for (String dockerfile : List.of("Dockerfile.jvm", "Dockerfile.native", "Dockerfile.multistage")) {
+            String text = Files.readString(Path.of("src/main/docker", dockerfile));
+            assertThat(text).as(dockerfile).containsPattern("(?m)^EXPOSE 8080 " + MANAGEMENT_PORT + "$")
+                    .contains("http://localhost:${MANAGEMENT_PORT:-" + MANAGEMENT_PORT + "}/q/health/ready");
+        }
     }
 
     @Test

@@ -22,11 +22,13 @@ public final class Replica implements AutoCloseable {
 
     private final Process process;
     private final int port;
+    private final int management;
     private final Path log;
 
-    private Replica(Process process, int port, Path log) {
+    private Replica(Process process, int port, int management, Path log) {
         this.process = process;
         this.port = port;
+        this.management = management;
         this.log = log;
     }
 
@@ -40,10 +42,8 @@ public final class Replica implements AutoCloseable {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: run the integration tests with ./mvnw verify");
         }
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        int port = freePort();
+        int management = freePort();
         Files.createDirectories(storage);
         Path log = storage.resolve("replica-" + port + ".log");
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -52,13 +52,20 @@ public final class Replica implements AutoCloseable {
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         Map<String, String> env = builder.environment();
         env.put("PORT", Integer.toString(port));
+        env.put("MANAGEMENT_PORT", Integer.toString(management));
         env.put("DB_SCHEMA", schema);
         env.put("STORAGE_ROOT", storage.toAbsolutePath().toString());
         env.put("VODPACK_ADMIN_API_KEY", ADMIN_KEY);
         env.putAll(extraEnvironment);
-        Replica replica = new Replica(builder.start(), port, log);
+        Replica replica = new Replica(builder.start(), port, management, log);
         replica.awaitReady(Duration.ofSeconds(90));
         return replica;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     public String base() {
@@ -77,7 +84,7 @@ public final class Replica implements AutoCloseable {
                 throw new IllegalStateException("the replica exited during start-up:\n" + Files.readString(log));
             }
             try {
-                HttpResponse<Void> ready = client.send(HttpRequest.newBuilder(URI.create(base() + "/q/health/ready")).build(),
+                HttpResponse<Void> ready = client.send(HttpRequest.newBuilder(URI.create("http://localhost:" + management + "/q/health/ready")).build(),
                         HttpResponse.BodyHandlers.discarding());
                 if (ready.statusCode() == 200) {
                     return;
