@@ -183,9 +183,16 @@ class AccessMatrixTest {
             request.header("Authorization", authorization);
         }
         switch (parts[0]) {
-            case "POST", "PUT" -> request.contentType(path.startsWith("/upload") ? "video/mp4" : "application/json")
-                    .header("Upload-Length", "100").header("X-HTTP-Method-Override", path.startsWith("/files/") ? "PATCH" : "")
-                    .body(path.startsWith("/upload") ? new byte[16] : "{\"input_content_id\": 1, \"owner\": \"x\", \"scopes\": [\"read\"]}".getBytes());
+            case "POST", "PUT" -> {
+                if (path.startsWith("/files/")) {
+                    request.contentType("application/offset+octet-stream").header("X-HTTP-Method-Override", "PATCH")
+                            .header("Upload-Offset", "0").body(new byte[0]);
+                } else {
+                    request.contentType(path.startsWith("/upload") ? "video/mp4" : "application/json").header("Upload-Length", "100")
+                            .body(path.startsWith("/upload") ? new byte[16]
+                                    : "{\"input_content_id\": 1, \"owner\": \"x\", \"scopes\": [\"read\"]}".getBytes());
+                }
+            }
             case "PATCH" -> request.contentType("application/offset+octet-stream").header("Upload-Offset", "0").body(new byte[0]);
             default -> {
             }

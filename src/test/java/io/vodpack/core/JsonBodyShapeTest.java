@@ -21,6 +21,9 @@ import io.restassured.response.ValidatableResponse;
 @QuarkusTest
 class JsonBodyShapeTest {
 
+    @jakarta.inject.Inject
+    io.vodpack.access.playback.PlaybackTokens tokens;
+
     private static final String KID = "oW5AK5BW43HzbTSKpiu3SQ";
 
     @Test
@@ -83,8 +86,10 @@ class JsonBodyShapeTest {
                 .body("type", startsWith("urn:vodpack:problem:")).body("instance", equalTo("/packaged_content"));
     }
 
-    private static ValidatableResponse license(String path, String body) {
-        return given().contentType(ContentType.JSON).body(body).post(path).then().log().ifValidationFails()
+    /** A license request with a valid playback token for the content the path names (content 1 when none). */
+    private ValidatableResponse license(String path, String body) {
+        return given().contentType(ContentType.JSON).body(body).queryParam("token", tokens.mint(1, null).token())
+                .post(path).then().log().ifValidationFails()
                 .statusCode(400).contentType("application/problem+json")
                 .body("status", equalTo(400)).body("instance", equalTo(path));
     }

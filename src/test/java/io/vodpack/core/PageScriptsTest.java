@@ -12,10 +12,13 @@ import io.quarkus.test.junit.QuarkusTest;
 @QuarkusTest
 class PageScriptsTest {
 
+    @jakarta.inject.Inject
+    io.vodpack.access.playback.PlaybackTokens tokens;
+
     @Test
     void startPageAndPlayerLoadTheSharedErrorWordingFirst() {
         assertSharedScriptBefore(given().get("/").then().statusCode(200).extract().asString(), "/index.js");
-        assertSharedScriptBefore(given().get("/player/1").then().statusCode(200).extract().asString(), "/player.js");
+        assertSharedScriptBefore(given().queryParam("token", tokens.mint(1, null).token()).get("/player/1").then().statusCode(200).extract().asString(), "/player.js");
         given().get("/vodpack-common.js").then().statusCode(200).contentType(containsString("javascript"))
                 .body(containsString("problemText"), containsString("networkText"), containsString("readJson"));
     }

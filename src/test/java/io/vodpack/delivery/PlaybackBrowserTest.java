@@ -115,6 +115,43 @@ class PlaybackBrowserTest {
         assertThat((String) state.get("error")).as("the page explains the failure").startsWith("Playback failed");
     }
 
+    /**
+     * A dash.js page on another origin, given nothing but the tokenised MPD URL: it finds the license URL (with the
+     * token) in the served MPD's dashif:Laurl, fetches the key by itself and plays.
+     */
+    @Test
+    void anExternalDashJsPageGivenOnlyTheMpdUrlPlays() throws Exception {
+        long job = Api.startPackaging(Api.upload(TestMedia.h264AacLong()), null, null);
+        String url = Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200).extract().path("url");
+        Path dashJs = Path.of("src/main/npm/node_modules/dashjs/dist/modern/umd/dash.all.min.js");
+        Assumptions.assumeTrue(Files.isRegularFile(dashJs), "dash.js is installed by the build (npm ci)");
+        String page = "<!doctype html><video id='video' muted autoplay></video><p id='status'></p><script src='/dash.js'></script>"
+                + "<script>const v = document.getElementById('video'); window.vodpack = {status: 'loading', error: null};"
+                + "const p = dashjs.MediaPlayer().create(); p.on(dashjs.MediaPlayer.events.ERROR, e => {"
+                + " window.vodpack.error = JSON.stringify(e.error || e); document.getElementById('status').textContent = window.vodpack.error; });"
+                + "p.initialize(v, new URLSearchParams(location.search).get('mpd'), true);</script>";
+        com.sun.net.httpserver.HttpServer external = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        external.createContext("/", exchange -> {
+            boolean script = exchange.getRequestURI().getPath().equals("/dash.js");
+            byte[] body = script ? Files.readAllBytes(dashJs) : page.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.getResponseHeaders().add("Content-Type", script ? "text/javascript" : "text/html");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        external.start();
+        try {
+            browser.get("http://127.0.0.1:" + external.getAddress().getPort() + "/?mpd="
+                    + java.net.URLEncoder.encode(secure(url), java.nio.charset.StandardCharsets.UTF_8));
+            Map<String, Object> state = pollUntil(Duration.ofSeconds(45), s -> number(s.get("time")) > 3 || s.get("error") != null);
+            assertThat(state.get("error")).as("dash.js error; page says: " + state.get("text")).isNull();
+            assertThat(number(state.get("time"))).as("currentTime in dash.js").isGreaterThan(3);
+        } finally {
+            external.stop(0);
+        }
+    }
+
     @Test
     void anExpiredPlaybackTokenFailsWithAClearMessage() throws Exception {
         long job = Api.startPackaging(Api.upload(TestMedia.h264Aac()), null, null);

@@ -1,6 +1,6 @@
 package io.vodpack.deploy;
 
-import static io.restassured.RestAssured.given;
+import static io.vodpack.support.Api.given;
 import static org.hamcrest.Matchers.containsString;
 
 import java.net.URL;
@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vodpack.support.Api;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 

@@ -31,10 +31,10 @@ class RecoveryTest {
     void runningJobOfACrashedWorkerIsPickedUpAgainAndFinishes() throws Exception {
         long input = Api.upload(TestMedia.h264Aac());
         Db.update(db, "insert into packaging_job (input_content_id, status, engine, key_hex, kid_hex, key_text, kid_text,"
-                + " base_url, attempts, lease_owner, lease_expires_at, created_at, started_at) values (?, 'RUNNING', 'shaka',"
+                + " base_url, attempts, lease_owner, lease_expires_at, created_at, started_at, owner) values (?, 'RUNNING', 'shaka',"
                 + " '87237d20a19f58a740c05684e699b4aa', 'a16e402b9056e371f36d348aa62bb749', 'hyN9IKGfWKdAwFaE5pm0qg',"
                 + " 'oW5AK5BW43HzbTSKpiu3SQ', 'http://localhost', 1, 'worker-killed-with-sigkill',"
-                + " now() - interval '1 second', now(), now())", input);
+                + " now() - interval '1 second', now(), now(), 'admin')", input);
         long job = Db.count(db, "select max(id) from packaging_job");
         // The dead worker's half-written output.
         Files.createDirectories(storage.stagingFolder(job).resolve("out/video"));

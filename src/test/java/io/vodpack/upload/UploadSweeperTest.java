@@ -55,8 +55,8 @@ class UploadSweeperTest {
     @Test
     void seventyThousandExpiredResumableUploadsAreRemovedInBatchesAndTheOtherSweepsStillRun() throws Exception {
         // More than the 65 535 parameters one statement can carry.
-        Db.update(db, "insert into resumable_upload (id, status, upload_length, upload_offset, expires_at, created_at)"
-                + " select 'expired-' || g, 'UPLOADING', 1000, 0, now() - interval '1 minute', now() - interval '1 day'"
+        Db.update(db, "insert into resumable_upload (id, status, upload_length, upload_offset, expires_at, created_at, owner)"
+                + " select 'expired-' || g, 'UPLOADING', 1000, 0, now() - interval '1 minute', now() - interval '1 day', 'admin'"
                 + " from generate_series(1, 70000) g");
         FileTime anHourAgo = FileTime.from(Instant.now().minus(Duration.ofHours(1)));
         Path orphan = Files.writeString(storage.inputsDir().resolve("no-row-either.mp4"), "moved but never recorded");
