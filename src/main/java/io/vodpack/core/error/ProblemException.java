@@ -12,13 +12,20 @@ public class ProblemException extends RuntimeException {
     private final String slug;
     private final String title;
     private final Map<String, Object> extensions;
+    private final long retryAfterSeconds;
 
     public ProblemException(int status, String slug, String title, String detail) {
         this(status, slug, title, detail, Map.of());
     }
 
     public ProblemException(int status, String slug, String title, String detail, Map<String, Object> extensions) {
+        this(status, slug, title, detail, extensions, 0);
+    }
+
+    private ProblemException(int status, String slug, String title, String detail, Map<String, Object> extensions,
+            long retryAfterSeconds) {
         super(detail, null, false, false);
+        this.retryAfterSeconds = retryAfterSeconds;
         this.status = status;
         this.slug = slug;
         this.title = title;
@@ -40,6 +47,11 @@ public class ProblemException extends RuntimeException {
 
     public Map<String, Object> extensions() {
         return extensions;
+    }
+
+    /** Seconds the client should wait before trying again (the Retry-After header); 0 when not said. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public static ProblemException badRequest(String slug, String detail) {
@@ -70,6 +82,12 @@ public class ProblemException extends RuntimeException {
     /** 415: the request's Content-Type, or the bytes themselves, are not a media type the endpoint takes. */
     public static ProblemException unsupportedMediaType(String slug, String detail) {
         return new ProblemException(415, slug, "Unsupported media type", detail);
+    }
+
+    /** 429: too much work is waiting; the client may try again after {@code retryAfterSeconds}. */
+    public static ProblemException tooManyRequests(String slug, String detail, long retryAfterSeconds) {
+        return new ProblemException(429, slug, "Too many requests", detail, Map.of("retry_after_seconds", retryAfterSeconds),
+                retryAfterSeconds);
     }
 
     public static ProblemException locked(String slug, String detail) {

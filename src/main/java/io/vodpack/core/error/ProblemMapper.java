@@ -62,6 +62,9 @@ public class ProblemMapper {
     public Response map(Throwable failure, UriInfo uriInfo) {
         Problem problem = toProblem(failure, uriInfo.getRequestUri().getRawPath());
         Response.ResponseBuilder builder = Response.status(problem.status()).type(Problem.MEDIA_TYPE).entity(problem);
+        if (unwrap(failure) instanceof ProblemException p && p.retryAfterSeconds() > 0) {
+            builder.header("Retry-After", p.retryAfterSeconds());
+        }
         if (unwrap(failure) instanceof WebApplicationException wae) {
             // Keep headers such as Allow on 405.
             wae.getResponse().getHeaders().forEach((name, values) -> {
