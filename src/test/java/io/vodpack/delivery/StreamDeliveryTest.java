@@ -107,6 +107,23 @@ class StreamDeliveryTest {
     }
 
     @Test
+    void aJobIdWrittenWithLeadingZerosIs404NotAnotherStatus() {
+        given().get("/content/0" + job + "/stream.mpd").then().statusCode(404).contentType("application/problem+json");
+        given().get("/content/00" + job + "/video/init.mp4").then().statusCode(404);
+        given().get("/content/" + job + "/video/no-such-segment.m4s").then().statusCode(404);
+        given().post("/content/" + job + "/stream.mpd").then().statusCode(405);
+    }
+
+    @Test
+    void theServedMpdCarriesAnAbsoluteLicenseUrlTheFileARelativeOne() throws Exception {
+        String onDisk = Files.readString(JobFolders.published(db, storage, job).resolve("stream.mpd"));
+        assertThat(onDisk).contains("<dashif:Laurl>../../license/clearkey/" + job + "</dashif:Laurl>");
+        String served = given().get(base + "/stream.mpd").then().statusCode(200).extract().asString();
+        assertThat(served).contains("<dashif:Laurl>" + base.replace("/content/" + job, "") + "/license/clearkey/" + job
+                + "</dashif:Laurl>");
+    }
+
+    @Test
     void onlyDoneJobsAreServed() throws Exception {
         long failed = Api.startPackaging(Api.upload(TestMedia.h264Aac()), KEY, KID);
         Api.awaitFinished(failed, Duration.ofSeconds(60));

@@ -235,6 +235,13 @@ class PackagingFlowTest {
     }
 
     @Test
+    void aPageWhoseOffsetWouldOverflowIs400() {
+        given().get("/packaged_content?page=2147483647").then().statusCode(400).contentType("application/problem+json")
+                .body("detail", containsString("page"));
+        given().get("/packaged_content?page=100000&size=200").then().statusCode(200);
+    }
+
+    @Test
     void deletingADoneJobRemovesItsOutput() throws Exception {
         long input = Api.upload(TestMedia.h264Aac());
         long job = Api.startPackaging(input, KEY, KID);
