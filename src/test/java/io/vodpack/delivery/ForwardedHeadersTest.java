@@ -48,7 +48,7 @@ class ForwardedHeadersTest {
 
         assertThat(Db.string(db, "select p::text from packaging_job p where id = ?", job)).doesNotContain("attacker");
         String onDisk = Files.readString(JobFolders.published(db, storage, job).resolve("stream.mpd"));
-        assertThat(onDisk).doesNotContain("attacker").doesNotContain("://");
+        assertThat(onDisk).doesNotContain("attacker").doesNotContain("vod.example.com");
         assertThat(laurls(onDisk.getBytes())).containsOnly("../../license/clearkey/" + job);
 
         // Served, the license URL is absolute, from vodpack.public-base-url whatever the request says.

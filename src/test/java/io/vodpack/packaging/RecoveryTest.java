@@ -50,7 +50,9 @@ class RecoveryTest {
         assertThat(Db.count(db, "select attempts from packaging_job where id = ?", job)).isEqualTo(2);
         assertThat(Files.readAllBytes(JobFolders.published(db, storage, job).resolve("video/seg_1.m4s")))
                 .isNotEqualTo("half written".getBytes());
-        assertThat(JobFolders.staging(storage, job)).isEmpty();
+        // The crashed attempt's folder is not the new attempt's to remove: the sweeper removes it once the job ended.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .untilAsserted(() -> assertThat(JobFolders.staging(storage, job)).isEmpty());
     }
 
     @Test
