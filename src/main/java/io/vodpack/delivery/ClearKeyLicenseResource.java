@@ -30,7 +30,7 @@ import io.vodpack.packaging.PublishedContent.Keys;
 /**
  * W3C EME ClearKey license server: the player sends the KIDs it needs and gets the keys back as JWKs.
  * {@code /license/clearkey/{id}} answers for one packaged content (the URL in its MPD);
- * {@code /license/clearkey} answers by KID alone (the newest finished content with that KID).
+ * {@code /license/clearkey} answers by KID alone: one KID has one key (refused otherwise when a job is created).
  */
 @Path("/license/clearkey")
 @Consumes(MediaType.WILDCARD)
@@ -89,7 +89,7 @@ public class ClearKeyLicenseResource {
         LicenseRequest request = read(body);
         List<String> kids = kids(request);
         List<ContentKey> wanted = kids.stream().map(k -> ContentKey.parse("kids", k)).toList();
-        return published.newestKeysByKid(wanted).map(keys -> answer(request, kids, keys));
+        return published.keysByKid(wanted).map(keys -> answer(request, kids, keys));
     }
 
     /** Players send the EME license message with various Content-Types; it is always JSON. */
@@ -106,6 +106,9 @@ public class ClearKeyLicenseResource {
         if (request == null || request.kids() == null || request.kids().isEmpty()) {
             throw ProblemException.badRequest("invalid-license-request",
                     "Send {\"kids\":[\"<base64url KID>\"],\"type\":\"temporary\"}.");
+        }
+        if (request.kids().stream().anyMatch(kid -> kid == null)) {
+            throw ProblemException.badRequest("invalid-license-request", "Every entry of 'kids' must be a base64url KID, not null.");
         }
         return request.kids();
     }
