@@ -34,7 +34,8 @@ import io.vodpack.packaging.PublishedContent.Keys;
  * W3C EME ClearKey license server: the player sends the KIDs it needs and gets the keys back as JWKs.
  * {@code /license/clearkey/{id}} answers for one packaged content (the URL in its MPD);
  * {@code /license/clearkey} answers by KID alone. Both need the content's playback token ({@code ?token=}),
- * and answer only KIDs of the token's content: a viewer's token never opens other content.
+ * and answer only KIDs of the token's content: a viewer's token never opens other content. One KID has one key
+ * (refused otherwise when a job is created).
  */
 @Path("/license/clearkey")
 @PermitAll
@@ -128,6 +129,9 @@ public class ClearKeyLicenseResource {
         if (request == null || request.kids() == null || request.kids().isEmpty()) {
             throw ProblemException.badRequest("invalid-license-request",
                     "Send {\"kids\":[\"<base64url KID>\"],\"type\":\"temporary\"}.");
+        }
+        if (request.kids().stream().anyMatch(kid -> kid == null)) {
+            throw ProblemException.badRequest("invalid-license-request", "Every entry of 'kids' must be a base64url KID, not null.");
         }
         return request.kids();
     }

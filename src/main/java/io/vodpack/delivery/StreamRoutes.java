@@ -8,6 +8,7 @@ import java.util.regex.Pattern;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
@@ -22,26 +23,31 @@ import io.vodpack.packaging.ContentRemoved;
 import io.vodpack.packaging.PublishedContent;
 
 /**
- * Serves published streams at {@code /content/<job>/...} with a Vert.x static route (byte ranges,
- * sendfile, Last-Modified/304), adding ETag, Cache-Control, media types and CORS. Only the output of
- * DONE jobs is served; any other path is 404. The MPD needs the content's playback token ({@code ?token=});
- * segments are public: they are encrypted, immutable and meant for CDN caches (docs/security.md).
+ * Serves published streams at {@code /content/<job>/...} from the job's live output folder (the one its DONE row
+ * names) with a Vert.x static route (byte ranges, sendfile, Last-Modified/304), adding ETag, Cache-Control, media
+ * types and CORS; the MPD goes through {@link ManifestRewriter}. Only the output of DONE jobs is served; any other
+ * path is 404. The MPD needs the content's playback token ({@code ?token=}); segments are public: they are
+ * encrypted, immutable and meant for CDN caches (docs/security.md).
  */
 @ApplicationScoped
 public class StreamRoutes {
 
-    /** A job id, then relative path segments of safe characters; no "..", no encoded characters. */
-    private static final Pattern PATH = Pattern.compile("^/content/([0-9]{1,18})/((?:[A-Za-z0-9_-][A-Za-z0-9_.-]*/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*)$");
+    /** A job id in its one canonical form (no leading zeros), then relative path segments of safe characters; no "..", no encoded characters. */
+    private static final Pattern PATH = Pattern.compile("^/content/(0|[1-9][0-9]{0,17})/((?:[A-Za-z0-9_-][A-Za-z0-9_.-]*/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*)$");
 
     private final ContentStorage storage;
     private final PublishedContent published;
+    private final ManifestRewriter manifests;
     private final PlaybackTokens tokens;
-    private final Map<Long, Boolean> done = new ConcurrentHashMap<>();
+    /** The live output folder of each DONE job seen; a DONE job's folder never changes. */
+    private final Map<Long, String> done = new ConcurrentHashMap<>();
 
-    public StreamRoutes(ContentStorage storage, PublishedContent published, PlaybackTokens tokens) {
+    public StreamRoutes(ContentStorage storage, PublishedContent published, ManifestRewriter manifests,
+            PlaybackTokens tokens) {
         this.tokens = tokens;
         this.storage = storage;
         this.published = published;
+        this.manifests = manifests;
     }
 
     void install(@Observes Router router) {
@@ -52,7 +58,9 @@ public class StreamRoutes {
                 .setSendVaryHeader(false)
                 .setEnableRangeSupport(true)
                 .setFilesReadOnly(false);
-        router.route("/content/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::guard).handler(files);
+        // A file the static handler does not find falls through to the 404, never to the 405 below.
+        router.route("/content/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::guard).handler(files)
+                .handler(StreamRoutes::notFound);
         router.route("/content/*").handler(ctx -> ProblemMapper.respond(ctx,
                 new ProblemException(405, "method-not-allowed", "Method not allowed", "Streams are read with GET or HEAD.")));
     }
@@ -78,35 +86,39 @@ public class StreamRoutes {
                 return;
             }
         }
-        if (done.containsKey(id)) {
-            serve(ctx, id, relative);
+        String folder = done.get(id);
+        if (folder != null) {
+            serve(ctx, id, folder, relative);
             return;
         }
-        published.isPublished(id).subscribe().with(isPublished -> {
-            if (isPublished) {
-                done.put(id, Boolean.TRUE);
-                serve(ctx, id, relative);
+        published.outputFolder(id).subscribe().with(live -> {
+            if (live.isPresent()) {
+                done.put(id, live.get());
+                serve(ctx, id, live.get(), relative);
             } else {
                 notFound(ctx);
             }
         }, failure -> ProblemMapper.respond(ctx, failure));
     }
 
-    private void serve(RoutingContext ctx, long id, String relative) {
-        String file = storage.publishedFolder(id).resolve(relative).toString();
+    private void serve(RoutingContext ctx, long id, String folder, String relative) {
+        String file = storage.publishedFolder(folder).resolve(relative).toString();
         // lprops: a symbolic link is never followed out of the content folder.
         ctx.vertx().fileSystem().lprops(file).onComplete(result -> {
             if (result.failed() || !result.result().isRegularFile()) {
                 notFound(ctx);
                 return;
             }
+            if (relative.endsWith(".mpd")) {
+                serveManifest(ctx, id, file, result.result().lastModifiedTime());
+                return;
+            }
             String etag = "\"" + Long.toHexString(result.result().size()) + "-"
                     + Long.toHexString(result.result().lastModifiedTime()) + "\"";
             String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
-            boolean manifest = relative.endsWith(".mpd");
-            String cacheControl = manifest ? "public, max-age=10" : "public, max-age=31536000, immutable";
-            String contentType = manifest ? "application/dash+xml" : "video/mp4";
-            if (ifNoneMatch != null && (ifNoneMatch.equals(etag) || ifNoneMatch.equals("W/" + etag) || ifNoneMatch.equals("*"))) {
+            String cacheControl = "public, max-age=31536000, immutable";
+            String contentType = "video/mp4";
+            if (matches(ifNoneMatch, etag)) {
                 ctx.response().setStatusCode(304).putHeader(HttpHeaders.ETAG, etag)
                         .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl).end();
                 return;
@@ -118,8 +130,42 @@ public class StreamRoutes {
                             .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl);
                 }
             });
+            // The static handler serves <packaged>/<its "*" path parameter>: point it at the live folder.
+            ctx.pathParams().put("*", folder + "/" + relative);
             ctx.next();
         });
+    }
+
+    /**
+     * The MPD is served with its license URL made absolute for this request (see {@link ManifestRewriter}); its ETag
+     * covers the file and that URL.
+     */
+    private void serveManifest(RoutingContext ctx, long id, String file, long lastModified) {
+        String licenseUrl = manifests.licenseUrl(ctx.request(), id, ctx.request().getParam("token"));
+        ctx.vertx().fileSystem().readFile(file).onComplete(read -> {
+            if (read.failed()) {
+                notFound(ctx);
+                return;
+            }
+            byte[] body = manifests.withLicenseUrl(read.result().getBytes(), licenseUrl);
+            String etag = "\"" + Long.toHexString(lastModified) + "-" + Integer.toHexString(java.util.Arrays.hashCode(body)) + "\"";
+            ctx.response().putHeader(HttpHeaders.ETAG, etag).putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=10");
+            if (matches(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH), etag)) {
+                ctx.response().setStatusCode(304).end();
+                return;
+            }
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/dash+xml")
+                    .putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length));
+            if (ctx.request().method() == HttpMethod.HEAD) {
+                ctx.response().end();
+            } else {
+                ctx.response().end(Buffer.buffer(body));
+            }
+        });
+    }
+
+    private static boolean matches(String ifNoneMatch, String etag) {
+        return ifNoneMatch != null && (ifNoneMatch.equals(etag) || ifNoneMatch.equals("W/" + etag) || ifNoneMatch.equals("*"));
     }
 
     private static void notFound(RoutingContext ctx) {

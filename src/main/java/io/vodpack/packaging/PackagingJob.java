@@ -82,8 +82,13 @@ public class PackagingJob {
     @Column(name = "request_fingerprint", length = 64, columnDefinition = "bpchar(64)")
     public String requestFingerprint;
 
-    @Column(name = "base_url", nullable = false, length = 512)
-    public String baseUrl;
+    /** The live published folder under {@code packaged/}: the one attempt that completed the job wrote it. */
+    @Column(name = "output_folder", length = 128)
+    public String outputFolder;
+
+    /** A QUEUED job is not claimed before this time (waiting for free space, or after a transient failure). */
+    @Column(name = "not_before")
+    public OffsetDateTime notBefore;
 
     @Column(nullable = false)
     public int progress;

@@ -72,20 +72,23 @@ public class PackagingJobResource {
     @APIResponse(responseCode = "202", description = "Queued (or, for a repeated Idempotency-Key, the existing job)",
             headers = @Header(name = "Location", description = "/packaged_content/{id}"),
             content = @Content(schema = @Schema(implementation = PackagingJobView.class)))
-    @APIResponse(responseCode = "400", description = "Missing input_content_id, or key/kid not 16 bytes in an accepted form",
+    @APIResponse(responseCode = "400", description = "Missing input_content_id, key/kid not 16 bytes in an accepted form, or key equal to kid",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "404", description = "No such input",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "409", description = "The input is being deleted",
+    @APIResponse(responseCode = "409", description = "The input is being deleted, or the KID is already used with another key",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "422", description = "Idempotency-Key already used with a different body",
+            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
+    @APIResponse(responseCode = "429", description = "Too many jobs are queued (vodpack.packaging.max-queued-jobs); try again after Retry-After seconds",
+            headers = @Header(name = "Retry-After"),
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Response> create(PackagingJobRequest body,
             @Parameter(description = "Makes retries safe: the same key and body return the same job")
             @HeaderParam("Idempotency-Key") String idempotencyKey,
             @Context HttpServerRequest request) {
         String base = urls.base(request);
-        return packaging.create(body, idempotencyKey, base).map(created -> {
+        return packaging.create(body, idempotencyKey).map(created -> {
             Response.ResponseBuilder response = Response.accepted(PackagingJobView.of(created.job(), base, true, null))
                     .location(URI.create(base + "/packaged_content/" + created.job().id));
             if (created.replayed()) {
@@ -133,6 +136,10 @@ public class PackagingJobResource {
             @QueryParam("size") @DefaultValue("20") @Min(1) @Max(200) int size,
             @Context HttpServerRequest request) {
         PackagingJob.Status filter = parseStatus(status);
+        if ((long) page * size > Integer.MAX_VALUE) {
+            throw ProblemException.badRequest("invalid-page", "page × size must stay below " + Integer.MAX_VALUE
+                    + "; got page " + page + " with size " + size + ".");
+        }
         String base = urls.base(request);
         return packaging.list(filter, page, size)
                 .map(jobs -> jobs.stream().map(job -> PackagingJobView.of(job, base, false,

@@ -55,13 +55,17 @@ public class PackagingJobService {
     public record Created(PackagingJob job, boolean replayed) {
     }
 
-    public Uni<Created> create(PackagingJobRequest request, String idempotencyKey, String baseUrl) {
+    public Uni<Created> create(PackagingJobRequest request, String idempotencyKey) {
         if (request == null || request.inputContentId() == null) {
             return Uni.createFrom().failure(ProblemException.badRequest("invalid-request",
                     "'input_content_id' is required: the id returned by POST /upload_input_content."));
         }
         ContentKey key = request.key() == null ? ContentKey.random() : ContentKey.parse("key", request.key());
         ContentKey kid = request.kid() == null ? ContentKey.random() : ContentKey.parse("kid", request.kid());
+        if (key.equals(kid)) {
+            return Uni.createFrom().failure(ProblemException.badRequest("key-equals-kid",
+                    "'key' and 'kid' must differ: the KID is public (it is in the MPD and every segment), the key is secret."));
+        }
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
             return Uni.createFrom().failure(ProblemException.badRequest("invalid-idempotency-key",
                     "Idempotency-Key must be 1 to 255 characters."));
@@ -71,7 +75,7 @@ public class PackagingJobService {
         String ownerFilter = caller.ownerFilter();
         return Panache.withTransaction(() -> replay(owner, idempotencyKey, fingerprint)
                 .flatMap(existing -> existing != null ? Uni.createFrom().item(new Created(existing, true))
-                        : insert(request.inputContentId(), key, kid, idempotencyKey, fingerprint, baseUrl, ownerFilter)
+                        : insert(request.inputContentId(), key, kid, idempotencyKey, fingerprint, ownerFilter)
                                 .map(job -> new Created(job, false))))
                 .onFailure(PackagingJobService::isUniqueViolation).recoverWithUni(
                         // Two requests with one Idempotency-Key raced; the first one's job is the answer.
@@ -99,7 +103,7 @@ public class PackagingJobService {
     }
 
     private Uni<PackagingJob> insert(long inputId, ContentKey key, ContentKey kid, String idempotencyKey,
-            String fingerprint, String baseUrl, String ownerFilter) {
+            String fingerprint, String ownerFilter) {
         PackagingJob job = new PackagingJob();
         job.inputContentId = inputId;
         job.engine = config.packaging().engine();
@@ -109,7 +113,6 @@ public class PackagingJobService {
         job.kidText = kid.text();
         job.idempotencyKey = idempotencyKey;
         job.requestFingerprint = fingerprint;
-        job.baseUrl = baseUrl;
         return queue.enqueue(job, ownerFilter);
     }
 
@@ -139,19 +142,25 @@ public class PackagingJobService {
 
     private Uni<Removal> cancelOrDeleteOwned(long id, String owner) {
         return queue.cancel(id, "cancelled by a DELETE request").flatMap(cancelled -> cancelled
-                ? removed(id).chain(() -> get(id, owner)).map(job -> new Removal(job, true))
-                : queue.delete(id).flatMap(deleted -> {
-                    if (!deleted) {
+                ? removed(id, null).chain(() -> get(id, owner)).map(job -> new Removal(job, true))
+                : queue.delete(id).flatMap(deletion -> {
+                    if (!deletion.deleted()) {
                         return Uni.createFrom().failure(notFound(id));
                     }
-                    return removed(id).replaceWith(new Removal(null, false));
+                    return removed(id, deletion.outputFolder()).replaceWith(new Removal(null, false));
                 }));
     }
 
-    /** Tells the observers (a local engine stops, delivery forgets the stream), then deletes the published folder. */
-    private Uni<Void> removed(long id) {
+    /**
+     * Tells the observers (a local engine stops, delivery forgets the stream), then deletes the published folder, if
+     * any: a cancelled job has none live (its attempt removes its own output when its DONE is refused).
+     */
+    private Uni<Void> removed(long id, String outputFolder) {
         removals.fire(new ContentRemoved(id));
-        return async.blocking(() -> ContentStorage.deleteRecursively(storage.publishedFolder(id)));
+        if (outputFolder == null) {
+            return Uni.createFrom().voidItem();
+        }
+        return async.blocking(() -> ContentStorage.deleteRecursively(storage.publishedFolder(outputFolder)));
     }
 
     private static ProblemException notFound(long id) {

@@ -6,7 +6,7 @@ import java.util.Optional;
 import io.smallrye.mutiny.Uni;
 
 /**
- * What delivery may know about packaging: which jobs are published (DONE, output in place) and their keys.
+ * What delivery may know about packaging: which jobs are published (DONE, output in place), where, and their keys.
  * Removals are announced with {@link ContentRemoved}.
  */
 public interface PublishedContent {
@@ -21,12 +21,15 @@ public interface PublishedContent {
         }
     }
 
-    /** Whether job {@code id} is DONE, so its output may be served. */
-    Uni<Boolean> isPublished(long id);
+    /** When job {@code id} is DONE, the folder under {@code packaged/} that holds its live output. */
+    Uni<Optional<String>> outputFolder(long id);
 
     /** The keys of job {@code id} when it is DONE. */
     Uni<Optional<Keys>> keys(long id);
 
-    /** For each KID that any DONE job has, the keys of the newest such job. */
-    Uni<List<Keys>> newestKeysByKid(List<ContentKey> kids);
+    /**
+     * For each of {@code kids} that a DONE job has, its key: one KID is bound to one key (the first job's), so the
+     * answer does not depend on which job is asked; jobs whose key disagrees with the binding are never answered.
+     */
+    Uni<List<Keys>> keysByKid(List<ContentKey> kids);
 }

@@ -26,6 +26,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.vodpack.packaging.ContentKey;
 import io.vodpack.support.Api;
 import io.vodpack.support.Db;
 import io.vodpack.support.TestMedia;
@@ -103,10 +104,12 @@ class PlaybackBrowserTest {
 
     @Test
     void streamDoesNotPlayWhenTheLicenseGivesAWrongKey() throws Exception {
-        long job = Api.startPackaging(Api.upload(TestMedia.h264AacLong()), "hyN9IKGfWKdAwFaE5pm0qg", "oW5AK5BW43HzbTSKpiu3SQ");
+        ContentKey kid = ContentKey.random();
+        long job = Api.startPackaging(Api.upload(TestMedia.h264AacLong()), "hyN9IKGfWKdAwFaE5pm0qg", kid.base64url());
         String playerUrl = Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200).extract().path("player_url");
-        // The license server now hands out another key for this content's KID.
-        Db.update(db, "update packaging_job set key_hex = '00112233445566778899aabbccddeeff' where id = ?", job);
+        // The license server now hands out another key for this content's KID (binding and job changed together).
+        Db.update(db, "with binding as (update content_key set key_hex = '00112233445566778899aabbccddeeff' where kid_hex = ?)"
+                + " update packaging_job set key_hex = '00112233445566778899aabbccddeeff' where id = ?", kid.hex(), job);
 
         browser.get(secure(playerUrl));
         Map<String, Object> state = pollUntil(Duration.ofSeconds(30),

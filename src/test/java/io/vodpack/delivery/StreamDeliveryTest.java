@@ -25,6 +25,7 @@ import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.access.playback.PlaybackTokens;
 import io.vodpack.support.Api;
 import io.vodpack.support.Db;
+import io.vodpack.support.JobFolders;
 import io.vodpack.support.TestMedia;
 
 @QuarkusTest
@@ -74,7 +75,7 @@ class StreamDeliveryTest {
 
     @Test
     void segmentsAreImmutableAndServeByteRanges() throws Exception {
-        byte[] file = Files.readAllBytes(storage.publishedFolder(job).resolve("video/seg_1.m4s"));
+        byte[] file = Files.readAllBytes(JobFolders.published(db, storage, job).resolve("video/seg_1.m4s"));
         given().get(base + "/video/seg_1.m4s").then().statusCode(200).contentType("video/mp4")
                 .header("Cache-Control", "public, max-age=31536000, immutable")
                 .header("Accept-Ranges", "bytes");
@@ -82,7 +83,7 @@ class StreamDeliveryTest {
                 .header("Content-Range", "bytes 100-199/" + file.length).extract().asByteArray();
         assertThat(part).isEqualTo(Arrays.copyOfRange(file, 100, 200));
         given().head(base + "/video/init.mp4").then().statusCode(200)
-                .header("Content-Length", String.valueOf(Files.size(storage.publishedFolder(job).resolve("video/init.mp4"))));
+                .header("Content-Length", String.valueOf(Files.size(JobFolders.published(db, storage, job).resolve("video/init.mp4"))));
     }
 
     @Test
@@ -95,7 +96,7 @@ class StreamDeliveryTest {
 
     @Test
     void nothingOutsideAPublishedStreamIsReachable() throws Exception {
-        Path published = storage.publishedFolder(job);
+        Path published = JobFolders.published(db, storage, job);
         Files.createSymbolicLink(published.resolve("video/escape.m4s"), Path.of("/etc/hostname"));
         for (String path : new String[] {
                 "/content/" + job + "/../" + job + "/stream.mpd",
@@ -116,12 +117,29 @@ class StreamDeliveryTest {
     }
 
     @Test
+    void aJobIdWrittenWithLeadingZerosIs404NotAnotherStatus() {
+        given().get("/content/0" + job + "/stream.mpd").then().statusCode(404).contentType("application/problem+json");
+        given().get("/content/00" + job + "/video/init.mp4").then().statusCode(404);
+        given().get("/content/" + job + "/video/no-such-segment.m4s").then().statusCode(404);
+        given().post("/content/" + job + "/stream.mpd").then().statusCode(405);
+    }
+
+    @Test
+    void theServedMpdCarriesAnAbsoluteLicenseUrlTheFileARelativeOne() throws Exception {
+        String onDisk = Files.readString(JobFolders.published(db, storage, job).resolve("stream.mpd"));
+        assertThat(onDisk).contains("<dashif:Laurl>../../license/clearkey/" + job + "</dashif:Laurl>");
+        String served = given().get(base + "/stream.mpd").then().statusCode(200).extract().asString();
+        assertThat(served).contains("<dashif:Laurl>" + base.replace("/content/" + job, "") + "/license/clearkey/" + job
+                + "</dashif:Laurl>");
+    }
+
+    @Test
     void onlyDoneJobsAreServed() throws Exception {
         long failed = Api.startPackaging(Api.upload(TestMedia.h264Aac()), KEY, KID);
         Api.awaitFinished(failed, Duration.ofSeconds(60));
         Db.update(db, "update packaging_job set status = 'FAILED' where id = ?", failed);
         // Files exist on disk, but the job is not DONE: nothing is served.
-        assertThat(storage.publishedFolder(failed).resolve("stream.mpd")).exists();
+        assertThat(JobFolders.published(db, storage, failed).resolve("stream.mpd")).exists();
         given().get("/content/" + failed + "/stream.mpd?token=" + tokens.mint(failed, null).token()).then().statusCode(404);
         given().get("/content/987654/stream.mpd?token=" + tokens.mint(987654, null).token()).then().statusCode(404);
     }

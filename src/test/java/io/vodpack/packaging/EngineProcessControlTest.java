@@ -21,6 +21,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.support.Api;
 import io.vodpack.support.Db;
+import io.vodpack.support.JobFolders;
 import io.vodpack.support.TestMedia;
 
 /** A hung engine is killed at the timeout, and a cancellation kills it at once, children included. */
@@ -49,7 +50,7 @@ class EngineProcessControlTest {
         Api.awaitFinished(job, Duration.ofSeconds(30)).then().statusCode(409)
                 .body("status", equalTo("FAILED")).body("detail", containsString("ran longer than PT6S"));
         Awaitility.await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertGone(pids));
-        assertThat(storage.publishedFolder(job)).doesNotExist();
+        assertThat(JobFolders.allPublished(storage, job)).isEmpty();
     }
 
     @Test
@@ -60,8 +61,8 @@ class EngineProcessControlTest {
         Awaitility.await().atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertGone(pids));
         given().get("/packaged_content/" + job).then().statusCode(409).body("status", equalTo("CANCELLED"));
         Awaitility.await().atMost(Duration.ofSeconds(5))
-                .untilAsserted(() -> assertThat(storage.stagingFolder(job)).doesNotExist());
-        assertThat(storage.publishedFolder(job)).doesNotExist();
+                .untilAsserted(() -> assertThat(JobFolders.staging(storage, job)).isEmpty());
+        assertThat(JobFolders.allPublished(storage, job)).isEmpty();
     }
 
     private static long[] awaitEnginePids() {

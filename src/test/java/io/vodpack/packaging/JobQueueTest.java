@@ -6,6 +6,8 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -117,11 +119,10 @@ class JobQueueTest {
     @Test
     void aLeaseHeldByAnotherWorkerIsNotRenewedOrCompletedByUs() throws Exception {
         long job = Api.startPackaging(input, null, null);
-        ClaimedJob claimed = queue.claim("owner-a", Duration.ofMinutes(1)).await().atMost(Duration.ofSeconds(10)).orElseThrow();
-        assertThat(claimed.id()).isEqualTo(job);
-        assertThat(queue.renew(job, "owner-b", Duration.ofMinutes(1), 50).await().indefinitely()).isFalse();
-        assertThat(queue.complete(job, "owner-b").await().indefinitely()).isFalse();
-        assertThat(queue.renew(job, "owner-a", Duration.ofMinutes(1), 50).await().indefinitely()).isTrue();
+        assertThat(claim("owner-a")).isEqualTo(job);
+        assertThat(queue.renew(job, lease("owner-b"), Duration.ofMinutes(1), 50).await().indefinitely()).isFalse();
+        assertThat(queue.complete(job, lease("owner-b"), "job-out").await().indefinitely()).isFalse();
+        assertThat(queue.renew(job, lease("owner-a"), Duration.ofMinutes(1), 50).await().indefinitely()).isTrue();
         given().get("/packaged_content/" + job).then().statusCode(202).body("status", equalTo("RUNNING"))
                 .body("progress", equalTo(50));
         Db.update(db, "update packaging_job set status = 'CANCELLED' where id = ?", job);
@@ -161,7 +162,7 @@ class JobQueueTest {
         long second = Api.startPackaging(input, null, null);
         assertThat(claim("owner-a")).isEqualTo(first);
         assertThat(status(first)).isEqualTo("RUNNING");
-        assertThat(owner(first)).isEqualTo("owner-a");
+        assertThat(owner(first)).as("a lease owner unique to this attempt").isEqualTo(lease("owner-a")).startsWith("owner-a#");
         assertThat(Db.count(db, "select attempts from packaging_job where id = ?", first)).isEqualTo(1);
         assertThat(status(second)).isEqualTo("QUEUED");
     }
@@ -170,8 +171,8 @@ class JobQueueTest {
     void renewByTheOwnerExtendsTheLeaseAndKeepsTheHighestProgress() {
         long job = Api.startPackaging(input, null, null);
         claim("owner-a");
-        assertThat(await(queue.renew(job, "owner-a", Duration.ofHours(1), 40))).isTrue();
-        assertThat(await(queue.renew(job, "owner-a", Duration.ofHours(1), 10))).isTrue();
+        assertThat(await(queue.renew(job, lease("owner-a"), Duration.ofHours(1), 40))).isTrue();
+        assertThat(await(queue.renew(job, lease("owner-a"), Duration.ofHours(1), 10))).isTrue();
         assertThat(Db.count(db, "select progress from packaging_job where id = ?", job)).isEqualTo(40);
         assertThat(Db.count(db, "select count(*) from packaging_job where id = ?"
                 + " and lease_expires_at > now() + interval '50 minutes'", job)).isEqualTo(1);
@@ -182,7 +183,7 @@ class JobQueueTest {
     void completeByTheOwnerMarksTheJobDoneAndDropsTheLease() {
         long job = Api.startPackaging(input, null, null);
         claim("owner-a");
-        assertThat(await(queue.complete(job, "owner-a"))).isTrue();
+        assertThat(await(queue.complete(job, lease("owner-a"), "job-out"))).isTrue();
         assertThat(status(job)).isEqualTo("DONE");
         assertThat(owner(job)).isNull();
         assertThat(Db.count(db, "select progress from packaging_job where id = ?", job)).isEqualTo(100);
@@ -192,7 +193,7 @@ class JobQueueTest {
     void failByTheOwnerMarksTheJobFailedWithItsReason() {
         long job = Api.startPackaging(input, null, null);
         claim("owner-a");
-        assertThat(await(queue.fail(job, "owner-a", "the engine exited with code 1"))).isTrue();
+        assertThat(await(queue.fail(job, lease("owner-a"), "the engine exited with code 1"))).isTrue();
         assertThat(status(job)).isEqualTo("FAILED");
         assertThat(Db.string(db, "select error_detail from packaging_job where id = ?", job))
                 .isEqualTo("the engine exited with code 1");
@@ -202,7 +203,7 @@ class JobQueueTest {
     void releaseHandsARunningJobBackToTheQueueWithoutCountingTheAttempt() {
         long job = Api.startPackaging(input, null, null);
         claim("owner-a");
-        assertThat(await(queue.release(job, "owner-a"))).isTrue();
+        assertThat(await(queue.release(job, lease("owner-a")))).isTrue();
         assertThat(status(job)).isEqualTo("QUEUED");
         assertThat(owner(job)).isNull();
         assertThat(Db.count(db, "select attempts from packaging_job where id = ?", job)).isZero();
@@ -240,13 +241,13 @@ class JobQueueTest {
     @Test
     void onlyFinishedJobsCanBeDeleted() {
         long queued = Api.startPackaging(input, null, null);
-        assertThat(await(queue.delete(queued))).isFalse();
+        assertThat(await(queue.delete(queued)).deleted()).isFalse();
         claim("owner-a");
-        assertThat(await(queue.delete(queued))).as("running").isFalse();
-        assertThat(await(queue.complete(queued, "owner-a"))).isTrue();
-        assertThat(await(queue.delete(queued))).as("done").isTrue();
+        assertThat(await(queue.delete(queued)).deleted()).as("running").isFalse();
+        assertThat(await(queue.complete(queued, lease("owner-a"), "queued-out"))).isTrue();
+        assertThat(await(queue.delete(queued)).deleted()).as("done").isTrue();
         assertThat(Db.count(db, "select count(*) from packaging_job where id = ?", queued)).isZero();
-        assertThat(await(queue.delete(queued))).as("already gone").isFalse();
+        assertThat(await(queue.delete(queued)).deleted()).as("already gone").isFalse();
     }
 
     @Test
@@ -254,10 +255,10 @@ class JobQueueTest {
         long job = Api.startPackaging(input, null, null);
         claim("owner-a");
         assertThat(await(queue.cancel(job, "cancelled by a test"))).isTrue();
-        assertThat(await(queue.complete(job, "owner-a"))).as("complete").isFalse();
-        assertThat(await(queue.fail(job, "owner-a", "late"))).as("fail").isFalse();
-        assertThat(await(queue.renew(job, "owner-a", LEASE, 50))).as("renew").isFalse();
-        assertThat(await(queue.release(job, "owner-a"))).as("release").isFalse();
+        assertThat(await(queue.complete(job, lease("owner-a"), "job-out"))).as("complete").isFalse();
+        assertThat(await(queue.fail(job, lease("owner-a"), "late"))).as("fail").isFalse();
+        assertThat(await(queue.renew(job, lease("owner-a"), LEASE, 50))).as("renew").isFalse();
+        assertThat(await(queue.release(job, lease("owner-a")))).as("release").isFalse();
         assertThat(status(job)).isEqualTo("CANCELLED");
         assertThat(Db.string(db, "select error_detail from packaging_job where id = ?", job)).isEqualTo("cancelled by a test");
     }
@@ -266,7 +267,7 @@ class JobQueueTest {
     void cancelIsRefusedAfterTheJobWasPublished() {
         long job = Api.startPackaging(input, null, null);
         claim("owner-a");
-        assertThat(await(queue.complete(job, "owner-a"))).isTrue();
+        assertThat(await(queue.complete(job, lease("owner-a"), "job-out"))).isTrue();
         assertThat(await(queue.cancel(job, "too late"))).isFalse();
         assertThat(status(job)).isEqualTo("DONE");
         assertThat(Db.string(db, "select error_detail from packaging_job where id = ?", job)).isNull();
@@ -279,14 +280,14 @@ class JobQueueTest {
         expireLease(job);
         await(queue.reclaimExpired(3));
         assertThat(claim("owner-b")).isEqualTo(job);
-        assertThat(await(queue.renew(job, "owner-a", LEASE, 90))).as("late renew").isFalse();
-        assertThat(await(queue.complete(job, "owner-a"))).as("late complete").isFalse();
-        assertThat(await(queue.fail(job, "owner-a", "late failure"))).as("late fail").isFalse();
-        assertThat(await(queue.release(job, "owner-a"))).as("late release").isFalse();
+        assertThat(await(queue.renew(job, lease("owner-a"), LEASE, 90))).as("late renew").isFalse();
+        assertThat(await(queue.complete(job, lease("owner-a"), "job-out"))).as("late complete").isFalse();
+        assertThat(await(queue.fail(job, lease("owner-a"), "late failure"))).as("late fail").isFalse();
+        assertThat(await(queue.release(job, lease("owner-a")))).as("late release").isFalse();
         assertThat(status(job)).isEqualTo("RUNNING");
-        assertThat(owner(job)).isEqualTo("owner-b");
+        assertThat(owner(job)).isEqualTo(lease("owner-b")).startsWith("owner-b#");
         assertThat(Db.count(db, "select attempts from packaging_job where id = ?", job)).isEqualTo(2);
-        assertThat(await(queue.complete(job, "owner-b"))).isTrue();
+        assertThat(await(queue.complete(job, lease("owner-b"), "job-out"))).isTrue();
         assertThat(status(job)).isEqualTo("DONE");
     }
 
@@ -294,14 +295,23 @@ class JobQueueTest {
     void finishedJobsAreNeverClaimedAgain() {
         long job = Api.startPackaging(input, null, null);
         claim("owner-a");
-        assertThat(await(queue.fail(job, "owner-a", "broken"))).isTrue();
+        assertThat(await(queue.fail(job, lease("owner-a"), "broken"))).isTrue();
         assertThat(await(queue.claim("owner-b", LEASE))).isEmpty();
-        assertThat(await(queue.complete(job, "owner-a"))).as("done after failed").isFalse();
+        assertThat(await(queue.complete(job, lease("owner-a"), "job-out"))).as("done after failed").isFalse();
         assertThat(status(job)).isEqualTo("FAILED");
     }
 
-    private long claim(String owner) {
-        return await(queue.claim(owner, LEASE)).orElseThrow().id();
+    /** The lease owner of each worker's last claim: unique per attempt, "<worker>#<token>". */
+    private final Map<String, String> leases = new HashMap<>();
+
+    private long claim(String worker) {
+        ClaimedJob claimed = await(queue.claim(worker, LEASE)).orElseThrow();
+        leases.put(worker, claimed.leaseOwner());
+        return claimed.id();
+    }
+
+    private String lease(String worker) {
+        return leases.getOrDefault(worker, worker);
     }
 
     private void expireLease(long job) {

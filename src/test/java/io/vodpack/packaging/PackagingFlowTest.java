@@ -28,6 +28,7 @@ import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.access.playback.PlaybackTokens;
 import io.vodpack.support.Api;
 import io.vodpack.support.Db;
+import io.vodpack.support.JobFolders;
 import io.vodpack.support.StreamCheck;
 import io.vodpack.support.TestMedia;
 
@@ -100,8 +101,8 @@ class PackagingFlowTest {
                     .isEqualTo(sourcePackets);
         }
         // Nothing left in staging once published.
-        assertThat(storage.stagingFolder(job)).doesNotExist();
-        assertThat(storage.publishedFolder(job).resolve("stream.mpd")).exists();
+        assertThat(JobFolders.staging(storage, job)).isEmpty();
+        assertThat(JobFolders.published(db, storage, job).resolve("stream.mpd")).exists();
         assertThat(Db.count(db, "select attempts from packaging_job where id = ?", job)).isEqualTo(1);
     }
 
@@ -189,8 +190,8 @@ class PackagingFlowTest {
                 .body("status", equalTo("FAILED"))
                 .body("detail", containsString("exited with code"))
                 .body("detail", containsString("Cannot parse media file"));
-        assertThat(storage.publishedFolder(job)).doesNotExist();
-        assertThat(storage.stagingFolder(job)).doesNotExist();
+        assertThat(JobFolders.allPublished(storage, job)).isEmpty();
+        assertThat(JobFolders.staging(storage, job)).isEmpty();
         given().get("/content/" + job + "/stream.mpd?token=" + tokens.mint(job, null).token()).then().statusCode(404);
         String reason = Db.string(db, "select error_detail from packaging_job where id = ?", job);
         assertThat(reason).doesNotContain(KEY_HEX).doesNotContain(KEY);
@@ -206,7 +207,7 @@ class PackagingFlowTest {
         long job = Api.startPackaging(input, KEY, KID);
         Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(409)
                 .body("status", equalTo("FAILED")).body("detail", containsString("damaged"));
-        assertThat(storage.publishedFolder(job)).doesNotExist();
+        assertThat(JobFolders.allPublished(storage, job)).isEmpty();
     }
 
     private static int indexOf(byte[] haystack, byte[] needle) {
@@ -238,15 +239,22 @@ class PackagingFlowTest {
     }
 
     @Test
+    void aPageWhoseOffsetWouldOverflowIs400() {
+        given().get("/packaged_content?page=2147483647").then().statusCode(400).contentType("application/problem+json")
+                .body("detail", containsString("page"));
+        given().get("/packaged_content?page=100000&size=200").then().statusCode(200);
+    }
+
+    @Test
     void deletingADoneJobRemovesItsOutput() throws Exception {
         long input = Api.upload(TestMedia.h264Aac());
         long job = Api.startPackaging(input, KEY, KID);
         String url = Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200).extract().jsonPath().getString("url");
         given().get(url).then().statusCode(200);
         given().delete("/packaged_content/" + job).then().statusCode(204);
-        assertThat(storage.publishedFolder(job)).doesNotExist();
+        assertThat(JobFolders.allPublished(storage, job)).isEmpty();
         given().get(url).then().statusCode(404);
         given().get("/packaged_content/" + job).then().statusCode(404);
-        assertThat(Files.exists(storage.publishedFolder(job))).isFalse();
+        assertThat(JobFolders.allPublished(storage, job)).isEmpty();
     }
 }

@@ -61,7 +61,7 @@ class UploadSweeperTest {
         FileTime anHourAgo = FileTime.from(Instant.now().minus(Duration.ofHours(1)));
         Path orphan = Files.writeString(storage.inputsDir().resolve("no-row-either.mp4"), "moved but never recorded");
         Files.setLastModifiedTime(orphan, anHourAgo);
-        Path published = Files.createDirectories(storage.publishedFolder(987_654_000L).resolve("video"));
+        Path published = Files.createDirectories(storage.publishedFolder("987654000-1-0a1b2c3d").resolve("video"));
         Files.writeString(published.resolve("seg_1.m4s"), "of a job whose row is gone");
         Files.setLastModifiedTime(published.getParent(), anHourAgo);
 

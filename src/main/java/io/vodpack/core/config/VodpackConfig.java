@@ -100,6 +100,18 @@ public interface VodpackConfig {
         /** Target segment duration in seconds. */
         int segmentDuration();
 
+        /** POST /packaged_content answers 429 while this many jobs wait in the queue (all replicas together). */
+        int maxQueuedJobs();
+
+        /**
+         * A job is started only when its output (the input's size times this factor) plus
+         * {@code vodpack.upload.min-free-space} fits on the storage volume; otherwise it waits in the queue.
+         */
+        double outputSizeFactor();
+
+        /** How long a job waits in the queue before it is tried again after a transient failure or a full disk. */
+        Duration retryBackoff();
+
         Shaka shaka();
 
         Bento4 bento4();

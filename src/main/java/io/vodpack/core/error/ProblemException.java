@@ -91,6 +91,12 @@ public class ProblemException extends RuntimeException {
         return new ProblemException(408, slug, "Request timeout", detail);
     }
 
+    /** 429: too much work is waiting; the client may try again after {@code retryAfterSeconds}. */
+    public static ProblemException tooManyRequests(String slug, String detail, long retryAfterSeconds) {
+        return new ProblemException(429, slug, "Too many requests", detail, Map.of("retry_after_seconds", retryAfterSeconds))
+                .withHeader("Retry-After", Long.toString(retryAfterSeconds));
+    }
+
     public static ProblemException locked(String slug, String detail) {
         return new ProblemException(423, slug, "Locked", detail);
     }

@@ -85,12 +85,14 @@ public class ContentStorage {
         return inputs.resolve(storageName);
     }
 
-    public Path stagingFolder(long jobId) {
-        return staging.resolve(Long.toString(jobId));
+    /** A packaging attempt's staging folder; {@code name} is chosen by the server ({@code <job>-<attempt>-<token>}). */
+    public Path stagingFolder(String name) {
+        return staging.resolve(name);
     }
 
-    public Path publishedFolder(long jobId) {
-        return packaged.resolve(Long.toString(jobId));
+    /** A published stream's folder; {@code name} is the one recorded in its job's row. */
+    public Path publishedFolder(String name) {
+        return packaged.resolve(name);
     }
 
     /** Bytes free for new uploads on the volume that holds the storage root. */

@@ -36,7 +36,7 @@ public final class EngineProcess {
             List<String> secrets) throws IOException, InterruptedException {
         Files.createDirectories(workDir);
         Path log = workDir.resolve("engine.log");
-        Process process = new ProcessBuilder(command).directory(workDir.toFile()).redirectErrorStream(true)
+        Process process = new ProcessBuilder(diesWithService(command)).directory(workDir.toFile()).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .start();
@@ -53,6 +53,30 @@ public final class EngineProcess {
         }
         return new Outcome(exited ? process.exitValue() : -1, !exited, tail(log, secrets));
     }
+
+    /**
+     * The command wrapped so that it dies with this JVM, even on {@code kill -9}: {@code setpriv --pdeathsig TERM}
+     * (util-linux) makes the kernel signal the wrapper when its parent dies; {@code setsid} puts the wrapper in a
+     * process group of its own; the wrapper shell runs the engine in that group and, on TERM, kills the whole group
+     * (the engine and anything it started). The shell first checks that its parent is still this JVM, so a JVM that
+     * died before the signal was armed is noticed too. The engine's arguments pass through as {@code "$@"}: no shell
+     * ever parses them. Where setpriv or setsid is missing (not Linux), the command runs unwrapped.
+     */
+    static List<String> diesWithService(List<String> command) {
+        if (!WRAPPER_AVAILABLE) {
+            return command;
+        }
+        List<String> wrapped = new ArrayList<>(List.of(SETPRIV, "--pdeathsig", "TERM", "--", SETSID, "/bin/sh", "-c",
+                "[ \"$PPID\" = \"$1\" ] || exit 137; shift; trap 'kill -KILL 0' TERM; \"$@\" & wait $!",
+                "vodpack-engine", Long.toString(ProcessHandle.current().pid())));
+        wrapped.addAll(command);
+        return wrapped;
+    }
+
+    private static final String SETPRIV = "/usr/bin/setpriv";
+    private static final String SETSID = "/usr/bin/setsid";
+    private static final boolean WRAPPER_AVAILABLE = Files.isExecutable(Path.of(SETPRIV)) && Files.isExecutable(Path.of(SETSID))
+            && Files.isExecutable(Path.of("/bin/sh"));
 
     /** Kills the process and everything it started; returns once the process is gone. */
     public static void killTree(Process process) {

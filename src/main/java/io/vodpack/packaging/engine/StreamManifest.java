@@ -49,6 +49,14 @@ public final class StreamManifest {
         }
     }
 
+    /**
+     * The license URL written into an MPD on disk: relative to {@code /content/<job>/stream.mpd}, so no host is ever
+     * stored; delivery makes it absolute when it serves the MPD.
+     */
+    public static String relativeLicenseUrl(long jobId) {
+        return "../../license/clearkey/" + jobId;
+    }
+
     public static void finish(Path mpd, ContentKey kid, String licenseUrl) throws InvalidOutputException, IOException {
         if (!Files.isRegularFile(mpd)) {
             throw new InvalidOutputException("the engine wrote no " + mpd.getFileName());

@@ -9,9 +9,13 @@ import static io.vodpack.packaging.PackagingJob.Status.RUNNING;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,11 +23,15 @@ import jakarta.persistence.LockModeType;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
+import org.hibernate.reactive.mutiny.Mutiny;
+
+import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.packaging.ContentKey;
 import io.vodpack.packaging.PackagingJob;
@@ -47,6 +55,7 @@ import io.vodpack.upload.InputContentRepository;
  * RUNNING           DONE       complete        the worker, output published      status, lease owner
  * RUNNING           FAILED     fail            the worker, attempt failed        status, lease owner
  * RUNNING           QUEUED     release         the worker, shutting down         status, lease owner
+ * RUNNING           QUEUED     retryLater      the worker, disk full / transient status, lease owner
  * RUNNING           QUEUED     reclaimExpired  the sweeper, attempts left        status, lease expired
  * RUNNING           FAILED     reclaimExpired  the sweeper, attempts used up     status, lease expired
  * QUEUED, RUNNING   CANCELLED  cancel          DELETE /packaged_content/{id}     status
@@ -56,18 +65,25 @@ import io.vodpack.upload.InputContentRepository;
  *
  * {@link #enqueue} joins the caller's Hibernate Reactive transaction (the idempotency check and the input
  * lock belong to it); every other change is one SQL statement on the reactive pool, which any thread may call.
+ * A lease owner is unique to one attempt ({@link #claim}), so "lease owner" in a guard means "this attempt".
  */
 @ApplicationScoped
 public class JobQueue {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Pool pool;
     private final PackagingJobRepository jobs;
     private final InputContentRepository inputs;
     private final String table;
     private final String inputTable;
+    private final String keyTable;
+    private final VodpackConfig config;
 
-    public JobQueue(Pool pool, PackagingJobRepository jobs, InputContentRepository inputs,
+    public JobQueue(Pool pool, PackagingJobRepository jobs, InputContentRepository inputs, VodpackConfig config,
             @ConfigProperty(name = "db.schema") String schema) {
+        this.config = config;
+        this.keyTable = qualified(schema, "content_key");
         this.pool = pool;
         this.jobs = jobs;
         this.inputs = inputs;
@@ -78,7 +94,9 @@ public class JobQueue {
     /**
      * (new) -> QUEUED, inside the caller's transaction, for an input {@code ownerFilter} may see (null: any);
      * the job belongs to the input's owner. The input is locked {@code FOR SHARE}: a concurrent
-     * delete of the input waits for this transaction and then sees the job.
+     * delete of the input waits for this transaction and then sees the job. Refused with 429 while
+     * {@code vodpack.packaging.max-queued-jobs} jobs wait (enqueues take turns on a transaction lock, so the
+     * bound holds across replicas), and with 409 when the job's KID is bound to another key.
      */
     public Uni<PackagingJob> enqueue(PackagingJob job, String ownerFilter) {
         return inputs.findOwned(job.inputContentId, ownerFilter, LockModeType.PESSIMISTIC_READ)
@@ -88,32 +106,84 @@ public class JobQueue {
                         throw ProblemException.conflict("input-not-ready",
                                 "Input content " + input.id + " is " + input.status + " and cannot be packaged.");
                     }
-                    job.status = QUEUED;
+                    // the job belongs to the input's owner (an admin may package any owner's input)
                     job.owner = input.owner;
+                    return Panache.getSession();
+                })
+                .flatMap(session -> checkQueueRoom(session).chain(() -> bindKey(session, job.kid(), job.key())))
+                .flatMap(bound -> {
+                    job.status = QUEUED;
                     job.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
                     return jobs.persist(job);
                 });
     }
 
-    /** QUEUED -> RUNNING: claims the oldest queued job for {@code owner}, or nothing when the queue is empty. */
-    public Uni<Optional<ClaimedJob>> claim(String owner, Duration lease) {
-        String sql = "UPDATE " + table + " j SET " + set(RUNNING) + ", lease_owner = $1,"
-                + " lease_expires_at = now() + make_interval(secs => $2), attempts = j.attempts + 1,"
-                + " started_at = now(), progress = 0"
-                + " FROM " + inputTable + " i"
-                + " WHERE j.id = (SELECT id FROM " + table + " WHERE " + from(RUNNING) + " ORDER BY id"
-                + " FOR UPDATE SKIP LOCKED LIMIT 1) AND i.id = j.input_content_id"
-                + " RETURNING j.id, j.attempts, j.engine, i.storage_name, i.size_bytes, i.duration_ms, j.key_hex, j.key_text,"
-                + " j.kid_hex, j.kid_text, j.base_url";
-        return pool.preparedQuery(sql).execute(Tuple.of(owner, seconds(lease)))
-                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(toClaimed(rows.iterator().next())));
+    private Uni<Void> checkQueueRoom(Mutiny.Session session) {
+        int max = config.packaging().maxQueuedJobs();
+        return session.createNativeQuery("SELECT pg_advisory_xact_lock(hashtext(:name))::text")
+                .setParameter("name", table + " enqueue").getSingleResult()
+                .chain(() -> session.createNativeQuery("SELECT count(*) FROM " + table + " WHERE status = '" + QUEUED + "'",
+                        Long.class).getSingleResult())
+                .invoke(queued -> {
+                    if (queued >= max) {
+                        long retryAfter = Math.max(1, config.packaging().retryBackoff().toSeconds());
+                        throw ProblemException.tooManyRequests("queue-full", queued + " packaging jobs are waiting, the most"
+                                + " this service queues (vodpack.packaging.max-queued-jobs); try again later.", retryAfter);
+                    }
+                })
+                .replaceWithVoid();
     }
 
-    private static ClaimedJob toClaimed(Row r) {
-        return new ClaimedJob(r.getLong("id"), r.getInteger("attempts"), r.getString("engine"),
+    /**
+     * Binds {@code kid} to {@code key} on first use; a KID already bound to another key is refused with 409. The
+     * {@code content_key} table and the foreign key from {@code packaging_job} hold the rule in the database too.
+     */
+    private Uni<Void> bindKey(Mutiny.Session session, ContentKey kid, ContentKey key) {
+        return session.createNativeQuery("INSERT INTO " + keyTable + " (kid_hex, key_hex) VALUES (:kid, :key)"
+                + " ON CONFLICT (kid_hex) DO NOTHING").setParameter("kid", kid.hex()).setParameter("key", key.hex())
+                .executeUpdate()
+                .chain(() -> session.createNativeQuery("SELECT key_hex::text FROM " + keyTable + " WHERE kid_hex = :kid",
+                        String.class).setParameter("kid", kid.hex()).getSingleResult())
+                .invoke(boundKey -> {
+                    if (!boundKey.equals(key.hex())) {
+                        throw ProblemException.conflict("kid-in-use", "This KID is already used with another key;"
+                                + " one KID has one key. Send the same key, or a new KID (or none, to get a random one).");
+                    }
+                })
+                .replaceWithVoid();
+    }
+
+    /**
+     * QUEUED -> RUNNING: claims the oldest queued job that is not waiting (see {@link #retryLater}) for an attempt of
+     * {@code instance}, or nothing when there is none. The lease owner written in the row is unique to this attempt.
+     */
+    public Uni<Optional<ClaimedJob>> claim(String instance, Duration lease) {
+        String token = HexFormat.of().formatHex(randomBytes(6));
+        String owner = instance + "#" + token;
+        String sql = "UPDATE " + table + " j SET " + set(RUNNING) + ", lease_owner = $1,"
+                + " lease_expires_at = now() + make_interval(secs => $2), attempts = j.attempts + 1,"
+                + " started_at = now(), progress = 0, not_before = NULL"
+                + " FROM " + inputTable + " i"
+                + " WHERE j.id = (SELECT id FROM " + table + " WHERE " + from(RUNNING)
+                + " AND (not_before IS NULL OR not_before <= now()) ORDER BY id"
+                + " FOR UPDATE SKIP LOCKED LIMIT 1) AND i.id = j.input_content_id"
+                + " RETURNING j.id, j.attempts, j.engine, i.storage_name, i.size_bytes, i.duration_ms, j.key_hex, j.key_text,"
+                + " j.kid_hex, j.kid_text";
+        return pool.preparedQuery(sql).execute(Tuple.of(owner, seconds(lease)))
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(toClaimed(rows.iterator().next(), owner, token)));
+    }
+
+    private static ClaimedJob toClaimed(Row r, String owner, String token) {
+        return new ClaimedJob(r.getLong("id"), r.getInteger("attempts"), owner, token, r.getString("engine"),
                 r.getString("storage_name"), r.getLong("size_bytes"), r.getLong("duration_ms"),
                 ContentKey.ofHex(r.getString("key_hex"), r.getString("key_text")),
-                ContentKey.ofHex(r.getString("kid_hex"), r.getString("kid_text")), r.getString("base_url"));
+                ContentKey.ofHex(r.getString("kid_hex"), r.getString("kid_text")));
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] bytes = new byte[n];
+        RANDOM.nextBytes(bytes);
+        return bytes;
     }
 
     /**
@@ -126,11 +196,20 @@ public class JobQueue {
                 Tuple.of(id, owner, seconds(lease), progress));
     }
 
-    /** RUNNING -> DONE; false when the job was cancelled or lost meanwhile. */
-    public Uni<Boolean> complete(long id, String owner) {
+    /**
+     * RUNNING -> DONE, making {@code outputFolder} (under {@code packaged/}) the job's live output, in one statement
+     * guarded by the attempt's lease: false when the job was cancelled or taken over meanwhile.
+     */
+    public Uni<Boolean> complete(long id, String owner, String outputFolder) {
         return update("UPDATE " + table + " SET " + set(DONE) + ", progress = 100, finished_at = now(),"
-                + " lease_owner = NULL, lease_expires_at = NULL, error_detail = NULL WHERE id = $1 AND lease_owner = $2 AND "
-                + from(DONE), Tuple.of(id, owner));
+                + " lease_owner = NULL, lease_expires_at = NULL, error_detail = NULL, output_folder = $3"
+                + " WHERE id = $1 AND lease_owner = $2 AND " + from(DONE), Tuple.of(id, owner, outputFolder));
+    }
+
+    /** Whether job {@code id} is DONE with {@code outputFolder} live: tells a repeated {@link #complete} it had succeeded. */
+    public Uni<Boolean> isLive(long id, String outputFolder) {
+        return pool.preparedQuery("SELECT 1 FROM " + table + " WHERE id = $1 AND status = '" + DONE + "' AND output_folder = $2")
+                .execute(Tuple.of(id, outputFolder)).map(rows -> rows.size() > 0);
     }
 
     /** RUNNING -> FAILED with a reason a person can act on; false when the job was cancelled or lost meanwhile. */
@@ -145,6 +224,17 @@ public class JobQueue {
         return update("UPDATE " + table + " SET " + set(QUEUED) + ", lease_owner = NULL, lease_expires_at = NULL,"
                 + " attempts = GREATEST(attempts - 1, 0) WHERE id = $1 AND lease_owner = $2 AND " + from(QUEUED),
                 Tuple.of(id, owner));
+    }
+
+    /**
+     * RUNNING -> QUEUED, not claimed again before {@code delay} has passed, with {@code reason} shown to the client:
+     * for a job that waits for free space ({@code countAttempt} false) or retries after a transient failure.
+     */
+    public Uni<Boolean> retryLater(long id, String owner, Duration delay, String reason, boolean countAttempt) {
+        return update("UPDATE " + table + " SET " + set(QUEUED) + ", lease_owner = NULL, lease_expires_at = NULL,"
+                + " not_before = now() + make_interval(secs => $3), error_detail = $4"
+                + (countAttempt ? "" : ", attempts = GREATEST(attempts - 1, 0)")
+                + " WHERE id = $1 AND lease_owner = $2 AND " + from(QUEUED), Tuple.of(id, owner, seconds(delay), reason));
     }
 
     /**
@@ -170,9 +260,27 @@ public class JobQueue {
                 + " lease_expires_at = NULL, error_detail = $2 WHERE id = $1 AND " + from(CANCELLED), Tuple.of(id, reason));
     }
 
-    /** Deletes a finished job's row; false when the job is unfinished or gone. */
-    public Uni<Boolean> delete(long id) {
-        return update("DELETE FROM " + table + " WHERE id = $1 AND " + in(Status.finishedOnes()), Tuple.of(id));
+    /** What {@link #delete} removed: whether a row went, and its live output folder (null when it had none). */
+    public record Deletion(boolean deleted, String outputFolder) {
+    }
+
+    /** Deletes a finished job's row; not {@code deleted} when the job is unfinished or gone. */
+    public Uni<Deletion> delete(long id) {
+        return pool.preparedQuery("DELETE FROM " + table + " WHERE id = $1 AND " + in(Status.finishedOnes())
+                + " RETURNING output_folder").execute(Tuple.of(id))
+                .map(rows -> rows.size() == 0 ? new Deletion(false, null)
+                        : new Deletion(true, rows.iterator().next().getString("output_folder")));
+    }
+
+    /** Of the given folder names under {@code packaged/}, those that are a job's live output. */
+    public Uni<Set<String>> liveOutputs(List<String> folders) {
+        return pool.preparedQuery("SELECT output_folder FROM " + table + " WHERE output_folder = ANY($1)")
+                .execute(Tuple.of(folders.toArray(String[]::new)))
+                .map(rows -> {
+                    Set<String> live = new HashSet<>();
+                    rows.forEach(r -> live.add(r.getString("output_folder")));
+                    return live;
+                });
     }
 
     /** Ids of RUNNING jobs, for the staging-folder sweep. */

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -23,12 +24,14 @@ import io.vodpack.packaging.worker.ClaimLoop;
 
 /**
  * Recovers from crashes: RUNNING jobs whose lease expired go back to the queue (or fail after
- * {@code vodpack.packaging.max-attempts}), and staging folders of jobs that are not running are removed.
+ * {@code vodpack.packaging.max-attempts}), staging folders of jobs that are not running are removed, and so are
+ * published attempt folders that no job names as its live output.
  */
 @ApplicationScoped
 public class JobSweeper {
 
     private static final Logger LOG = Logger.getLogger(JobSweeper.class);
+    private static final Pattern ATTEMPT_FOLDER = Pattern.compile("[0-9]+-[0-9]+-[0-9a-f]+");
 
     private final JobQueue queue;
     private final ClaimLoop claims;
@@ -57,7 +60,40 @@ public class JobSweeper {
                 })
                 .flatMap(counts -> queue.runningIds())
                 .flatMap(running -> async.blocking(() -> removeOrphanedStaging(running)))
+                .flatMap(removed -> async.blocking(this::unlivePublishedFolders))
+                .flatMap(candidates -> queue.liveOutputs(candidates)
+                        .flatMap(live -> async.blocking(() -> removeUnlive(candidates, live))))
                 .replaceWithVoid();
+    }
+
+    /** Blocking: attempt folders under {@code packaged/} older than a lease; whether one is live the database says. */
+    private List<String> unlivePublishedFolders() {
+        try (Stream<Path> folders = Files.list(storage.packagedDir())) {
+            return folders.filter(f -> ATTEMPT_FOLDER.matcher(f.getFileName().toString()).matches())
+                    .filter(f -> olderThan(f, config.packaging().lease()))
+                    .map(f -> f.getFileName().toString()).toList();
+        } catch (IOException e) {
+            LOG.warnf("Cannot sweep %s: %s", storage.packagedDir(), e.getMessage());
+            return List.of();
+        }
+    }
+
+    /**
+     * Blocking: removes published attempt folders no row names live: a stale attempt's output whose DONE was
+     * refused, or whose outcome could not be recorded. One younger than a lease may be about to become live.
+     */
+    private int removeUnlive(List<String> candidates, Set<String> live) {
+        int removed = 0;
+        for (String name : candidates) {
+            if (!live.contains(name)) {
+                ContentStorage.deleteRecursively(storage.publishedFolder(name));
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            LOG.infof("Removed %d published folder(s) that no job names live", removed);
+        }
+        return removed;
     }
 
     private static boolean olderThan(Path folder, Duration age) {
@@ -72,11 +108,14 @@ public class JobSweeper {
     private int removeOrphanedStaging(List<Long> runningIds) {
         Set<String> keep = new HashSet<>();
         runningIds.forEach(id -> keep.add(Long.toString(id)));
+        // Folders are named <job>-<attempt>-<token>: a running job keeps the folders of all its attempts (a stale
+        // attempt removes its own when it stops).
         int removed = 0;
         try (Stream<Path> folders = Files.list(storage.stagingDir())) {
             for (Path folder : folders.toList()) {
                 // A folder younger than a lease may belong to a job claimed after the running ids were read.
-                if (!keep.contains(folder.getFileName().toString()) && olderThan(folder, config.packaging().lease())) {
+                String job = folder.getFileName().toString().split("-", 2)[0];
+                if (!keep.contains(job) && olderThan(folder, config.packaging().lease())) {
                     ContentStorage.deleteRecursively(folder);
                     removed++;
                 }

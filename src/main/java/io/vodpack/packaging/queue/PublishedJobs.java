@@ -25,16 +25,20 @@ public class PublishedJobs implements PublishedContent {
 
     private final Pool pool;
     private final String table;
+    private final String keyTable;
 
     public PublishedJobs(Pool pool, @ConfigProperty(name = "db.schema") String schema) {
         this.pool = pool;
         this.table = JobQueue.qualified(schema, "packaging_job");
+        this.keyTable = JobQueue.qualified(schema, "content_key");
     }
 
     @Override
-    public Uni<Boolean> isPublished(long id) {
-        return pool.preparedQuery("SELECT 1 FROM " + table + " WHERE id = $1 AND status = '" + Status.DONE + "'")
-                .execute(Tuple.of(id)).map(rows -> rows.size() > 0);
+    public Uni<Optional<String>> outputFolder(long id) {
+        // Rows published before attempts had their own folders used packaged/<id>.
+        return pool.preparedQuery("SELECT coalesce(output_folder, id::text) AS folder FROM " + table
+                + " WHERE id = $1 AND status = '" + Status.DONE + "'").execute(Tuple.of(id))
+                .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getString("folder")));
     }
 
     @Override
@@ -45,10 +49,11 @@ public class PublishedJobs implements PublishedContent {
     }
 
     @Override
-    public Uni<List<Keys>> newestKeysByKid(List<ContentKey> kids) {
+    public Uni<List<Keys>> keysByKid(List<ContentKey> kids) {
         String[] hex = kids.stream().map(ContentKey::hex).toArray(String[]::new);
-        return pool.preparedQuery("SELECT DISTINCT ON (kid_hex) id, kid_hex, kid_text, key_hex, key_text FROM " + table
-                + " WHERE kid_hex = ANY($1::bpchar[]) AND status = '" + Status.DONE + "' ORDER BY kid_hex, id DESC")
+        return pool.preparedQuery("SELECT DISTINCT ON (j.kid_hex) j.id, j.kid_hex, j.kid_text, j.key_hex, j.key_text FROM "
+                + table + " j JOIN " + keyTable + " k ON k.kid_hex = j.kid_hex AND k.key_hex = j.key_hex"
+                + " WHERE j.kid_hex = ANY($1::bpchar[]) AND j.status = '" + Status.DONE + "' ORDER BY j.kid_hex, j.id")
                 .execute(Tuple.of(hex))
                 .map(rows -> {
                     List<Keys> keys = new ArrayList<>();

@@ -1,9 +1,11 @@
 package io.vodpack.packaging.worker;
 
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -16,6 +18,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.runtime.ShutdownEvent;
 import io.smallrye.mutiny.Uni;
+import io.vertx.pgclient.PgException;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.storage.ContentStorage;
@@ -26,7 +29,8 @@ import io.vodpack.packaging.queue.JobQueue;
 
 /**
  * Runs claimed jobs: each {@link PackagingAttempt} on the packager pool with its lease renewed meanwhile, then
- * records the outcome (DONE, FAILED) and removes its staging folder. Knows the attempts running here, so that a
+ * records the outcome (DONE, FAILED, or back to the queue to wait or retry) with writes guarded by the attempt's
+ * lease, and removes the attempt's own staging folder. Knows the attempts running here, so that a
  * cancellation or a shutdown can stop their engines.
  */
 @ApplicationScoped
@@ -42,7 +46,8 @@ public class JobRunner {
     private final Async async;
     private final MeterRegistry metrics;
     private final Map<String, Packager> engines;
-    private final Map<Long, PackagingAttempt> running = new ConcurrentHashMap<>();
+    /** Attempts running here, by their folder name (one job may have a stale and a new attempt on one instance). */
+    private final Map<String, PackagingAttempt> running = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
     public JobRunner(JobQueue queue, PackagingWorkers workers, LeaseRenewer leases, ContentStorage storage,
@@ -67,36 +72,101 @@ public class JobRunner {
     Uni<Void> run(ClaimedJob job) {
         LOG.infof("Job %d: attempt %d with %s", job.id(), job.attempt(), job.engine());
         long started = System.nanoTime();
-        PackagingAttempt attempt = new PackagingAttempt(job, engines.get(job.engine()), storage, config.packaging());
-        running.put(job.id(), attempt);
+        PackagingAttempt attempt = new PackagingAttempt(job, engines.get(job.engine()), storage, config);
+        running.put(job.folderName(), attempt);
         long renewal = leases.start(attempt);
         return workers.run(attempt::execute)
-                .flatMap(published -> queue.complete(job.id(), workers.owner()).invoke(completed -> {
-                    if (completed) {
-                        LOG.infof("Job %d: done", job.id());
-                        outcome(job, "done", started);
-                    } else {
-                        LOG.infof("Job %d was cancelled while publishing; removing its output", job.id());
-                    }
-                }).call(completed -> completed ? Uni.createFrom().voidItem()
-                        : async.blocking(() -> ContentStorage.deleteRecursively(storage.publishedFolder(job.id())))))
-                .onFailure().recoverWithUni(failure -> {
-                    if (attempt.cancelled() || stopping) {
-                        LOG.infof("Job %d: engine stopped (%s)", job.id(), stopping ? "shutting down" : "cancelled");
-                        outcome(job, stopping ? "handed-back" : "cancelled", started);
-                        return Uni.createFrom().item(false);
-                    }
-                    String reason = failure instanceof AttemptFailure ? failure.getMessage() : "internal error: " + failure;
-                    LOG.warnf("Job %d failed: %s", job.id(), reason);
-                    outcome(job, "failed", started);
-                    return queue.fail(job.id(), workers.owner(), reason);
-                })
+                .flatMap(published -> makeLive(attempt, started))
+                .onFailure().recoverWithUni(failure -> recordFailure(attempt, failure, started))
                 .eventually(() -> {
                     leases.stop(renewal);
-                    running.remove(job.id());
-                    return async.blocking(() -> ContentStorage.deleteRecursively(storage.stagingFolder(job.id())));
+                    running.remove(job.folderName());
+                    return async.blocking(attempt::removeStaging);
                 })
                 .replaceWithVoid();
+    }
+
+    /**
+     * The fence: the job becomes DONE with this attempt's folder live only while the lease is still this attempt's.
+     * Refused (cancelled, or taken over) the attempt removes its own folder; the live output, if any, is another's.
+     */
+    private Uni<Void> makeLive(PackagingAttempt attempt, long started) {
+        ClaimedJob job = attempt.job();
+        return retried(() -> queue.complete(job.id(), job.leaseOwner(), job.folderName()))
+                // A commit whose answer was lost is refused when repeated: ask whether it took effect.
+                .flatMap(completed -> completed ? Uni.createFrom().item(true)
+                        : retried(() -> queue.isLive(job.id(), job.folderName())))
+                .flatMap(live -> {
+                    if (live) {
+                        LOG.infof("Job %d: done", job.id());
+                        outcome(job, "done", started);
+                        return Uni.createFrom().voidItem();
+                    }
+                    LOG.infof("Job %d is no longer this attempt's (cancelled or taken over); removing its output", job.id());
+                    outcome(job, "superseded", started);
+                    return async.blocking(attempt::discardOutput);
+                })
+                .onFailure().recoverWithUni(failure -> {
+                    // Outcome unknown: keep the folder; the sweeper removes it unless the row names it live.
+                    LOG.warnf("Job %d: could not record the outcome (%s); its lease will expire", job.id(), failure.getMessage());
+                    outcome(job, "unrecorded", started);
+                    return Uni.createFrom().voidItem();
+                });
+    }
+
+    /** Records why an attempt ended; a stale attempt (lost lease, cancelled) leaves the row to its new owner. */
+    private Uni<Void> recordFailure(PackagingAttempt attempt, Throwable failure, long started) {
+        ClaimedJob job = attempt.job();
+        Uni<Void> discard = async.blocking(attempt::discardOutput);
+        if (attempt.leaseLost() || attempt.cancelled() || stopping) {
+            String why = attempt.leaseLost() ? "its lease was lost" : stopping ? "shutting down" : "cancelled";
+            LOG.infof("Job %d: attempt %d stopped (%s)", job.id(), job.attempt(), why);
+            outcome(job, attempt.leaseLost() ? "lease-lost" : stopping ? "handed-back" : "cancelled", started);
+            return discard;
+        }
+        AttemptFailure.Kind kind = failure instanceof AttemptFailure af ? af.kind()
+                : failure instanceof UncheckedIOException ? AttemptFailure.Kind.TRANSIENT : AttemptFailure.Kind.PERMANENT;
+        String reason = failure instanceof AttemptFailure ? failure.getMessage()
+                : failure instanceof UncheckedIOException ? "storage error: " + failure.getMessage() : "internal error: " + failure;
+        Duration backoff = config.packaging().retryBackoff();
+        Uni<Boolean> recorded;
+        if (kind == AttemptFailure.Kind.NO_SPACE) {
+            LOG.infof("Job %d: %s", job.id(), reason);
+            outcome(job, "waiting-for-space", started);
+            recorded = retried(() -> queue.retryLater(job.id(), job.leaseOwner(), backoff, reason, false));
+        } else if (kind == AttemptFailure.Kind.TRANSIENT && job.attempt() < config.packaging().maxAttempts()) {
+            LOG.warnf("Job %d: attempt %d failed (%s); trying again in %s", job.id(), job.attempt(), reason, backoff);
+            outcome(job, "retried", started);
+            recorded = retried(() -> queue.retryLater(job.id(), job.leaseOwner(), backoff,
+                    "attempt " + job.attempt() + " failed (" + reason + "); retrying", true));
+        } else {
+            LOG.warnf("Job %d failed: %s", job.id(), reason);
+            outcome(job, "failed", started);
+            recorded = retried(() -> queue.fail(job.id(), job.leaseOwner(), reason));
+        }
+        return discard.chain(() -> recorded)
+                .onFailure().invoke(e -> LOG.warnf("Job %d: could not record the failure (%s); its lease will expire",
+                        job.id(), e.getMessage()))
+                .onFailure().recoverWithNull().replaceWithVoid();
+    }
+
+    /**
+     * A guarded write, repeated on connection errors (a database blip) for up to one lease: the guard makes a repeat
+     * harmless, and after the lease another attempt may own the job anyway.
+     */
+    private Uni<Boolean> retried(Supplier<Uni<Boolean>> write) {
+        return Uni.createFrom().<Boolean> deferred(write::get).onFailure(JobRunner::isTransient).retry()
+                .withBackOff(Duration.ofMillis(200), Duration.ofSeconds(2))
+                .expireIn(config.packaging().lease().toMillis());
+    }
+
+    /** SQL errors the statement itself caused are not retried; lost connections, timeouts and the like are. */
+    private static boolean isTransient(Throwable failure) {
+        if (failure instanceof PgException pg) {
+            String state = pg.getSqlState() == null ? "" : pg.getSqlState();
+            return state.startsWith("08") || state.startsWith("57") || state.startsWith("53") || state.startsWith("40");
+        }
+        return true;
     }
 
     /** Counts an attempt's outcome and its duration (vodpack_packaging_attempts_seconds{engine,outcome}). */
@@ -108,22 +178,21 @@ public class JobRunner {
 
     /** A job was cancelled or deleted: stops its engine if it runs here. */
     void onRemoved(@Observes ContentRemoved removed) {
-        PackagingAttempt attempt = running.get(removed.id());
-        if (attempt != null) {
-            async.blocking(attempt::cancel).subscribe().with(v -> { });
-        }
+        running.values().stream().filter(attempt -> attempt.job().id() == removed.id())
+                .forEach(attempt -> async.blocking(attempt::cancel).subscribe().with(v -> { }));
     }
 
     /** On shutdown: stop the engines and hand running jobs back to the queue for another replica or the next start. */
     void onStop(@Observes ShutdownEvent event) {
         stopping = true;
-        for (Map.Entry<Long, PackagingAttempt> entry : running.entrySet()) {
-            entry.getValue().cancel();
+        for (PackagingAttempt attempt : running.values()) {
+            attempt.cancel();
+            long id = attempt.job().id();
             try {
-                queue.release(entry.getKey(), workers.owner()).await().atMost(Duration.ofSeconds(5));
-                LOG.infof("Job %d handed back to the queue", entry.getKey());
+                queue.release(id, attempt.job().leaseOwner()).await().atMost(Duration.ofSeconds(5));
+                LOG.infof("Job %d handed back to the queue", id);
             } catch (RuntimeException e) {
-                LOG.warnf("Job %d could not be handed back (%s); its lease will expire", entry.getKey(), e.getMessage());
+                LOG.warnf("Job %d could not be handed back (%s); its lease will expire", id, e.getMessage());
             }
         }
     }

@@ -4,11 +4,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
 
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.core.storage.FileSync;
 import io.vodpack.packaging.engine.EngineProcess;
 import io.vodpack.packaging.engine.Packager;
 import io.vodpack.packaging.engine.PackagingRequest;
@@ -16,9 +18,12 @@ import io.vodpack.packaging.engine.StreamManifest;
 import io.vodpack.packaging.queue.ClaimedJob;
 
 /**
- * One attempt at one claimed job, start to finish: a fresh staging folder, the engine's processes, the MPD check
- * and the atomic publish to {@code packaged/<job>}. Blocking: it runs on a {@code vodpack-packager-N} thread.
- * A cancellation (from any thread) kills the engine's process tree.
+ * One attempt at one claimed job, start to finish: the free-space check, the attempt's own staging folder
+ * ({@code staging/<job>-<attempt>-<token>}), the engine's processes, the MPD check, fsync, and the publish to the
+ * attempt's own {@code packaged/<job>-<attempt>-<token>}. It never touches another attempt's folders; which
+ * published folder is live is decided by the DONE transition, guarded by this attempt's lease (see JobRunner).
+ * Blocking: it runs on a {@code vodpack-packager-N} thread. A cancellation or a lost lease (from any thread) kills
+ * the engine's process tree.
  */
 final class PackagingAttempt {
 
@@ -26,15 +31,25 @@ final class PackagingAttempt {
     private final Packager engine;
     private final ContentStorage storage;
     private final VodpackConfig.Packaging settings;
+    private final long minFreeSpace;
+    private final Path staging;
+    private final Path published;
     private Process process;
     private volatile boolean cancelled;
+    private volatile boolean leaseLost;
+    /** {@link System#nanoTime()} until which the lease is known to be ours; renewals push it on. */
+    private volatile long leaseConfirmedUntil;
 
     /** {@code engine} is null when the job names an engine this instance does not have. */
-    PackagingAttempt(ClaimedJob job, Packager engine, ContentStorage storage, VodpackConfig.Packaging settings) {
+    PackagingAttempt(ClaimedJob job, Packager engine, ContentStorage storage, VodpackConfig config) {
         this.job = job;
         this.engine = engine;
         this.storage = storage;
-        this.settings = settings;
+        this.settings = config.packaging();
+        this.minFreeSpace = config.upload().minFreeSpace();
+        this.staging = storage.stagingFolder(job.folderName());
+        this.published = storage.publishedFolder(job.folderName());
+        this.leaseConfirmedUntil = System.nanoTime() + settings.lease().toNanos();
     }
 
     ClaimedJob job() {
@@ -45,9 +60,32 @@ final class PackagingAttempt {
         return cancelled;
     }
 
-    /** Blocking: stops the engine, now or as soon as it starts. */
+    boolean leaseLost() {
+        return leaseLost;
+    }
+
+    long leaseConfirmedUntil() {
+        return leaseConfirmedUntil;
+    }
+
+    /** A renewal sent at {@code sentAtNanos} was confirmed: the lease is ours for one more lease from then. */
+    void leaseConfirmed(long sentAtNanos) {
+        leaseConfirmedUntil = Math.max(leaseConfirmedUntil, sentAtNanos + settings.lease().toNanos());
+    }
+
+    /** Blocking: stops the engine, now or as soon as it starts (cancelled, or shutting down). */
     void cancel() {
         cancelled = true;
+        killEngine();
+    }
+
+    /** Blocking: the lease is no longer ours, or cannot be confirmed before it runs out: stop the engine. */
+    void loseLease() {
+        leaseLost = true;
+        killEngine();
+    }
+
+    private void killEngine() {
         Process p;
         synchronized (this) {
             p = process;
@@ -59,40 +97,67 @@ final class PackagingAttempt {
 
     private synchronized void attach(Process p) {
         process = p;
-        if (cancelled) {
+        if (cancelled || leaseLost) {
             EngineProcess.killTree(p);
         }
     }
 
-    /** Blocking: packages and publishes, or throws {@link AttemptFailure} with the reason. */
+    /** Blocking: packages and publishes into this attempt's own folder, or throws {@link AttemptFailure}. */
     void execute() {
-        Path staging = storage.stagingFolder(job.id());
         Path out = staging.resolve("out");
         Path work = staging.resolve("work");
-        Path published = storage.publishedFolder(job.id());
-        // A crashed earlier attempt may have left both; neither was ever served (the job was not DONE).
-        ContentStorage.deleteRecursively(staging);
-        ContentStorage.deleteRecursively(published);
         Path input = checkedInput();
         if (engine == null) {
             throw new AttemptFailure("unknown packaging engine '" + job.engine() + "'");
         }
-        String licenseUrl = job.baseUrl() + "/license/clearkey/" + job.id();
+        checkFreeSpace();
         PackagingRequest request = new PackagingRequest(input, out, work, job.key(), job.kid(),
-                settings.segmentDuration(), licenseUrl);
+                settings.segmentDuration(), StreamManifest.relativeLicenseUrl(job.id()));
         try {
             Files.createDirectories(out);
             Files.createDirectories(work);
-            runEngine(request, input, work);
-            StreamManifest.finish(out.resolve("stream.mpd"), job.kid(), licenseUrl);
+            runEngine(request, input);
+            StreamManifest.finish(out.resolve("stream.mpd"), job.kid(), request.licenseUrl());
+            // Everything the DONE row will point to reaches the disk before the row is committed.
+            FileSync.tree(out);
+            stopUnlessOurs();
             Files.move(out, published, StandardCopyOption.ATOMIC_MOVE);
+            FileSync.folder(published.getParent());
+            // The sweeper spares published folders younger than a lease: this one is about to become live.
+            Files.setLastModifiedTime(published, FileTime.fromMillis(System.currentTimeMillis()));
         } catch (StreamManifest.InvalidOutputException e) {
             throw new AttemptFailure("the engine's output does not check out: " + e.getMessage());
         } catch (IOException e) {
-            throw new AttemptFailure("storage error: " + e.getMessage());
+            throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "storage error: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AttemptFailure("interrupted");
+        }
+    }
+
+    /** A lease that lapsed while this thread was not looking (a paused process) ends the attempt before it publishes. */
+    private void stopUnlessOurs() {
+        if (System.nanoTime() >= leaseConfirmedUntil) {
+            leaseLost = true;
+        }
+        if (leaseLost || cancelled) {
+            throw new AttemptFailure(leaseLost ? "the lease was lost" : "cancelled");
+        }
+    }
+
+    /** The output needs about the input's size times {@code output-size-factor}, and the upload reserve stays free. */
+    private void checkFreeSpace() {
+        long needed = (long) Math.ceil(job.inputSize() * settings.outputSizeFactor()) + minFreeSpace;
+        long free;
+        try {
+            free = Files.getFileStore(storage.stagingDir()).getUsableSpace();
+        } catch (IOException e) {
+            throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "cannot read the free space of the storage: " + e.getMessage());
+        }
+        if (free < needed) {
+            throw new AttemptFailure(AttemptFailure.Kind.NO_SPACE, "waiting for free space: the output needs about "
+                    + needed / (1024 * 1024) + " MiB including the reserve (vodpack.upload.min-free-space), "
+                    + free / (1024 * 1024) + " MiB are free; the job stays queued and is tried again");
         }
     }
 
@@ -109,21 +174,19 @@ final class PackagingAttempt {
                         + " were uploaded; upload it again");
             }
         } catch (IOException e) {
-            throw new AttemptFailure("the input file cannot be read: " + e.getMessage());
+            throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "the input file cannot be read: " + e.getMessage());
         }
         return input;
     }
 
     /** Runs the engine's command lines in turn, all within {@code vodpack.packaging.timeout}. */
-    private void runEngine(PackagingRequest request, Path input, Path work) throws IOException, InterruptedException {
+    private void runEngine(PackagingRequest request, Path input) throws IOException, InterruptedException {
         List<String> secrets = List.of(job.key().hex(), job.key().base64url(), job.key().text());
         long deadline = System.nanoTime() + settings.timeout().toNanos();
         for (List<String> command : engine.commandLines(request)) {
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-            EngineProcess.Outcome outcome = EngineProcess.run(command, work, left, this::attach, secrets);
-            if (cancelled) {
-                throw new AttemptFailure("cancelled");
-            }
+            EngineProcess.Outcome outcome = EngineProcess.run(command, request.workDir(), left, this::attach, secrets);
+            stopUnlessOurs();
             if (outcome.timedOut()) {
                 throw new AttemptFailure("the engine ran longer than " + settings.timeout()
                         + " and was stopped (vodpack.packaging.timeout)");
@@ -142,13 +205,22 @@ final class PackagingAttempt {
         if (job.inputDurationMillis() <= 0) {
             return 0;
         }
-        Path video = storage.stagingFolder(job.id()).resolve("out").resolve("video");
-        try (var files = Files.list(video)) {
+        try (var files = Files.list(staging.resolve("out").resolve("video"))) {
             long segments = files.filter(f -> f.getFileName().toString().startsWith("seg")).count();
             long writtenMillis = segments * settings.segmentDuration() * 1000L;
             return (int) Math.min(99, writtenMillis * 100 / job.inputDurationMillis());
         } catch (IOException e) {
             return 0;
         }
+    }
+
+    /** Blocking: removes this attempt's staging folder (never another attempt's). */
+    void removeStaging() {
+        ContentStorage.deleteRecursively(staging);
+    }
+
+    /** Blocking: removes this attempt's published folder, which never became live. */
+    void discardOutput() {
+        ContentStorage.deleteRecursively(published);
     }
 }

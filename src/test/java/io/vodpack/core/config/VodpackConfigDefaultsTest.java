@@ -33,6 +33,9 @@ class VodpackConfigDefaultsTest {
         assertThat(config.packaging().maxAttempts()).isEqualTo(3);
         assertThat(config.packaging().lease()).isEqualTo(Duration.ofSeconds(30));
         assertThat(config.packaging().segmentDuration()).isEqualTo(4);
+        assertThat(config.packaging().maxQueuedJobs()).isEqualTo(100);
+        assertThat(config.packaging().outputSizeFactor()).isEqualTo(1.2);
+        assertThat(config.packaging().retryBackoff()).isEqualTo(Duration.ofSeconds(30));
     }
 
     @Test

@@ -93,7 +93,7 @@ class KilledWriterIT {
     private Process start(int port, boolean cleanSchema) throws IOException {
         Files.createDirectories(STORAGE);
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dquarkus.http.port=" + port, "-Ddb.schema=vodpack_killed_writer_it",
+                "-Dquarkus.http.port=" + port, "-Dquarkus.management.port=" + freePort(), "-Ddb.schema=vodpack_killed_writer_it",
                 "-Dvodpack.storage.root=" + STORAGE.toAbsolutePath(), "-Dvodpack.packaging.workers-enabled=false",
                 "-Dvodpack.security.admin-api-key=" + Api.ADMIN_KEY));
         if (cleanSchema) {
