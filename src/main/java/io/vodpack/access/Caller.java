@@ -26,6 +26,12 @@ public class Caller {
         return identity.getPrincipal().getName();
     }
 
+    /** The API key the request came with, for per-key limits; the owner's name for other identities (OIDC). */
+    public String keyHolder() {
+        Object keyId = identity.getAttribute(ApiKeyIdentityProvider.KEY_ID);
+        return keyId != null ? "key:" + keyId : "owner:" + owner();
+    }
+
     public boolean isAdmin() {
         return identity.hasRole(Scope.Names.ADMIN);
     }

@@ -26,6 +26,7 @@ import io.vodpack.upload.ingest.InputStore;
 import io.vodpack.upload.ingest.ReceivedFile;
 import io.vodpack.upload.ingest.UploadLimits;
 import io.vodpack.upload.ingest.UploadMetrics;
+import io.vodpack.upload.ingest.OwnerQuota;
 import io.vodpack.upload.ingest.UploadSlots;
 
 /**
@@ -43,10 +44,12 @@ public class UploadService {
     private final UploadMetrics metrics;
     private final UploadSlots slots;
     private final Caller caller;
+    private final OwnerQuota quota;
 
     public UploadService(Vertx vertx, ContentStorage storage, UploadLimits limits, BodyPipe pipe, InputStore store,
-            UploadMetrics metrics, UploadSlots slots, Caller caller) {
+            UploadMetrics metrics, UploadSlots slots, Caller caller, OwnerQuota quota) {
         this.caller = caller;
+        this.quota = quota;
         this.vertx = vertx;
         this.storage = storage;
         this.limits = limits;
@@ -67,8 +70,12 @@ public class UploadService {
      */
     public Uni<InputContent> receive(HttpServerRequest request, IncomingUpload upload) {
         String owner = caller.owner();
+        String keyHolder = caller.keyHolder();
+        long declared = declaredLength(request);
         Path part = storage.newIncomingFile();
-        Uni<Received> received = limits.requireFreeSpace(0)
+        Uni<Received> received = quota.requireRoom(owner, declared)
+                .onFailure().invoke(() -> metrics.rejected("storage-quota-exceeded"))
+                .chain(() -> limits.requireFreeSpace(0))
                 .onFailure().invoke(() -> metrics.rejected("insufficient-storage"))
                 .flatMap(free -> Async.await(vertx.fileSystem()
                         .open(part.toString(), new OpenOptions().setWrite(true).setCreateNew(true))
@@ -82,7 +89,17 @@ public class UploadService {
                 body.filename() != null ? body.filename() : upload.filename(), upload.contentType(), owner)))
                 // the store step hands the file back when the row cannot be written; nobody can resume this upload
                 .onFailure().call(() -> Async.await(vertx.fileSystem().delete(part.toString()).otherwiseEmpty()));
-        return Async.detached(slots.within(() -> stored));
+        return Async.detached(slots.within(keyHolder, () -> stored));
+    }
+
+    /** The body's declared Content-Length, or 0 when it is chunked or not a number. */
+    private static long declaredLength(HttpServerRequest request) {
+        try {
+            String length = request.getHeader("Content-Length");
+            return length == null ? 0 : Math.max(0, Long.parseLong(length.strip()));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private Future<Received> stream(HttpServerRequest request, AsyncFile file, boolean multipart) {

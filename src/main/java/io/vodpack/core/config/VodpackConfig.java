@@ -141,6 +141,15 @@ public interface VodpackConfig {
         /** Host names this instance answers to; empty: any (DNS rebinding protection when set). */
         Optional<List<String>> allowedHosts();
 
+        /** Bytes of inputs one owner may store. */
+        long ownerMaxStoredBytes();
+
+        /** Packaging jobs one owner may have waiting in the queue. */
+        int ownerMaxQueuedJobs();
+
+        /** Uploads one API key may send at once, per instance. */
+        int keyMaxConcurrentUploads();
+
         Playback playback();
 
         interface Playback {

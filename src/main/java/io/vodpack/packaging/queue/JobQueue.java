@@ -110,7 +110,7 @@ public class JobQueue {
                     job.owner = input.owner;
                     return Panache.getSession();
                 })
-                .flatMap(session -> checkQueueRoom(session).chain(() -> bindKey(session, job.kid(), job.key())))
+                .flatMap(session -> checkQueueRoom(session, job.owner).chain(() -> bindKey(session, job.kid(), job.key())))
                 .flatMap(bound -> {
                     job.status = QUEUED;
                     job.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
@@ -118,17 +118,27 @@ public class JobQueue {
                 });
     }
 
-    private Uni<Void> checkQueueRoom(Mutiny.Session session) {
+    private Uni<Void> checkQueueRoom(Mutiny.Session session, String owner) {
         int max = config.packaging().maxQueuedJobs();
+        int maxForOwner = config.security().ownerMaxQueuedJobs();
+        long retryAfter = Math.max(1, config.packaging().retryBackoff().toSeconds());
         return session.createNativeQuery("SELECT pg_advisory_xact_lock(hashtext(:name))::text")
                 .setParameter("name", table + " enqueue").getSingleResult()
                 .chain(() -> session.createNativeQuery("SELECT count(*) FROM " + table + " WHERE status = '" + QUEUED + "'",
                         Long.class).getSingleResult())
                 .invoke(queued -> {
                     if (queued >= max) {
-                        long retryAfter = Math.max(1, config.packaging().retryBackoff().toSeconds());
                         throw ProblemException.tooManyRequests("queue-full", queued + " packaging jobs are waiting, the most"
                                 + " this service queues (vodpack.packaging.max-queued-jobs); try again later.", retryAfter);
+                    }
+                })
+                .chain(() -> session.createNativeQuery("SELECT count(*) FROM " + table + " WHERE status = '" + QUEUED
+                        + "' AND owner = :owner", Long.class).setParameter("owner", owner).getSingleResult())
+                .invoke(queued -> {
+                    if (queued >= maxForOwner) {
+                        throw ProblemException.tooManyRequests("owner-queue-full", "Owner '" + owner + "' has " + queued
+                                + " packaging jobs waiting, the most one owner may queue"
+                                + " (vodpack.security.owner-max-queued-jobs); try again later.", retryAfter);
                     }
                 })
                 .replaceWithVoid();

@@ -15,6 +15,7 @@ import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.upload.ingest.UploadLimits;
+import io.vodpack.upload.ingest.OwnerQuota;
 import io.vodpack.upload.ingest.UploadSlots;
 
 /**
@@ -33,10 +34,12 @@ public class ResumableUploadService {
     private final VodpackConfig config;
     private final UploadSlots slots;
     private final Caller caller;
+    private final OwnerQuota quota;
 
     public ResumableUploadService(ResumableUploadRepository uploads, UploadLimits limits, UploadLock lock, ChunkWriter chunks,
-            ResumableUploadCompletion completion, VodpackConfig config, UploadSlots slots, Caller caller) {
+            ResumableUploadCompletion completion, VodpackConfig config, UploadSlots slots, Caller caller, OwnerQuota quota) {
         this.caller = caller;
+        this.quota = quota;
         this.uploads = uploads;
         this.limits = limits;
         this.lock = lock;
@@ -59,7 +62,7 @@ public class ResumableUploadService {
             throw limits.tooLarge("Upload-Length " + length + " exceeds the limit of " + limits.maxSize() + " bytes.");
         }
         String owner = caller.owner();
-        return limits.requireFreeSpace(length)
+        return quota.requireRoom(owner, length).chain(() -> limits.requireFreeSpace(length))
                 .map(free -> newUpload(length, metadataHeader, metadata, owner))
                 .call(upload -> chunks.createFile(upload.id))
                 .call(upload -> Panache.withTransaction(() -> uploads.persist(upload))
@@ -97,8 +100,9 @@ public class ResumableUploadService {
      * of the instance's upload slots (503 when none is free).
      */
     public Uni<PatchResult> patch(HttpServerRequest request, String id, long offset, ChunkChecksum checksum) {
+        String keyHolder = caller.keyHolder();
         return get(id).flatMap(owned -> Async.detached(
-                slots.within(() -> lock.acquire(id, offset).flatMap(held -> write(request, held, checksum)))));
+                slots.within(keyHolder, () -> lock.acquire(id, offset).flatMap(held -> write(request, held, checksum)))));
     }
 
     private Uni<PatchResult> write(HttpServerRequest request, UploadLock.Held held, ChunkChecksum checksum) {
