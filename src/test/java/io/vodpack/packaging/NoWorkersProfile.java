@@ -9,6 +9,8 @@ public class NoWorkersProfile implements QuarkusTestProfile {
 
     @Override
     public Map<String, String> getConfigOverrides() {
-        return Map.of("vodpack.packaging.workers-enabled", "false", "vodpack.packaging.max-attempts", "3");
+        // Queue tests put more jobs of one owner in the queue than an owner may have waiting by default.
+        return Map.of("vodpack.packaging.workers-enabled", "false", "vodpack.packaging.max-attempts", "3",
+                "vodpack.security.owner-max-queued-jobs", "100");
     }
 }
