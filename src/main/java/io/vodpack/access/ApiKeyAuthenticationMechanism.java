@@ -56,15 +56,21 @@ public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanis
                     "the Authorization header must be 'Bearer <api key>'"));
         }
         String secret = header.substring(7).strip();
-        if (secret.isEmpty() || secret.length() > 512) {
-            return Uni.createFrom().failure(new AuthenticationFailedException("the bearer token is malformed"));
-        }
         if (othersTakeJwts() && !secret.startsWith(ApiKeySecret.PREFIX) && secret.chars().filter(c -> c == '.').count() == 2) {
             return Uni.createFrom().optional(Optional.empty());
+        }
+        if (secret.isEmpty() || secret.length() > 512) {
+            return Uni.createFrom().failure(new AuthenticationFailedException("the bearer token is malformed"));
         }
         ApiKeyAuthenticationRequest request = new ApiKeyAuthenticationRequest(secret);
         HttpSecurityUtils.setRoutingContextAttribute(request, context);
         return identityProviderManager.authenticate(request);
+    }
+
+    /** Before any OpenID Connect mechanism: API keys are recognised here and never reach it. */
+    @Override
+    public int getPriority() {
+        return DEFAULT_PRIORITY + 100;
     }
 
     @Override
