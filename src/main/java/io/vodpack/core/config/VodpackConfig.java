@@ -30,6 +30,8 @@ public interface VodpackConfig {
 
     Security security();
 
+    Events events();
+
     interface Http {
         /** Largest body accepted by endpoints other than the uploads (they read it into memory). */
         long maxRequestBody();
@@ -150,5 +152,14 @@ public interface VodpackConfig {
             /** Longest lifetime a client may ask for. */
             Duration maxTokenTtl();
         }
+    }
+
+    /** Job events: waiting requests (?wait=) and Server-Sent Events (docs/events.md). */
+    interface Events {
+        /** Requests waiting for a job to change (long polls and event streams) this instance holds at once; more get 429. */
+        int maxWaiting();
+
+        /** Wait before the job event connection to PostgreSQL is opened again after it was lost. */
+        Duration reconnectDelay();
     }
 }
