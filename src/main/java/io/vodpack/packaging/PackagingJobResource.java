@@ -151,7 +151,7 @@ public class PackagingJobResource {
     }
 
     /** The problem a FAILED or CANCELLED job answers with (409), on its GET and as its last stream event. */
-    private static ProblemException finishedProblem(PackagingJob job) {
+    static ProblemException finishedProblem(PackagingJob job) {
         return new ProblemException(409, "packaging-" + job.status.name().toLowerCase(),
                 job.status == PackagingJob.Status.FAILED ? "Packaging failed" : "Packaging cancelled",
                 "Job " + job.id + " is " + job.status + ": " + (job.errorDetail == null ? "no reason recorded" : job.errorDetail),

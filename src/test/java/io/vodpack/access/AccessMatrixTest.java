@@ -56,6 +56,10 @@ class AccessMatrixTest {
         SCOPE.put("GET /packaged_content/{id}/events", "read");
         SCOPE.put("DELETE /packaged_content/{id}", "delete");
         SCOPE.put("POST /packaged_content/{id}/playback_tokens", "read");
+        SCOPE.put("POST /webhooks", "read");
+        SCOPE.put("GET /webhooks", "read");
+        SCOPE.put("DELETE /webhooks/{id}", "read");
+        SCOPE.put("GET /webhooks/{id}/deliveries", "read");
         SCOPE.put("POST /api_keys", "admin");
         SCOPE.put("GET /api_keys", "admin");
         SCOPE.put("DELETE /api_keys/{id}", "admin");

@@ -32,6 +32,8 @@ public interface VodpackConfig {
 
     Events events();
 
+    Webhooks webhooks();
+
     interface Http {
         /** Largest body accepted by endpoints other than the uploads (they read it into memory). */
         long maxRequestBody();
@@ -161,5 +163,29 @@ public interface VodpackConfig {
 
         /** Wait before the job event connection to PostgreSQL is opened again after it was lost. */
         Duration reconnectDelay();
+    }
+
+    /** Webhook deliveries (docs/events.md). */
+    interface Webhooks {
+        /** Whether receivers on loopback, private or link-local addresses are accepted (refused by default: SSRF). */
+        boolean allowPrivate();
+
+        /** Deliveries in flight at once from this instance. */
+        int maxConcurrent();
+
+        /** A receiver that has not answered within this is recorded as failed and tried again later. */
+        Duration timeout();
+
+        /** Wait before the second attempt; doubled for each further one, up to {@link #retryMax()}. */
+        Duration retryBase();
+
+        /** Longest wait between two attempts. */
+        Duration retryMax();
+
+        /** A delivery not accepted this long after its event is given up. */
+        Duration giveUpAfter();
+
+        /** How often due deliveries are looked for (scheduler expression). */
+        String pollInterval();
     }
 }
