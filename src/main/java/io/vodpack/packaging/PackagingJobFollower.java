@@ -94,7 +94,7 @@ public class PackagingJobFollower {
      * The caller's job each time its status or progress changes, starting with its current state unless that is
      * {@code after} (what a reconnecting client saw last), and ending with the first finished state. The stream
      * holds one wait of this instance's {@code vodpack.events.max-waiting} while it is open (429 when none is free,
-     * thrown at once). A job of another owner, or none: the stream fails with 404 before its first item.
+     * thrown at once). The endpoint checks that the job is the caller's before the stream starts ({@link ExistingJob}).
      */
     public Multi<Change> changes(long id, JobState after) {
         String owner = caller.ownerFilter();
@@ -109,25 +109,23 @@ public class PackagingJobFollower {
                     current.cancel();
                 }
             });
+            // The first step reads the row; each later one waits for a state other than the last one sent.
+            AtomicReference<Boolean> started = new AtomicReference<>(false);
             Runnable[] next = new Runnable[1];
-            next[0] = () -> step.set(nextState(id, owner, watch, last.get()).subscribe().with(job -> {
-                emitter.emit(new Change(last.getAndSet(stateOf(job)), job));
-                if (job.status.finished()) {
-                    emitter.complete();
-                } else {
-                    next[0].run();
-                }
-            }, emitter::fail));
-            step.set(read(id, owner).subscribe().with(job -> {
-                if (!stateOf(job).equals(after)) {
-                    emitter.emit(new Change(last.getAndSet(stateOf(job)), job));
-                }
-                if (job.status.finished()) {
-                    emitter.complete();
-                } else {
-                    next[0].run();
-                }
-            }, emitter::fail));
+            next[0] = () -> {
+                Uni<PackagingJob> read = started.getAndSet(true) ? nextState(id, owner, watch, last.get()) : read(id, owner);
+                step.set(read.subscribe().with(job -> {
+                    if (!stateOf(job).equals(last.get())) {
+                        emitter.emit(new Change(last.getAndSet(stateOf(job)), job));
+                    }
+                    if (job.status.finished()) {
+                        emitter.complete();
+                    } else {
+                        next[0].run();
+                    }
+                }, emitter::fail));
+            };
+            next[0].run();
         });
     }
 

@@ -128,9 +128,10 @@ class StreamDeliveryTest {
     void theServedMpdCarriesAnAbsoluteLicenseUrlTheFileARelativeOne() throws Exception {
         String onDisk = Files.readString(JobFolders.published(db, storage, job).resolve("stream.mpd"));
         assertThat(onDisk).contains("<dashif:Laurl>../../license/clearkey/" + job + "</dashif:Laurl>");
-        String served = given().get(base + "/stream.mpd").then().statusCode(200).extract().asString();
+        // Served, it is absolute and carries the playback token the MPD was fetched with.
+        String served = given().get(withToken(base + "/stream.mpd")).then().statusCode(200).extract().asString();
         assertThat(served).contains("<dashif:Laurl>" + base.replace("/content/" + job, "") + "/license/clearkey/" + job
-                + "</dashif:Laurl>");
+                + "?token=" + token + "</dashif:Laurl>");
     }
 
     @Test

@@ -22,6 +22,7 @@ import io.restassured.response.Response;
 import io.vodpack.packaging.events.JobEvents;
 import io.vodpack.support.Api;
 import io.vodpack.support.Db;
+import io.vodpack.support.SeededJobs;
 import io.vodpack.support.SseClient;
 
 /** Waiting requests are bounded per instance (vodpack.events.max-waiting), and every way out gives the slot back. */
@@ -40,7 +41,7 @@ class WaitLimitTest {
 
     @Test
     void waitsBeyondTheBoundAre429WithRetryAfterAndSlotsComeBack() throws Exception {
-        long job = seedRunningJob();
+        long job = SeededJobs.running(db);
         CompletableFuture<Response> first = CompletableFuture.supplyAsync(() -> given().get("/packaged_content/" + job + "?wait=3"));
         CompletableFuture<Response> second = CompletableFuture.supplyAsync(() -> given().get("/packaged_content?wait=3"));
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> events.waiting() == 2);
@@ -62,7 +63,7 @@ class WaitLimitTest {
 
     @Test
     void aClientThatGoesAwayGivesItsSlotBack() throws Exception {
-        long job = seedRunningJob();
+        long job = SeededJobs.running(db);
         try (SseClient stream = SseClient.open(root.resolve("packaged_content/" + job + "/events"),
                 Map.of("Authorization", Api.AUTHORIZATION))) {
             assertThat(stream.next(Duration.ofSeconds(5)).id()).isEqualTo("RUNNING-0");
@@ -71,15 +72,5 @@ class WaitLimitTest {
         Db.update(db, "UPDATE packaging_job SET progress = 10 WHERE id = ?", job);
         Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> events.waiting() == 0);
         given().get("/packaged_content/" + job + "?wait=0").then().statusCode(202).body("progress", equalTo(10));
-    }
-
-    private long seedRunningJob() {
-        ContentKey key = ContentKey.random();
-        ContentKey kid = ContentKey.random();
-        Db.update(db, "INSERT INTO content_key (kid_hex, key_hex) VALUES (?, ?)", kid.hex(), key.hex());
-        return Db.count(db, "INSERT INTO packaging_job (status, engine, key_hex, kid_hex, key_text, kid_text, progress, "
-                + "attempts, lease_owner, lease_expires_at, created_at, started_at, owner) VALUES ('RUNNING', 'shaka', ?, ?, "
-                + "?, ?, 0, 1, 'nobody#test', now() + interval '1 hour', now(), now(), 'admin') RETURNING id",
-                key.hex(), kid.hex(), key.base64url(), kid.base64url());
     }
 }

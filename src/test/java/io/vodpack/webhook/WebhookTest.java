@@ -37,6 +37,7 @@ import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.vodpack.support.Api;
 import io.vodpack.support.Db;
+import io.vodpack.support.SeededJobs;
 import io.vodpack.support.TestMedia;
 
 /**
@@ -100,7 +101,7 @@ class WebhookTest {
     @Test
     void aDoneJobIsDeliveredSignedWithTheBodyOfItsGet() throws Exception {
         String secret = register("/ok", "packaged_content.done", "input_content.ready");
-        long job = seedRunningJob();
+        long job = SeededJobs.running(db);
         Db.update(db, "UPDATE packaging_job SET status = 'DONE', progress = 100, output_folder = 'x', finished_at = now() WHERE id = ?", job);
         Received delivery = next("/ok", Duration.ofSeconds(10));
         assertThat(delivery.signature()).isEqualTo(expectedSignature(secret, delivery));
@@ -124,7 +125,7 @@ class WebhookTest {
     void aReceiverThatAnswers500TwiceGetsTheEventThreeTimesEachAttemptRecorded() throws Exception {
         register("/flaky", "packaged_content.done");
         long webhook = webhooks.get(webhooks.size() - 1);
-        long job = seedRunningJob();
+        long job = SeededJobs.running(db);
         Db.update(db, "UPDATE packaging_job SET status = 'DONE', output_folder = 'x', finished_at = now() WHERE id = ?", job);
         List<Received> calls = List.of(next("/flaky", Duration.ofSeconds(10)), next("/flaky", Duration.ofSeconds(10)),
                 next("/flaky", Duration.ofSeconds(10)));
@@ -143,7 +144,7 @@ class WebhookTest {
     void aHangingReceiverDoesNotDelayAnother() throws Exception {
         register("/hang", "packaged_content.done");
         register("/ok", "packaged_content.done");
-        long job = seedRunningJob();
+        long job = SeededJobs.running(db);
         long done = System.nanoTime();
         Db.update(db, "UPDATE packaging_job SET status = 'DONE', output_folder = 'x', finished_at = now() WHERE id = ?", job);
         Received ok = next("/ok", Duration.ofSeconds(10));
@@ -190,22 +191,6 @@ class WebhookTest {
         received.add(new Received(exchange.getRequestURI().getPath(), exchange.getRequestHeaders().getFirst("webhook-id"),
                 exchange.getRequestHeaders().getFirst("webhook-timestamp"),
                 exchange.getRequestHeaders().getFirst("webhook-signature"), body, System.nanoTime()));
-    }
-
-    private long seedRunningJob() {
-        String key = java.util.HexFormat.of().formatHex(random16());
-        String kid = java.util.HexFormat.of().formatHex(random16());
-        Db.update(db, "INSERT INTO content_key (kid_hex, key_hex) VALUES (?, ?)", kid, key);
-        return Db.count(db, "INSERT INTO packaging_job (status, engine, key_hex, kid_hex, key_text, kid_text, progress, "
-                + "attempts, lease_owner, lease_expires_at, created_at, started_at, owner) VALUES ('RUNNING', 'shaka', ?, ?, "
-                + "?, ?, 0, 1, 'nobody#test', now() + interval '1 hour', now(), now(), 'admin') RETURNING id",
-                key, kid, key, kid);
-    }
-
-    private static byte[] random16() {
-        byte[] b = new byte[16];
-        new java.security.SecureRandom().nextBytes(b);
-        return b;
     }
 
     private static void sleep(long millis) {
