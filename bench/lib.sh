@@ -14,6 +14,8 @@
 #   BENCH_SCHEMA, BENCH_STORAGE                          (default: vodpack_bench, /tmp/bench-storage)
 #   BENCH_MEDIA        cache of generated test media      (default: /tmp/bench-media)
 #   JAVA_OPTS          extra JVM options for the service  (default: none, as in production)
+#   VODPACK_API_KEY    API key with the admin scope       (default: a fixed bench key, registered as the private
+#                      instance's first admin key; with VODPACK_URL, set it to a key of that service)
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$BENCH_DIR/.." && pwd)
@@ -41,6 +43,10 @@ OWN_SERVICE=false
 WORK=$(mktemp -d /tmp/bench-run.XXXXXX)
 SHAKA="$WORK/packager"
 cp "$SHAKA_SRC" "$SHAKA"
+API_KEY=${VODPACK_API_KEY:-bench-admin-key-00000000000000000000000000}
+# The API key travels in a curl config file (-K), never on a command line other users can read.
+AUTH="$WORK/curl.auth"
+(umask 077 && printf 'header = "Authorization: Bearer %s"\n' "$API_KEY" >"$AUTH")
 
 log() { printf '[%(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -78,7 +84,7 @@ start_service() {
         BASE="http://127.0.0.1:$PORT"
         MANAGEMENT_BASE="http://127.0.0.1:$MANAGEMENT_PORT"
         # shellcheck disable=SC2086
-        DB_SCHEMA=$SCHEMA STORAGE_ROOT=$STORAGE PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT SHAKA_PACKAGER_PATH=$SHAKA \
+        VODPACK_ADMIN_API_KEY=$API_KEY DB_SCHEMA=$SCHEMA STORAGE_ROOT=$STORAGE PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT SHAKA_PACKAGER_PATH=$SHAKA \
             java ${JAVA_OPTS:-} -jar "$WORK/app/bench-service.jar" >"$WORK/service.log" 2>&1 &
         SVC_PID=$!
         OWN_SERVICE=true
@@ -250,7 +256,7 @@ kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 upload() {
     local out="$WORK/upload.$BASHPID.json" t0 t1 code
     t0=$(now_ns)
-    code=$(curl -sS -o "$out" -w '%{http_code}' -T "$1" -X POST -H 'Expect:' -H 'Content-Type: video/mp4' \
+    code=$(curl -sS -K "$AUTH" -o "$out" -w '%{http_code}' -T "$1" -X POST -H 'Expect:' -H 'Content-Type: video/mp4' \
         "$BASE/upload_input_content?filename=$(basename "$1")")
     t1=$(now_ns)
     [[ $code == 201 ]] || { service_alive; die "upload of $1 answered $code: $(cat "$out")"; }
@@ -259,43 +265,41 @@ upload() {
 
 delete_input() {
     local code
-    code=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE "$BASE/input_content/$1") || service_alive
+    code=$(curl -sS -K "$AUTH" -o /dev/null -w '%{http_code}' -X DELETE "$BASE/input_content/$1") || service_alive
     [[ $code == 204 ]] || log "warning: DELETE /input_content/$1 answered $code"
 }
 
 # package_start INPUT_ID: creates a packaging job; prints its id
 package_start() {
     local out="$WORK/post.$BASHPID.json" code
-    code=$(curl -sS -o "$out" -w '%{http_code}' -H 'Content-Type: application/json' \
+    code=$(curl -sS -K "$AUTH" -o "$out" -w '%{http_code}' -H 'Content-Type: application/json' \
         -d "{\"input_content_id\":$1,\"key\":\"$KEY_B64\",\"kid\":\"$KID_B64\"}" "$BASE/packaged_content")
     [[ $code == 202 ]] || die "POST /packaged_content answered $code: $(cat "$out")"
     jq -r .packaged_content_id "$out"
 }
 
-# package_wait JOB_ID...: polls every 100 ms (at most 10 min) until every job answers 200
+# package_wait JOB_ID...: follows each job with long polling (GET ?wait=30 answers as soon as its status or progress
+# changes, a finished job at once) until every job answers 200; at most 10 min. Jobs run in parallel, so waiting on them
+# one after the other still returns right after the last one is DONE.
 package_wait() {
-    local pending=("$@") i id code still
-    for ((i = 0; i < 6000; i++)); do
-        still=()
-        for id in "${pending[@]}"; do
-            code=$(curl -sS -o "$WORK/job.$id.json" -w '%{http_code}' "$BASE/packaged_content/$id")
+    local id code deadline=$((SECONDS + 600))
+    for id in "$@"; do
+        while :; do
+            ((SECONDS < deadline)) || die "packaging job $id not done after 10 min"
+            code=$(curl -sS -K "$AUTH" -o "$WORK/job.$id.json" -w '%{http_code}' "$BASE/packaged_content/$id?wait=30") \
+                || service_alive
             case $code in
-                200) ;;
-                202) still+=("$id") ;;
+                200) break ;;
+                202) ;;
                 *) die "GET /packaged_content/$id answered $code: $(cat "$WORK/job.$id.json")" ;;
             esac
         done
-        ((${#still[@]} == 0)) && return 0
-        service_alive
-        pending=("${still[@]}")
-        sleep 0.1
     done
-    die "packaging jobs ${pending[*]} not done after 10 min"
 }
 
 delete_job() {
     local code
-    code=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE "$BASE/packaged_content/$1") || service_alive
+    code=$(curl -sS -K "$AUTH" -o /dev/null -w '%{http_code}' -X DELETE "$BASE/packaged_content/$1") || service_alive
     [[ $code == 204 ]] || log "warning: DELETE /packaged_content/$1 answered $code"
 }
 

@@ -73,11 +73,14 @@
     }
   });
 
-  // Waits for the job to finish, then opens its player (player_url carries a playback token).
+  // Waits for the job to finish, then opens its player (player_url carries a playback token). Long polling: each
+  // request is answered as soon as the job's status or progress changes (or after 25 s), so the page learns of DONE
+  // at once without polling. EventSource (/packaged_content/{id}/events) cannot send the Authorization header the
+  // API key travels in, so the page uses ?wait= instead.
   async function follow(id) {
     let response;
     try {
-      response = await fetch('/packaged_content/' + encodeURIComponent(id), { headers: auth() });
+      response = await fetch('/packaged_content/' + encodeURIComponent(id) + '?wait=25', { headers: auth() });
     } catch (e) {
       $('package-status').textContent = http.networkText(e);
       setTimeout(() => follow(id), 2000);
@@ -87,6 +90,8 @@
     if (response.status === 202) {
       $('package-status').textContent = 'Packaging ' + id + ': ' + (body.status || 'waiting').toLowerCase() + ' ('
         + (body.progress || 0) + '%). The player opens when it is done.';
+      follow(id);
+    } else if (response.status === 429) {
       setTimeout(() => follow(id), Number(response.headers.get('Retry-After') || 1) * 1000);
     } else if (response.status === 200 && body.player_url) {
       location.href = body.player_url;

@@ -53,8 +53,13 @@ class AccessMatrixTest {
         SCOPE.put("POST /packaged_content", "package");
         SCOPE.put("GET /packaged_content", "read");
         SCOPE.put("GET /packaged_content/{id}", "read");
+        SCOPE.put("GET /packaged_content/{id}/events", "read");
         SCOPE.put("DELETE /packaged_content/{id}", "delete");
         SCOPE.put("POST /packaged_content/{id}/playback_tokens", "read");
+        SCOPE.put("POST /webhooks", "read");
+        SCOPE.put("GET /webhooks", "read");
+        SCOPE.put("DELETE /webhooks/{id}", "read");
+        SCOPE.put("GET /webhooks/{id}/deliveries", "read");
         SCOPE.put("POST /api_keys", "admin");
         SCOPE.put("GET /api_keys", "admin");
         SCOPE.put("DELETE /api_keys/{id}", "admin");
@@ -153,7 +158,8 @@ class AccessMatrixTest {
         String uploadId = upload.substring(upload.lastIndexOf('/') + 1);
 
         Map<String, String> ids = Map.of("/input_content/{id}", Long.toString(input), "/packaged_content/{id}",
-                Long.toString(job), "/packaged_content/{id}/playback_tokens", Long.toString(job), "/files/{id}", uploadId);
+                Long.toString(job), "/packaged_content/{id}/playback_tokens", Long.toString(job), "/packaged_content/{id}/events", Long.toString(job),
+                "/files/{id}", uploadId);
         for (String operation : SCOPE.keySet()) {
             String path = operation.split(" ", 2)[1];
             if (!ids.containsKey(path)) {

@@ -30,6 +30,10 @@ public interface VodpackConfig {
 
     Security security();
 
+    Events events();
+
+    Webhooks webhooks();
+
     interface Http {
         /** Largest body accepted by endpoints other than the uploads (they read it into memory). */
         long maxRequestBody();
@@ -159,5 +163,38 @@ public interface VodpackConfig {
             /** Longest lifetime a client may ask for. */
             Duration maxTokenTtl();
         }
+    }
+
+    /** Job events: waiting requests (?wait=) and Server-Sent Events (docs/events.md). */
+    interface Events {
+        /** Requests waiting for a job to change (long polls and event streams) this instance holds at once; more get 429. */
+        int maxWaiting();
+
+        /** Wait before the job event connection to PostgreSQL is opened again after it was lost. */
+        Duration reconnectDelay();
+    }
+
+    /** Webhook deliveries (docs/events.md). */
+    interface Webhooks {
+        /** Whether receivers on loopback, private or link-local addresses are accepted (refused by default: SSRF). */
+        boolean allowPrivate();
+
+        /** Deliveries in flight at once from this instance. */
+        int maxConcurrent();
+
+        /** A receiver that has not answered within this is recorded as failed and tried again later. */
+        Duration timeout();
+
+        /** Wait before the second attempt; doubled for each further one, up to {@link #retryMax()}. */
+        Duration retryBase();
+
+        /** Longest wait between two attempts. */
+        Duration retryMax();
+
+        /** A delivery not accepted this long after its event is given up. */
+        Duration giveUpAfter();
+
+        /** How often due deliveries are looked for (scheduler expression). */
+        String pollInterval();
     }
 }
