@@ -24,7 +24,9 @@ res=$(upload "$SRC")
 INPUT=${res%% *}
 JOB=$(package_start "$INPUT")
 package_wait "$JOB"
-DIR="$STORAGE/packaged/$JOB"
+# The job's live output folder: each packaging attempt publishes into its own packaged/<job>-<attempt>-<token>.
+DIR=$(find "$STORAGE/packaged" -mindepth 1 -maxdepth 1 -type d -name "$JOB-*" | head -n 1)
+[[ -n $DIR ]] || die "no published folder for job $JOB under $STORAGE/packaged"
 log "job $JOB packaged into $DIR"
 
 # The Lua script: every segment URL of the stream, each wrk thread starting at a different place.
@@ -75,7 +77,7 @@ http {
     scgi_temp_path $WORK/nginx/scgi;
     server {
         listen 127.0.0.1:$NGINX_PORT;
-        location /content/ { alias $STORAGE/packaged/; }
+        location /content/$JOB/ { alias $DIR/; }
     }
 }
 EOF
@@ -104,7 +106,8 @@ run_wrk() {
     echo " $OTHERS_CPU"
 }
 
-cat >"$WORK/plain.lua" <<'EOF'
+# The status endpoint needs the API key: the script sets the header on every request.
+{ printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$API_KEY"; cat <<'EOF'
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format("RESULT requests=%d bytes=%d duration_us=%d socket_errors=%d non2xx=%d p50_ms=%.2f p99_ms=%.2f\n",
@@ -112,6 +115,7 @@ done = function(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(99) / 1000))
 end
 EOF
+} >"$WORK/plain.lua"
 wait_quiet
 log "warm-up: 5 s against each server, 10 s against the status endpoint (not counted)"
 WRK_ARGS_SAVED=$WRK_ARGS

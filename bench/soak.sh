@@ -53,7 +53,7 @@ start_service
 # post_job INPUT_ID: prints "HTTP_CODE JOB_ID" (JOB_ID "-" unless 202)
 post_job() {
     local out="$OUT/post.$BASHPID.json" code
-    code=$(curl -sS -o "$out" -w '%{http_code}' -H 'Content-Type: application/json' \
+    code=$(curl -sS -K "$AUTH" -o "$out" -w '%{http_code}' -H 'Content-Type: application/json' \
         -d "{\"input_content_id\":$1}" "$BASE/packaged_content" 2>>"$OUT/curl.err") || true
     if [[ $code == 202 ]]; then echo "$code $(jq -r .packaged_content_id "$out")"; else echo "${code:-000} -"; fi
 }
@@ -62,7 +62,7 @@ post_job() {
 await_job() {
     local code i
     for ((i = 0; i < 1200; i++)); do
-        code=$(curl -sS -o "$OUT/job.$1.json" -w '%{http_code}' "$BASE/packaged_content/$1" 2>>"$OUT/curl.err") || code=000
+        code=$(curl -sS -K "$AUTH" -o "$OUT/job.$1.json" -w '%{http_code}' "$BASE/packaged_content/$1" 2>>"$OUT/curl.err") || code=000
         echo "$code" >>"$OUT/polls"
         [[ $code == 202 ]] || { echo "$code"; return; }
         sleep 0.25
@@ -73,7 +73,7 @@ await_job() {
 upload_loop() {
     local n=$1 out="$OUT/upload.$1.json" code
     while (($(date +%s) < END)); do
-        code=$(curl -sS -o "$out" -w '%{http_code}' "${RATE_ARGS[@]}" -T "$SRC" -X POST -H 'Expect:' \
+        code=$(curl -sS -K "$AUTH" -o "$out" -w '%{http_code}' "${RATE_ARGS[@]}" -T "$SRC" -X POST -H 'Expect:' \
             -H 'Content-Type: video/mp4' "$BASE/upload_input_content?filename=soak-$n.mp4" 2>>"$OUT/curl.err") || true
         if [[ $code == 201 ]]; then
             id=$(jq -r .input_content_id "$out")
@@ -108,6 +108,7 @@ status_loop() {
         mapfile -t ids <"$OUT/jobs"
         cfg="$OUT/round.$k.cfg"
         for ((i = 0; i < STATUS_RATE; i++)); do
+            printf 'header = "Authorization: Bearer %s"\n' "$API_KEY"
             printf 'url = "%s/packaged_content/%s"\noutput = "/dev/null"\n' "$BASE" "${ids[(k * STATUS_RATE + i) % ${#ids[@]}]}"
         done >"$cfg"
         curl -s --no-progress-meter --parallel --parallel-max 16 -K "$cfg" -w '%{http_code} %{time_total}\n' \
@@ -183,12 +184,13 @@ if [[ -n $ids ]]; then
 fi
 while read -r id final _; do
     [[ $final == 200 ]] || continue
-    dir="$STORAGE/packaged/$id"
+    dir=$(find "$STORAGE/packaged" -mindepth 1 -maxdepth 1 -type d -name "$id-*" | head -n 1)
     [[ -s $dir/stream.mpd ]] || { lost "job $id is DONE without $dir/stream.mpd"; continue; }
     for init in $(grep -o 'initialization="[^"]*"' "$dir/stream.mpd" | cut -d'"' -f2); do
         [[ -s $dir/$init ]] || lost "job $id: $init named by the MPD is missing"
     done
-    code=$(curl -sS -o /dev/null -w '%{http_code}' "$BASE/content/$id/stream.mpd") || true
+    url=$(grep -o '"url":"[^"]*"' "$OUT/job.$id.json" | head -n 1 | cut -d'"' -f4)
+    code=$(curl -sS -o /dev/null -w '%{http_code}' "$url") || true
     [[ $code == 200 ]] || lost "job $id: GET /content/$id/stream.mpd answered $code"
 done <"$OUT/outcomes"
 LEFTOVERS=$(find "$STORAGE/incoming" "$STORAGE/staging" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)

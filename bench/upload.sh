@@ -186,13 +186,13 @@ tus_upload() {
     local file=$1 chunk=$2 size loc offset=0 t0 t1 headers="" n
     size=$(stat -c %s "$file")
     t0=$(now_ns)
-    loc=$(curl -sS -D - -o /dev/null -X POST "$BASE/files/" -H 'Tus-Resumable: 1.0.0' -H "Upload-Length: $size" \
+    loc=$(curl -sS -K "$AUTH" -D - -o /dev/null -X POST "$BASE/files/" -H 'Tus-Resumable: 1.0.0' -H "Upload-Length: $size" \
         -H "Upload-Metadata: filename $(basename "$file" | base64 -w0)" | tr -d '\r' | awk 'tolower($1) == "location:" { print $2 }')
     [[ -n $loc ]] || die "tus creation failed"
     while ((offset < size)); do
         n=$((size - offset < chunk ? size - offset : chunk))
         # tail seeks; curl sends the chunk with its Content-Length
-        headers=$(tail -c +$((offset + 1)) "$file" | head -c "$n" | curl -sS -D - -o /dev/null -X PATCH "$loc" \
+        headers=$(tail -c +$((offset + 1)) "$file" | head -c "$n" | curl -sS -K "$AUTH" -D - -o /dev/null -X PATCH "$loc" \
             -H 'Expect:' -H 'Tus-Resumable: 1.0.0' -H 'Content-Type: application/offset+octet-stream' \
             -H "Upload-Offset: $offset" --data-binary @- | tr -d '\r')
         offset=$(awk 'tolower($1) == "upload-offset:" { print $2 }' <<<"$headers")
