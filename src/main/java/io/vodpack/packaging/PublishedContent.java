@@ -1,6 +1,5 @@
 package io.vodpack.packaging;
 
-import java.util.List;
 import java.util.Optional;
 
 import io.smallrye.mutiny.Uni;
@@ -26,10 +25,4 @@ public interface PublishedContent {
 
     /** The keys of job {@code id} when it is DONE. */
     Uni<Optional<Keys>> keys(long id);
-
-    /**
-     * For each of {@code kids} that a DONE job has, its key: one KID is bound to one key (the first job's), so the
-     * answer does not depend on which job is asked; jobs whose key disagrees with the binding are never answered.
-     */
-    Uni<List<Keys>> keysByKid(List<ContentKey> kids);
 }

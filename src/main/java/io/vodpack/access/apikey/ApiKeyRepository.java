@@ -13,17 +13,13 @@ import io.smallrye.mutiny.Uni;
 @ApplicationScoped
 public class ApiKeyRepository implements PanacheRepository<ApiKey> {
 
-    public Uni<List<ApiKey>> page(String owner, int page, int size) {
-        var query = owner == null ? findAll(Sort.descending("id")) : find("owner", Sort.descending("id"), owner);
-        return query.page(Page.of(page, size)).list();
+    /** Every owner's keys, newest first. */
+    public Uni<List<ApiKey>> page(int page, int size) {
+        return findAll(Sort.descending("id")).page(Page.of(page, size)).list();
     }
 
-    public Uni<Boolean> anyActiveAdmin() {
-        return count("revokedAt is null and (scopes = 'admin' or scopes like 'admin,%' or scopes like '%,admin' "
-                + "or scopes like '%,admin,%')").map(n -> n > 0);
-    }
-
-    public Uni<ApiKey> findBySecretHash(String sha256) {
-        return find("secretSha256", sha256).firstResult();
+    /** Active keys with the admin scope other than key {@code id}. */
+    public Uni<Long> activeAdminsOtherThan(long id) {
+        return count("revokedAt is null and id <> ?1 and concat(',', scopes, ',') like '%,admin,%'", id);
     }
 }

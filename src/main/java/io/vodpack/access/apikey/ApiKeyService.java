@@ -19,6 +19,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vodpack.core.db.SqlNames;
 import io.vodpack.access.Scope;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.config.VodpackConfig;
@@ -44,7 +45,7 @@ public class ApiKeyService {
         this.verifier = verifier;
         this.config = config;
         this.pool = pool;
-        this.table = "\"" + schema.replace("\"", "\"\"") + "\".api_key";
+        this.table = SqlNames.table(schema, "api_key");
     }
 
     /** A key just created, with its secret: the only time the secret is ever shown. */
@@ -87,7 +88,7 @@ public class ApiKeyService {
     }
 
     public Uni<List<ApiKey>> list(int page, int size) {
-        return Panache.withSession(() -> keys.page(null, page, size));
+        return Panache.withSession(() -> keys.page(page, size));
     }
 
     /** Revokes a key; the last active admin key cannot be revoked (nobody could manage keys any more). */
@@ -95,8 +96,7 @@ public class ApiKeyService {
         return Panache.withTransaction(() -> keys.findById(id)
                 .onItem().ifNull().failWith(() -> ProblemException.notFound("No API key with id " + id + "."))
                 .call(key -> key.revokedAt != null || !key.scopeSet().contains(Scope.ADMIN) ? Uni.createFrom().voidItem()
-                        : keys.count("revokedAt is null and id <> ?1 and (scopes = 'admin' or scopes like 'admin,%'"
-                                + " or scopes like '%,admin' or scopes like '%,admin,%')", id).invoke(others -> {
+                        : keys.activeAdminsOtherThan(id).invoke(others -> {
                                     if (others == 0) {
                                         throw ProblemException.conflict("last-admin-key", "API key " + id
                                                 + " is the last active admin key; create another admin key first.");

@@ -15,6 +15,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vodpack.core.db.SqlNames;
 import io.vodpack.access.Scope;
 import io.vodpack.core.config.VodpackConfig;
 
@@ -46,7 +47,7 @@ public class ApiKeyVerifier {
 
     public ApiKeyVerifier(Pool pool, VodpackConfig config, @ConfigProperty(name = "db.schema") String schema) {
         this.pool = pool;
-        this.table = "\"" + schema.replace("\"", "\"\"") + "\".api_key";
+        this.table = SqlNames.table(schema, "api_key");
         this.cacheNanos = config.security().keyCache().toNanos();
     }
 
@@ -74,10 +75,6 @@ public class ApiKeyVerifier {
     /** Forgets what this replica remembers of a key (after a revocation here; other replicas wait out the cache). */
     public void forget(String secretSha256) {
         cache.remove(secretSha256);
-    }
-
-    public void forgetAll() {
-        cache.clear();
     }
 
     private static VerifiedKey toKey(Row row) {

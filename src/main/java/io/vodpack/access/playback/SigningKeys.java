@@ -27,6 +27,8 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 
+import io.vodpack.core.db.SqlNames;
+
 /**
  * The ES256 keys that sign playback tokens, kept in PostgreSQL so that every replica signs and verifies with
  * the same set. The newest key that is not retired signs; every key that is not retired verifies, so a new key
@@ -48,7 +50,7 @@ public class SigningKeys {
 
     public SigningKeys(Pool pool, @ConfigProperty(name = "db.schema") String schema) {
         this.pool = pool;
-        this.table = "\"" + schema.replace("\"", "\"\"") + "\".signing_key";
+        this.table = SqlNames.table(schema, "signing_key");
     }
 
     KeySet current() {

@@ -31,6 +31,7 @@ import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.RowSet;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vodpack.core.db.SqlNames;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.packaging.ContentKey;
@@ -83,12 +84,12 @@ public class JobQueue {
     public JobQueue(Pool pool, PackagingJobRepository jobs, InputContentRepository inputs, VodpackConfig config,
             @ConfigProperty(name = "db.schema") String schema) {
         this.config = config;
-        this.keyTable = qualified(schema, "content_key");
+        this.keyTable = SqlNames.table(schema, "content_key");
         this.pool = pool;
         this.jobs = jobs;
         this.inputs = inputs;
-        this.table = qualified(schema, "packaging_job");
-        this.inputTable = qualified(schema, "input_content");
+        this.table = SqlNames.table(schema, "packaging_job");
+        this.inputTable = SqlNames.table(schema, "input_content");
     }
 
     /**
@@ -322,14 +323,5 @@ public class JobQueue {
 
     private static double seconds(Duration lease) {
         return (double) lease.toMillis() / 1000;
-    }
-
-    /** The table of {@code name} in the service's schema, quoted for SQL. */
-    static String qualified(String schema, String name) {
-        return quote(schema) + "." + name;
-    }
-
-    private static String quote(String identifier) {
-        return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 }

@@ -1,7 +1,5 @@
 package io.vodpack.packaging.queue;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,6 +10,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vodpack.core.db.SqlNames;
 import io.vodpack.packaging.ContentKey;
 import io.vodpack.packaging.PackagingJob.Status;
 import io.vodpack.packaging.PublishedContent;
@@ -25,12 +24,10 @@ public class PublishedJobs implements PublishedContent {
 
     private final Pool pool;
     private final String table;
-    private final String keyTable;
 
     public PublishedJobs(Pool pool, @ConfigProperty(name = "db.schema") String schema) {
         this.pool = pool;
-        this.table = JobQueue.qualified(schema, "packaging_job");
-        this.keyTable = JobQueue.qualified(schema, "content_key");
+        this.table = SqlNames.table(schema, "packaging_job");
     }
 
     @Override
@@ -46,20 +43,6 @@ public class PublishedJobs implements PublishedContent {
         return pool.preparedQuery("SELECT id, kid_hex, kid_text, key_hex, key_text FROM " + table
                 + " WHERE id = $1 AND status = '" + Status.DONE + "'").execute(Tuple.of(id))
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(toKeys(rows.iterator().next())));
-    }
-
-    @Override
-    public Uni<List<Keys>> keysByKid(List<ContentKey> kids) {
-        String[] hex = kids.stream().map(ContentKey::hex).toArray(String[]::new);
-        return pool.preparedQuery("SELECT DISTINCT ON (j.kid_hex) j.id, j.kid_hex, j.kid_text, j.key_hex, j.key_text FROM "
-                + table + " j JOIN " + keyTable + " k ON k.kid_hex = j.kid_hex AND k.key_hex = j.key_hex"
-                + " WHERE j.kid_hex = ANY($1::bpchar[]) AND j.status = '" + Status.DONE + "' ORDER BY j.kid_hex, j.id")
-                .execute(Tuple.of(hex))
-                .map(rows -> {
-                    List<Keys> keys = new ArrayList<>();
-                    rows.forEach(r -> keys.add(toKeys(r)));
-                    return keys;
-                });
     }
 
     private static Keys toKeys(Row r) {

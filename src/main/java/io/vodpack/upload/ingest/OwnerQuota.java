@@ -7,6 +7,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vodpack.core.db.SqlNames;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.error.ProblemException;
 
@@ -26,9 +27,8 @@ public class OwnerQuota {
     public OwnerQuota(Pool pool, VodpackConfig config, @ConfigProperty(name = "db.schema") String schema) {
         this.pool = pool;
         this.config = config;
-        String quoted = "\"" + schema.replace("\"", "\"\"") + "\"";
-        this.inputs = quoted + ".input_content";
-        this.resumable = quoted + ".resumable_upload";
+        this.inputs = SqlNames.table(schema, "input_content");
+        this.resumable = SqlNames.table(schema, "resumable_upload");
     }
 
     /** Fails with 413 when {@code owner} has no room for {@code length} more bytes (0: an unknown length). */

@@ -22,6 +22,7 @@ import io.vertx.core.Vertx;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vodpack.core.db.SqlNames;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.storage.ContentStorage;
@@ -54,7 +55,7 @@ public class ResumableUploadRemoval {
         this.async = async;
         this.vertx = vertx;
         this.pool = pool;
-        this.table = "\"" + schema.replace("\"", "\"\"") + "\".resumable_upload";
+        this.table = SqlNames.table(schema, "resumable_upload");
     }
 
     /** tus termination: the upload and its bytes are deleted; 404 when unknown. */
