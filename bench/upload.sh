@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
-# bench/upload.sh: upload throughput and memory of POST /upload_input_content.
+# bench/upload.sh: upload throughput, CPU cost and memory of POST /upload_input_content against an nginx WebDAV PUT.
 #
-# Builds (once, cached in $BENCH_MEDIA) a ~1 GiB and a ~256 MiB valid H.264 + AAC MP4 by looping a 1 s lossless
-# 1080p clip with `ffmpeg -stream_loop -c copy`, then in one run:
-#   1. single 1 GiB upload (curl -T, streamed) vs `cp` + `sync` of the same file on the same disk, REPS times;
-#      ratio upload/cp+sync (target >= 0.75) and the service's VmRSS growth (peak during - before) (target <= 64 MiB);
-#      for reference, when socat is installed: the same file through a bare loopback TCP socket into a file on the
-#      same disk (no HTTP, no hashing, no sync): the most any network receiver could do on this machine;
-#   2. 4 concurrent uploads of the 256 MiB file vs 4 concurrent `cp` + `sync`: aggregate MiB/s and ratio;
-#   3. the 256 MiB file as a resumable (tus 1.0) upload in 8 MiB and in 64 MiB PATCH requests vs the single request.
+# Builds (once, cached in $BENCH_MEDIA) ~100 MiB, ~256 MiB, ~1 GiB and ~4000 MiB valid H.264 + AAC MP4s by looping a
+# 1 s lossless 1080p clip with `ffmpeg -stream_loop -c copy`, starts nginx (WebDAV PUT, one worker, temp files and
+# destination on the service's disk; installed with apt when missing), then in one run:
+#   1. single 1 GiB upload vs nginx PUT + sync of the same file, REPS times: MiB/s and CPU-seconds per GiB of each
+#      (utime + stime from /proc/PID/stat of the nginx processes and of the service's JVM), the ratios (targets:
+#      CPU <= 2.0x nginx, MiB/s >= 0.85x nginx) and the service's VmRSS growth (peak during - before; <= 64 MiB);
+#   2. 4 concurrent 256 MiB uploads vs 4 concurrent nginx PUTs + sync: wall, aggregate MiB/s, CPU-s/GiB, ratios;
+#   3. the 256 MiB file as a resumable (tus 1.0) upload in 8 MiB and in 64 MiB PATCH requests vs the single request;
+#   4. VmRSS growth during one upload each of 100 MiB, 1 GiB and 4000 MiB (RSS must not grow with the file).
+# The service fsyncs every upload before its 201; the nginx PUT is timed up to the end of a `sync` after it.
 # Runs in which other users' processes took more than BENCH_MAX_OTHERS CPU-s are shown, not counted, and repeated
-# (at most 2 x REPS runs). Uploaded inputs are deleted afterwards. Usage: bench/upload.sh (env: REPS=5, see bench/lib.sh)
+# (at most 2 x REPS runs). Uploaded inputs are deleted afterwards.
+# Usage: bench/upload.sh (env: REPS=5, NGINX_PORT=BENCH_PORT+2, RSS_SIZES="100 1024 4000", see bench/lib.sh)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 REPS=${REPS:-5}
 CONCURRENT=4
+NGINX_PORT=${NGINX_PORT:-$((PORT + 2))}
+RSS_SIZES=${RSS_SIZES:-100 1024 4000}
+[[ $NGINX_PORT != 8080 ]] || die "refusing port 8080"
+HZ=$(getconf CLK_TCK)
 
 # loop_clip TARGET_BYTES OUT: loops a 1 s lossless 1080p clip (~80 MB) and cuts it at about TARGET_BYTES
 loop_clip() {
@@ -37,115 +44,176 @@ loop_clip() {
     fi
 }
 
-BIG="$MEDIA/upload-1GiB.mp4"
-MID="$MEDIA/upload-256MiB.mp4"
-loop_clip $((1024 * 1024 * 1024)) "$BIG"
-loop_clip $((256 * 1024 * 1024)) "$MID"
+# media_mib MIB: prints the path of the cached ~MIB MiB upload file (made once)
+media_mib() {
+    local f
+    case $1 in
+        1024) f="$MEDIA/upload-1GiB.mp4" ;;
+        256) f="$MEDIA/upload-256MiB.mp4" ;;
+        *) f="$MEDIA/upload-${1}MiB.mp4" ;;
+    esac
+    loop_clip $(($1 * 1024 * 1024)) "$f"
+    echo "$f"
+}
+
+BIG=$(media_mib 1024)
+MID=$(media_mib 256)
 BIG_BYTES=$(stat -c %s "$BIG")
 MID_BYTES=$(stat -c %s "$MID")
 
+# nginx with the WebDAV module (Debian's nginx-light has it); the package's own service is not started here
+# (policy-rc.d), this script runs its own instance.
+if ! command -v nginx >/dev/null || ! nginx -V 2>&1 | grep -q http_dav_module; then
+    log "installing nginx-light for the WebDAV PUT baseline"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light >/dev/null 2>&1 ||
+        { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light >/dev/null; } ||
+        die "could not install nginx-light"
+fi
+nginx -V 2>&1 | grep -q http_dav_module || die "this nginx has no http_dav_module"
+
 start_service
-[[ -n $STORAGE && -d $STORAGE ]] || die "set VODPACK_STORAGE to the service's storage root (the cp baseline writes there)"
-COPY_DIR="$STORAGE/bench-cp"   # same disk as the uploads
-mkdir -p "$COPY_DIR"
+[[ -n $STORAGE && -d $STORAGE ]] || die "set VODPACK_STORAGE to the service's storage root (nginx writes there)"
+[[ -n $SVC_PID ]] || die "this script reads the service's CPU time from /proc: run it without VODPACK_URL"
 
-# cp_sync N SRC: N parallel copies of SRC then sync; prints the wall time in ns
-cp_sync() {
-    local n=$1 src=$2 t0 t1 i
+# nginx: one worker, WebDAV PUT into a folder on the service's disk, its body temp files beside it (so that the
+# final rename stays on one file system, as the service's does), otherwise default settings.
+NGX="$STORAGE/bench-nginx"
+mkdir -p "$NGX/put" "$NGX/client_body" "$NGX/logs"
+cat >"$NGX/nginx.conf" <<CONF
+user root root;
+worker_processes 1;
+pid $NGX/nginx.pid;
+error_log $NGX/logs/error.log;
+events { worker_connections 64; }
+http {
+    access_log off;
+    client_max_body_size 0;
+    client_body_temp_path $NGX/client_body;
+    proxy_temp_path $NGX/proxy;
+    fastcgi_temp_path $NGX/fastcgi;
+    uwsgi_temp_path $NGX/uwsgi;
+    scgi_temp_path $NGX/scgi;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $NGX/put;
+        location / { dav_methods PUT DELETE; create_full_put_path on; }
+    }
+}
+CONF
+nginx -p "$NGX" -c "$NGX/nginx.conf" -e "$NGX/logs/error.log" -g 'daemon off;' &
+NGINX_PID=$!
+NGINX="http://127.0.0.1:$NGINX_PORT"
+for ((i = 0; i < 50; i++)); do curl -fsS -o /dev/null "$NGINX/" 2>/dev/null && break; sleep 0.1; done
+
+# cpu_ticks PID...: utime + stime of the processes (every thread), in clock ticks
+cpu_ticks() {
+    local pid line total=0 f
+    for pid in "$@"; do
+        { read -r line <"/proc/$pid/stat"; } 2>/dev/null || continue
+        f=(${line##*) })
+        total=$((total + f[11] + f[12]))
+    done
+    echo "$total"
+}
+# nginx_pids: the nginx master and its workers
+nginx_pids() { echo "$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ')"; }
+# cpu_per_gib TICKS BYTES: CPU seconds per GiB
+cpu_per_gib() { awk -v t="$1" -v b="$2" -v hz="$HZ" 'BEGIN { printf "%.2f", (t / hz) / (b / 1073741824) }'; }
+
+# nginx_put_sync N FILE: N parallel PUTs of FILE to nginx, then sync; prints "NS TICKS" (wall time from the first
+# request to the end of the sync, CPU ticks of the nginx processes meanwhile)
+nginx_put_sync() {
+    local n=$1 src=$2 t0 t1 c0 c1 i code pids=()
     sync
+    c0=$(cpu_ticks $(nginx_pids))
     t0=$(now_ns)
-    for ((i = 0; i < n; i++)); do cp "$src" "$COPY_DIR/copy-$i.mp4" & done
-    wait
+    for ((i = 0; i < n; i++)); do
+        curl -sS -o /dev/null -w '%{http_code}\n' -T "$src" -H 'Expect:' "$NGINX/put-$i.mp4" >"$WORK/nginx.$i" &
+        pids+=($!)
+    done
+    for i in "${pids[@]}"; do wait "$i" || die "a PUT to nginx failed"; done
     sync
     t1=$(now_ns)
-    rm -f "$COPY_DIR"/copy-*.mp4
+    c1=$(cpu_ticks $(nginx_pids))
+    for ((i = 0; i < n; i++)); do
+        code=$(cat "$WORK/nginx.$i")
+        [[ $code == 201 || $code == 204 ]] || die "nginx answered $code to a PUT: $(tail -3 "$NGX/logs/error.log")"
+        cmp -s <(stat -c %s "$NGX/put/put-$i.mp4") <(stat -c %s "$src") || die "nginx stored a short file"
+    done
+    rm -f "$NGX"/put/put-*.mp4
     sync
-    echo $((t1 - t0))
+    echo "$((t1 - t0)) $((c1 - c0))"
 }
 
-# socat_floor SRC: one bare loopback TCP transfer of SRC into a file on the same disk; prints the wall time in ns
-socat_floor() {
-    local port=$((PORT + 3)) listener t0 t1 i
-    sync
-    socat -u -b 131072 "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr" "OPEN:$COPY_DIR/socat.mp4,creat,trunc" &
-    listener=$!
-    for ((i = 0; i < 50; i++)); do ss -ltn "sport = :$port" | grep -q LISTEN && break; sleep 0.05; done
-    t0=$(now_ns)
-    socat -u -b 131072 "OPEN:$1" "TCP:127.0.0.1:$port"
-    wait "$listener"
-    t1=$(now_ns)
-    rm -f "$COPY_DIR/socat.mp4"
-    sync
-    echo $((t1 - t0))
-}
-HAVE_SOCAT=false
-command -v socat >/dev/null && HAVE_SOCAT=true
-
-# Warm-up (JIT, connection pools): one 256 MiB upload, not counted.
+# Warm-up (JIT, connection pools): one 256 MiB upload and one nginx PUT, not counted.
 log "warm-up upload"
 res=$(upload "$MID")
 delete_input "${res%% *}"
+nginx_put_sync 1 "$MID" >/dev/null
 sync
 
 echo
 echo "== Single upload of $(kib_to_mib $((BIG_BYTES / 1024))) MiB ($BIG_BYTES bytes), $REPS clean runs"
-printf '%-6s %13s %12s %8s %11s %11s %11s %11s %10s %10s %8s\n' run cp+sync_MiB/s upload_MiB/s ratio rss_before \
-    rss_peak rss_after rss_growth cp_MiB/s socat_MiB/s others_s
-up_rates=() cp_rates=() ratios=() growths=()
+printf '%-6s %10s %10s %9s %9s %9s %9s %10s %9s %9s %9s %8s\n' run nginx_MiB/s svc_MiB/s ratio nginx_cpu svc_cpu \
+    cpu_ratio rss_before rss_peak rss_after rss_growth others_s
+up_rates=() ngx_rates=() ratios=() ngx_cpus=() svc_cpus=() cpu_ratios=() growths=()
 for ((attempt = 1; ${#ratios[@]} < REPS && attempt <= 2 * REPS; attempt++)); do
     wait_quiet
     others_start
-    cp_ns=$(cp_sync 1 "$BIG")
-    # cp without sync: only to show how much of cp+sync is the flush to disk
-    sync
-    t0=$(now_ns); cp "$BIG" "$COPY_DIR/nosync.mp4"; t1=$(now_ns)
-    rm -f "$COPY_DIR/nosync.mp4"; sync
-    cponly_ns=$((t1 - t0))
-    socat="-"
-    $HAVE_SOCAT && socat=$(mibps "$BIG_BYTES" "$(socat_floor "$BIG")")
+    read -r ngx_ns ngx_ticks < <(nginx_put_sync 1 "$BIG")
 
-    rss_before=0 rss_peak=0 rss_after=0
-    [[ -n $SVC_PID ]] && { rss_before=$(rss_kib "$SVC_PID"); rss_sampler_start; }
+    sync
+    rss_before=$(rss_kib "$SVC_PID")
+    rss_sampler_start
+    c0=$(cpu_ticks "$SVC_PID")
     res=$(upload "$BIG")
+    c1=$(cpu_ticks "$SVC_PID")
     id=${res%% *} up_ns=${res##* }
-    if [[ -n $SVC_PID ]]; then
-        sleep 1
-        rss_sampler_stop
-        rss_peak=$RSS_PEAK
-        rss_after=$(rss_kib "$SVC_PID")
-    fi
+    sleep 1
+    rss_sampler_stop
+    rss_peak=$RSS_PEAK
+    rss_after=$(rss_kib "$SVC_PID")
     others_stop
     delete_input "$id"
     sync
 
-    up=$(mibps "$BIG_BYTES" "$up_ns") cp=$(mibps "$BIG_BYTES" "$cp_ns") cponly=$(mibps "$BIG_BYTES" "$cponly_ns")
-    rt=$(ratio "$up" "$cp") growth=$(kib_to_mib $((rss_peak - rss_before)))
+    up=$(mibps "$BIG_BYTES" "$up_ns") ngx=$(mibps "$BIG_BYTES" "$ngx_ns")
+    ngx_cpu=$(cpu_per_gib "$ngx_ticks" "$BIG_BYTES") svc_cpu=$(cpu_per_gib $((c1 - c0)) "$BIG_BYTES")
+    rt=$(ratio "$up" "$ngx") crt=$(ratio "$svc_cpu" "$ngx_cpu") growth=$(kib_to_mib $((rss_peak - rss_before)))
     note=""
     if is_clean; then
-        up_rates+=("$up") cp_rates+=("$cp") ratios+=("$rt") growths+=("$growth")
+        up_rates+=("$up") ngx_rates+=("$ngx") ratios+=("$rt") ngx_cpus+=("$ngx_cpu") svc_cpus+=("$svc_cpu")
+        cpu_ratios+=("$crt") growths+=("$growth")
     else
         note="  (skewed by other processes: not counted)"
     fi
-    printf '%-6s %13s %12s %8s %11s %11s %11s %11s %10s %10s %8s%s\n' "$attempt" "$cp" "$up" "$rt" \
-        "$(kib_to_mib "$rss_before")" "$(kib_to_mib "$rss_peak")" "$(kib_to_mib "$rss_after")" "$growth" "$cponly" \
-        "$socat" "$OTHERS_CPU" "$note"
+    printf '%-6s %10s %10s %9s %9s %9s %9s %10s %9s %9s %9s %8s%s\n' "$attempt" "$ngx" "$up" "$rt" "$ngx_cpu" "$svc_cpu" \
+        "$crt" "$(kib_to_mib "$rss_before")" "$(kib_to_mib "$rss_peak")" "$(kib_to_mib "$rss_after")" "$growth" \
+        "$OTHERS_CPU" "$note"
 done
 ((${#ratios[@]} > 0)) || die "no clean run: other processes kept the machine busy"
-printf '%-6s %13s %12s %8s %11s %11s %11s %11s\n' median "$(median "${cp_rates[@]}")" "$(median "${up_rates[@]}")" \
-    "$(median "${ratios[@]}")" "" "" "" "$(median "${growths[@]}")"
-echo "(medians of the ${#ratios[@]} clean runs; cp_MiB/s: cp without sync; socat_MiB/s: bare loopback TCP into a file,"
-echo " no sync; rss in MiB of VmRSS; others_s: CPU seconds other users' processes took during the run)"
-echo "target: ratio upload/(cp+sync) >= 0.75 -> median of ratios $(median "${ratios[@]}"), ratio of medians \
-$(ratio "$(median "${up_rates[@]}")" "$(median "${cp_rates[@]}")"); RSS growth <= 64 MiB -> max \
-$(printf '%s\n' "${growths[@]}" | sort -g | tail -1) MiB"
+printf '%-6s %10s %10s %9s %9s %9s %9s %10s %9s %9s %9s\n' median "$(median "${ngx_rates[@]}")" "$(median "${up_rates[@]}")" \
+    "$(median "${ratios[@]}")" "$(median "${ngx_cpus[@]}")" "$(median "${svc_cpus[@]}")" "$(median "${cpu_ratios[@]}")" \
+    "" "" "" "$(median "${growths[@]}")"
+echo "(medians of the ${#ratios[@]} clean runs; *_cpu: CPU-s per GiB of the nginx processes / the service's JVM;"
+echo " rss in MiB of VmRSS; others_s: CPU seconds other users' processes took during the run)"
+echo "targets: MiB/s >= 0.85x nginx -> $(median "${ratios[@]}"); CPU-s/GiB <= 2.0x nginx -> $(median "${cpu_ratios[@]}");\
+ RSS growth <= 64 MiB -> max $(printf '%s\n' "${growths[@]}" | sort -g | tail -1) MiB"
 
 echo
 echo "== $CONCURRENT concurrent uploads of $(kib_to_mib $((MID_BYTES / 1024))) MiB ($MID_BYTES bytes each)"
-for ((attempt = 1; attempt <= 3; attempt++)); do
+total=$((CONCURRENT * MID_BYTES))
+printf '%-6s %10s %10s %9s %9s %9s %9s %10s %8s\n' run nginx_wall svc_wall nginx_MiB/s svc_MiB/s ratio nginx_cpu svc_cpu \
+    cpu_ratio
+c_ratios=() c_cpu_ratios=() c_runs=0
+for ((attempt = 1; c_runs < 3 && attempt <= 6; attempt++)); do
     wait_quiet
     others_start
-    cp4_ns=$(cp_sync "$CONCURRENT" "$MID")
-    [[ -n $SVC_PID ]] && { rss_before=$(rss_kib "$SVC_PID"); rss_sampler_start; }
+    read -r ngx_ns ngx_ticks < <(nginx_put_sync "$CONCURRENT" "$MID")
+    sync
+    rss_before=$(rss_kib "$SVC_PID")
+    rss_sampler_start
+    c0=$(cpu_ticks "$SVC_PID")
     t0=$(now_ns)
     pids=()
     for ((i = 0; i < CONCURRENT; i++)); do
@@ -154,33 +222,31 @@ for ((attempt = 1; attempt <= 3; attempt++)); do
     done
     for p in "${pids[@]}"; do wait "$p" || die "a concurrent upload failed"; done
     t1=$(now_ns)
-    up4_ns=$((t1 - t0))
+    c1=$(cpu_ticks "$SVC_PID")
+    up_ns=$((t1 - t0))
+    rss_sampler_stop
     others_stop
-    rss_line=""
-    if [[ -n $SVC_PID ]]; then
-        rss_sampler_stop
-        peak=$RSS_PEAK
-        rss_line="rss before $(kib_to_mib "$rss_before") MiB, peak $(kib_to_mib "$peak") MiB, growth $(kib_to_mib $((peak - rss_before))) MiB"
-    fi
     for ((i = 0; i < CONCURRENT; i++)); do
         read -r id ns <"$WORK/concurrent.$i"
-        per[i]="upload $i: $(mibps "$MID_BYTES" "$ns") MiB/s ($(secs "$ns") s)"
         delete_input "$id"
     done
     sync
-    is_clean && break
-    log "other processes took $OTHERS_CPU CPU-s meanwhile: repeating"
+    ngx=$(mibps "$total" "$ngx_ns") up=$(mibps "$total" "$up_ns")
+    ngx_cpu=$(cpu_per_gib "$ngx_ticks" "$total") svc_cpu=$(cpu_per_gib $((c1 - c0)) "$total")
+    rt=$(ratio "$up" "$ngx") crt=$(ratio "$svc_cpu" "$ngx_cpu")
+    note=""
+    if is_clean; then
+        c_ratios+=("$rt") c_cpu_ratios+=("$crt") c_runs=$((c_runs + 1))
+    else
+        note="  (skewed by other processes: not counted)"
+    fi
+    printf '%-6s %10s %10s %9s %9s %9s %9s %10s %8s  rss growth %s MiB, others_s %s%s\n' "$attempt" "$(secs "$ngx_ns")" \
+        "$(secs "$up_ns")" "$ngx" "$up" "$rt" "$ngx_cpu" "$svc_cpu" "$crt" "$(kib_to_mib $((RSS_PEAK - rss_before)))" \
+        "$OTHERS_CPU" "$note"
 done
-printf '%s\n' "${per[@]}"
-total=$((CONCURRENT * MID_BYTES))
-cp4=$(mibps "$total" "$cp4_ns") up4=$(mibps "$total" "$up4_ns")
-printf '%-28s %10s %12s\n' "" wall_s aggregate_MiB/s
-printf '%-28s %10s %12s\n' "$CONCURRENT x cp + sync" "$(secs "$cp4_ns")" "$cp4"
-printf '%-28s %10s %12s\n' "$CONCURRENT x upload (concurrent)" "$(secs "$up4_ns")" "$up4"
-echo "ratio upload/(cp+sync): $(ratio "$up4" "$cp4")  $rss_line"
-echo "CPU seconds taken by other users' processes meanwhile: $OTHERS_CPU (attempt $((attempt > 3 ? 3 : attempt)))"
-rmdir "$COPY_DIR" 2>/dev/null || true
-
+((c_runs > 0)) || die "no clean concurrent run: other processes kept the machine busy"
+echo "targets: aggregate MiB/s >= 0.85x nginx -> median $(median "${c_ratios[@]}"); CPU-s/GiB <= 2.0x nginx -> median\
+ $(median "${c_cpu_ratios[@]}")"
 # tus_upload FILE CHUNK_BYTES: a resumable upload (tus 1.0) PATCHed in chunks of CHUNK_BYTES; prints "input_id ns"
 tus_upload() {
     local file=$1 chunk=$2 size loc offset=0 t0 t1 headers="" n
@@ -225,3 +291,25 @@ for c in 8 64; do
     printf '%-34s %10s %12s %8s\n' "tus, $c MiB PATCH requests" "$(secs "${!var}")" "$rate" "$(ratio "$rate" "$single")"
 done
 echo "(the tus runs include the creation request and one curl process per PATCH; ratio vs the single request)"
+
+echo
+echo "== Service VmRSS during one upload each of ${RSS_SIZES// / MiB, } MiB"
+printf '%-10s %12s %10s %10s %10s %10s %9s\n' size_MiB bytes MiB/s rss_before rss_peak rss_growth cpu_s/GiB
+for mib in $RSS_SIZES; do
+    f=$(media_mib "$mib")
+    bytes=$(stat -c %s "$f")
+    sync
+    rss_before=$(rss_kib "$SVC_PID")
+    rss_sampler_start
+    c0=$(cpu_ticks "$SVC_PID")
+    res=$(upload "$f")
+    c1=$(cpu_ticks "$SVC_PID")
+    sleep 1
+    rss_sampler_stop
+    delete_input "${res%% *}"
+    sync
+    printf '%-10s %12s %10s %10s %10s %10s %9s\n' "$mib" "$bytes" "$(mibps "$bytes" "${res##* }")" \
+        "$(kib_to_mib "$rss_before")" "$(kib_to_mib "$RSS_PEAK")" "$(kib_to_mib $((RSS_PEAK - rss_before)))" \
+        "$(cpu_per_gib $((c1 - c0)) "$bytes")"
+done
+echo "(the machine's load is not checked here: RSS does not depend on it)"
