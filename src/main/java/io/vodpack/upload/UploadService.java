@@ -12,16 +12,16 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
-import io.vertx.core.file.AsyncFile;
-import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vodpack.access.Caller;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.upload.ingest.BodyPipe;
+import io.vodpack.upload.ingest.BodyTarget;
 import io.vodpack.upload.ingest.Digests;
-import io.vodpack.upload.ingest.DigestingFileSink;
+import io.vodpack.upload.ingest.DigestingSink;
+import io.vodpack.upload.ingest.FileTarget;
 import io.vodpack.upload.ingest.InputStore;
 import io.vodpack.upload.ingest.ReceivedFile;
 import io.vodpack.upload.ingest.UploadLimits;
@@ -77,9 +77,8 @@ public class UploadService {
                 .onFailure().invoke(() -> metrics.rejected("storage-quota-exceeded"))
                 .chain(() -> limits.requireFreeSpace(0))
                 .onFailure().invoke(() -> metrics.rejected("insufficient-storage"))
-                .flatMap(free -> Async.await(vertx.fileSystem()
-                        .open(part.toString(), new OpenOptions().setWrite(true).setCreateNew(true))
-                        .compose(file -> stream(request, file, upload.multipart()))
+                .flatMap(free -> Async.await(pipe.open(() -> FileTarget.create(part))
+                        .compose(target -> stream(request, target, upload.multipart()))
                         .compose(body -> checkBody(body, upload)))
                         .onFailure().call(failure -> {
                             metrics.ended(failure);
@@ -102,9 +101,9 @@ public class UploadService {
         }
     }
 
-    private Future<Received> stream(HttpServerRequest request, AsyncFile file, boolean multipart) {
+    private Future<Received> stream(HttpServerRequest request, BodyTarget target, boolean multipart) {
         MessageDigest sha256 = Digests.sha256();
-        DigestingFileSink sink = new DigestingFileSink(file, limits.maxSize(), List.of(sha256));
+        DigestingSink sink = pipe.sink(target, limits.maxSize(), List.of(sha256));
         if (!multipart) {
             return pipe.pipe(request, sink).map(size -> new Received(size, sha256.digest(), null));
         }
@@ -130,7 +129,7 @@ public class UploadService {
         request.exceptionHandler(done::tryFail);
         request.endHandler(v -> {
             if (!seen.get()) {
-                file.close();
+                sink.end();
                 done.tryFail(ProblemException.badRequest("missing-file-part",
                         "The multipart body has no part named 'file'; send the video as -F file=@trailer.mp4."));
             }

@@ -12,16 +12,16 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
-import io.vertx.core.file.AsyncFile;
-import io.vertx.core.file.OpenOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.upload.ingest.BodyPipe;
-import io.vodpack.upload.ingest.DigestingFileSink;
+import io.vodpack.upload.ingest.BodyTarget;
+import io.vodpack.upload.ingest.DigestingSink;
 import io.vodpack.upload.ingest.Digests;
 import io.vodpack.upload.ingest.Durable;
+import io.vodpack.upload.ingest.FileTarget;
 import io.vodpack.upload.ingest.UploadLimits;
 
 /**
@@ -71,9 +71,8 @@ public class ChunkWriter {
     Uni<Chunk> open(ResumableUpload upload, ChunkChecksum checksum) {
         Path file = storage.resumableFile(upload.id);
         return digests.at(upload.id, file, upload.offset)
-                .flatMap(base -> Async.await(vertx.fileSystem().open(file.toString(),
-                        new OpenOptions().setWrite(true).setCreate(false).setTruncateExisting(false)))
-                        .map(handle -> new Chunk(upload, file, base, checksum, handle)));
+                .flatMap(base -> Async.await(pipe.open(() -> FileTarget.at(file, upload.offset)))
+                        .map(target -> new Chunk(upload, file, base, checksum, target)));
     }
 
     /**
@@ -89,13 +88,13 @@ public class ChunkWriter {
         private final MessageDigest running;
         private final ChunkChecksum checksum;
         private final MessageDigest own;
-        private final AsyncFile handle;
-        private DigestingFileSink sink;
+        private final BodyTarget target;
+        private DigestingSink sink;
         private long durable;
         private long kept;
         private boolean settled;
 
-        Chunk(ResumableUpload upload, Path file, MessageDigest base, ChunkChecksum checksum, AsyncFile handle) {
+        Chunk(ResumableUpload upload, Path file, MessageDigest base, ChunkChecksum checksum, BodyTarget target) {
             this.id = upload.id;
             this.file = file;
             this.offset = upload.offset;
@@ -104,7 +103,7 @@ public class ChunkWriter {
             this.running = Digests.copy(base);
             this.checksum = checksum;
             this.own = checksum == null ? null : checksum.newDigest();
-            this.handle = handle;
+            this.target = target;
             this.durable = offset;
             this.kept = offset;
         }
@@ -114,12 +113,11 @@ public class ChunkWriter {
          * way {@link #kept()} is then the offset to record.
          */
         Uni<Long> write(HttpServerRequest request) {
-            handle.setWritePos(offset);
             List<MessageDigest> fed = new ArrayList<>(List.of(running));
             if (own != null) {
                 fed.add(own);
             }
-            sink = new DigestingFileSink(handle, room, fed);
+            sink = pipe.sink(target, room, fed);
             return Async.await(pipe.pipe(request, sink)).onItemOrFailure().transformToUni((written, failure) -> settle(failure));
         }
 
