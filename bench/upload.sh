@@ -247,14 +247,37 @@ done
 ((c_runs > 0)) || die "no clean concurrent run: other processes kept the machine busy"
 echo "targets: aggregate MiB/s >= 0.85x nginx -> median $(median "${c_ratios[@]}"); CPU-s/GiB <= 2.0x nginx -> median\
  $(median "${c_cpu_ratios[@]}")"
+echo
+echo "== Service VmRSS during one upload each of ${RSS_SIZES// / MiB, } MiB"
+printf '%-10s %12s %10s %10s %10s %10s %9s\n' size_MiB bytes MiB/s rss_before rss_peak rss_growth cpu_s/GiB
+for mib in $RSS_SIZES; do
+    f=$(media_mib "$mib")
+    bytes=$(stat -c %s "$f")
+    sync
+    rss_before=$(rss_kib "$SVC_PID")
+    rss_sampler_start
+    c0=$(cpu_ticks "$SVC_PID")
+    res=$(upload "$f")
+    c1=$(cpu_ticks "$SVC_PID")
+    sleep 1
+    rss_sampler_stop
+    delete_input "${res%% *}"
+    sync
+    printf '%-10s %12s %10s %10s %10s %10s %9s\n' "$mib" "$bytes" "$(mibps "$bytes" "${res##* }")" \
+        "$(kib_to_mib "$rss_before")" "$(kib_to_mib "$RSS_PEAK")" "$(kib_to_mib $((RSS_PEAK - rss_before)))" \
+        "$(cpu_per_gib $((c1 - c0)) "$bytes")"
+done
+echo "(the machine's load is not checked here: RSS does not depend on it)"
+
 # tus_upload FILE CHUNK_BYTES: a resumable upload (tus 1.0) PATCHed in chunks of CHUNK_BYTES; prints "input_id ns"
 tus_upload() {
     local file=$1 chunk=$2 size loc offset=0 t0 t1 headers="" n
     size=$(stat -c %s "$file")
     t0=$(now_ns)
-    loc=$(curl -sS -K "$AUTH" -D - -o /dev/null -X POST "$BASE/files/" -H 'Tus-Resumable: 1.0.0' -H "Upload-Length: $size" \
-        -H "Upload-Metadata: filename $(basename "$file" | base64 -w0)" | tr -d '\r' | awk 'tolower($1) == "location:" { print $2 }')
-    [[ -n $loc ]] || die "tus creation failed"
+    headers=$(curl -sS -K "$AUTH" -D - -o "$WORK/tus.json" -X POST "$BASE/files/" -H 'Tus-Resumable: 1.0.0' -H "Upload-Length: $size" \
+        -H "Upload-Metadata: filename $(basename "$file" | base64 -w0)" | tr -d '\r')
+    loc=$(awk 'tolower($1) == "location:" { print $2 }' <<<"$headers")
+    [[ -n $loc ]] || die "tus creation failed: $(head -1 <<<"$headers") $(cat "$WORK/tus.json")"
     while ((offset < size)); do
         n=$((size - offset < chunk ? size - offset : chunk))
         # tail seeks; curl sends the chunk with its Content-Length
@@ -291,25 +314,3 @@ for c in 8 64; do
     printf '%-34s %10s %12s %8s\n' "tus, $c MiB PATCH requests" "$(secs "${!var}")" "$rate" "$(ratio "$rate" "$single")"
 done
 echo "(the tus runs include the creation request and one curl process per PATCH; ratio vs the single request)"
-
-echo
-echo "== Service VmRSS during one upload each of ${RSS_SIZES// / MiB, } MiB"
-printf '%-10s %12s %10s %10s %10s %10s %9s\n' size_MiB bytes MiB/s rss_before rss_peak rss_growth cpu_s/GiB
-for mib in $RSS_SIZES; do
-    f=$(media_mib "$mib")
-    bytes=$(stat -c %s "$f")
-    sync
-    rss_before=$(rss_kib "$SVC_PID")
-    rss_sampler_start
-    c0=$(cpu_ticks "$SVC_PID")
-    res=$(upload "$f")
-    c1=$(cpu_ticks "$SVC_PID")
-    sleep 1
-    rss_sampler_stop
-    delete_input "${res%% *}"
-    sync
-    printf '%-10s %12s %10s %10s %10s %10s %9s\n' "$mib" "$bytes" "$(mibps "$bytes" "${res##* }")" \
-        "$(kib_to_mib "$rss_before")" "$(kib_to_mib "$RSS_PEAK")" "$(kib_to_mib $((RSS_PEAK - rss_before)))" \
-        "$(cpu_per_gib $((c1 - c0)) "$bytes")"
-done
-echo "(the machine's load is not checked here: RSS does not depend on it)"
