@@ -120,10 +120,11 @@ nginx_pids() { echo "$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ')"; }
 # cpu_per_gib TICKS BYTES: CPU seconds per GiB
 cpu_per_gib() { awk -v t="$1" -v b="$2" -v hz="$HZ" 'BEGIN { printf "%.2f", (t / hz) / (b / 1073741824) }'; }
 
-# nginx_put_sync N FILE: N parallel PUTs of FILE to nginx, then sync; prints "NS TICKS" (wall time from the first
-# request to the end of the sync, CPU ticks of the nginx processes meanwhile)
+# nginx_put_sync N FILE: N parallel PUTs of FILE to nginx, then sync; prints "NS TICKS SYNC_TICKS" (wall time from
+# the first request to the end of the sync, CPU ticks of the nginx processes meanwhile, CPU ticks of the sync: the
+# flush the service does itself, in its own threads, with fsync before each 201)
 nginx_put_sync() {
-    local n=$1 src=$2 t0 t1 c0 c1 i code pids=()
+    local n=$1 src=$2 t0 t1 c0 c1 i code pids=() sync_cpu TIMEFORMAT='%U %S'
     sync
     c0=$(cpu_ticks $(nginx_pids))
     t0=$(now_ns)
@@ -132,9 +133,9 @@ nginx_put_sync() {
         pids+=($!)
     done
     for i in "${pids[@]}"; do wait "$i" || die "a PUT to nginx failed"; done
-    sync
-    t1=$(now_ns)
     c1=$(cpu_ticks $(nginx_pids))
+    sync_cpu=$({ time sync; } 2>&1)
+    t1=$(now_ns)
     for ((i = 0; i < n; i++)); do
         code=$(cat "$WORK/nginx.$i")
         [[ $code == 201 || $code == 204 ]] || die "nginx answered $code to a PUT: $(tail -3 "$NGX/logs/error.log")"
@@ -142,7 +143,7 @@ nginx_put_sync() {
     done
     rm -f "$NGX"/put/put-*.mp4
     sync
-    echo "$((t1 - t0)) $((c1 - c0))"
+    echo "$((t1 - t0)) $((c1 - c0)) $(awk -v u="${sync_cpu% *}" -v s="${sync_cpu#* }" -v hz="$HZ" 'BEGIN { printf "%d", (u + s) * hz + 0.5 }')"
 }
 
 # Warm-up (JIT, connection pools): one 256 MiB upload and one nginx PUT, not counted.
@@ -154,13 +155,13 @@ sync
 
 echo
 echo "== Single upload of $(kib_to_mib $((BIG_BYTES / 1024))) MiB ($BIG_BYTES bytes), $REPS clean runs"
-printf '%-6s %10s %10s %9s %9s %9s %9s %10s %9s %9s %9s %8s\n' run nginx_MiB/s svc_MiB/s ratio nginx_cpu svc_cpu \
-    cpu_ratio rss_before rss_peak rss_after rss_growth others_s
-up_rates=() ngx_rates=() ratios=() ngx_cpus=() svc_cpus=() cpu_ratios=() growths=()
+printf '%-6s %10s %10s %7s %9s %8s %8s %9s %9s %10s %9s %9s %9s %8s\n' run nginx_MiB/s svc_MiB/s ratio nginx_cpu \
+    sync_cpu svc_cpu cpu_ratio cpu_ratio+s rss_before rss_peak rss_after rss_growth others_s
+up_rates=() ngx_rates=() ratios=() ngx_cpus=() sync_cpus=() svc_cpus=() cpu_ratios=() cpu_ratios_s=() growths=()
 for ((attempt = 1; ${#ratios[@]} < REPS && attempt <= 2 * REPS; attempt++)); do
     wait_quiet
     others_start
-    read -r ngx_ns ngx_ticks < <(nginx_put_sync 1 "$BIG")
+    read -r ngx_ns ngx_ticks sync_ticks < <(nginx_put_sync 1 "$BIG")
 
     sync
     rss_before=$(rss_kib "$SVC_PID")
@@ -178,27 +179,31 @@ for ((attempt = 1; ${#ratios[@]} < REPS && attempt <= 2 * REPS; attempt++)); do
     sync
 
     up=$(mibps "$BIG_BYTES" "$up_ns") ngx=$(mibps "$BIG_BYTES" "$ngx_ns")
-    ngx_cpu=$(cpu_per_gib "$ngx_ticks" "$BIG_BYTES") svc_cpu=$(cpu_per_gib $((c1 - c0)) "$BIG_BYTES")
+    ngx_cpu=$(cpu_per_gib "$ngx_ticks" "$BIG_BYTES") sync_cpu=$(cpu_per_gib "$sync_ticks" "$BIG_BYTES")
+    svc_cpu=$(cpu_per_gib $((c1 - c0)) "$BIG_BYTES")
     rt=$(ratio "$up" "$ngx") crt=$(ratio "$svc_cpu" "$ngx_cpu") growth=$(kib_to_mib $((rss_peak - rss_before)))
+    crts=$(ratio "$svc_cpu" "$(awk -v a="$ngx_cpu" -v b="$sync_cpu" 'BEGIN { print a + b }')")
     note=""
     if is_clean; then
-        up_rates+=("$up") ngx_rates+=("$ngx") ratios+=("$rt") ngx_cpus+=("$ngx_cpu") svc_cpus+=("$svc_cpu")
-        cpu_ratios+=("$crt") growths+=("$growth")
+        up_rates+=("$up") ngx_rates+=("$ngx") ratios+=("$rt") ngx_cpus+=("$ngx_cpu") sync_cpus+=("$sync_cpu")
+        svc_cpus+=("$svc_cpu") cpu_ratios+=("$crt") cpu_ratios_s+=("$crts") growths+=("$growth")
     else
         note="  (skewed by other processes: not counted)"
     fi
-    printf '%-6s %10s %10s %9s %9s %9s %9s %10s %9s %9s %9s %8s%s\n' "$attempt" "$ngx" "$up" "$rt" "$ngx_cpu" "$svc_cpu" \
-        "$crt" "$(kib_to_mib "$rss_before")" "$(kib_to_mib "$rss_peak")" "$(kib_to_mib "$rss_after")" "$growth" \
-        "$OTHERS_CPU" "$note"
+    printf '%-6s %10s %10s %7s %9s %8s %8s %9s %9s %10s %9s %9s %9s %8s%s\n' "$attempt" "$ngx" "$up" "$rt" "$ngx_cpu" \
+        "$sync_cpu" "$svc_cpu" "$crt" "$crts" "$(kib_to_mib "$rss_before")" "$(kib_to_mib "$rss_peak")" \
+        "$(kib_to_mib "$rss_after")" "$growth" "$OTHERS_CPU" "$note"
 done
 ((${#ratios[@]} > 0)) || die "no clean run: other processes kept the machine busy"
-printf '%-6s %10s %10s %9s %9s %9s %9s %10s %9s %9s %9s\n' median "$(median "${ngx_rates[@]}")" "$(median "${up_rates[@]}")" \
-    "$(median "${ratios[@]}")" "$(median "${ngx_cpus[@]}")" "$(median "${svc_cpus[@]}")" "$(median "${cpu_ratios[@]}")" \
-    "" "" "" "$(median "${growths[@]}")"
-echo "(medians of the ${#ratios[@]} clean runs; *_cpu: CPU-s per GiB of the nginx processes / the service's JVM;"
-echo " rss in MiB of VmRSS; others_s: CPU seconds other users' processes took during the run)"
-echo "targets: MiB/s >= 0.85x nginx -> $(median "${ratios[@]}"); CPU-s/GiB <= 2.0x nginx -> $(median "${cpu_ratios[@]}");\
- RSS growth <= 64 MiB -> max $(printf '%s\n' "${growths[@]}" | sort -g | tail -1) MiB"
+printf '%-6s %10s %10s %7s %9s %8s %8s %9s %9s %10s %9s %9s %9s\n' median "$(median "${ngx_rates[@]}")" \
+    "$(median "${up_rates[@]}")" "$(median "${ratios[@]}")" "$(median "${ngx_cpus[@]}")" "$(median "${sync_cpus[@]}")" \
+    "$(median "${svc_cpus[@]}")" "$(median "${cpu_ratios[@]}")" "$(median "${cpu_ratios_s[@]}")" "" "" "" \
+    "$(median "${growths[@]}")"
+echo "(medians of the ${#ratios[@]} clean runs; *_cpu: CPU-s per GiB of the nginx processes, of the sync after the PUT,"
+echo " of the service's JVM; cpu_ratio: service / nginx, cpu_ratio+s: service / (nginx + sync); rss in MiB of VmRSS;"
+echo " others_s: CPU seconds other users' processes took during the run)"
+echo "targets: MiB/s >= 0.85x nginx -> $(median "${ratios[@]}"); CPU-s/GiB <= 2.0x nginx -> $(median "${cpu_ratios[@]}")\
+ ($(median "${cpu_ratios_s[@]}") with the sync); RSS growth <= 64 MiB -> max $(printf '%s\n' "${growths[@]}" | sort -g | tail -1) MiB"
 
 echo
 echo "== $CONCURRENT concurrent uploads of $(kib_to_mib $((MID_BYTES / 1024))) MiB ($MID_BYTES bytes each)"
@@ -209,7 +214,7 @@ c_ratios=() c_cpu_ratios=() c_runs=0
 for ((attempt = 1; c_runs < 3 && attempt <= 6; attempt++)); do
     wait_quiet
     others_start
-    read -r ngx_ns ngx_ticks < <(nginx_put_sync "$CONCURRENT" "$MID")
+    read -r ngx_ns ngx_ticks sync_ticks < <(nginx_put_sync "$CONCURRENT" "$MID")
     sync
     rss_before=$(rss_kib "$SVC_PID")
     rss_sampler_start
@@ -233,6 +238,7 @@ for ((attempt = 1; c_runs < 3 && attempt <= 6; attempt++)); do
     sync
     ngx=$(mibps "$total" "$ngx_ns") up=$(mibps "$total" "$up_ns")
     ngx_cpu=$(cpu_per_gib "$ngx_ticks" "$total") svc_cpu=$(cpu_per_gib $((c1 - c0)) "$total")
+    sync_cpu=$(cpu_per_gib "$sync_ticks" "$total")
     rt=$(ratio "$up" "$ngx") crt=$(ratio "$svc_cpu" "$ngx_cpu")
     note=""
     if is_clean; then
@@ -240,9 +246,9 @@ for ((attempt = 1; c_runs < 3 && attempt <= 6; attempt++)); do
     else
         note="  (skewed by other processes: not counted)"
     fi
-    printf '%-6s %10s %10s %9s %9s %9s %9s %10s %8s  rss growth %s MiB, others_s %s%s\n' "$attempt" "$(secs "$ngx_ns")" \
-        "$(secs "$up_ns")" "$ngx" "$up" "$rt" "$ngx_cpu" "$svc_cpu" "$crt" "$(kib_to_mib $((RSS_PEAK - rss_before)))" \
-        "$OTHERS_CPU" "$note"
+    printf '%-6s %10s %10s %9s %9s %9s %9s %10s %8s  sync_cpu %s, rss growth %s MiB, others_s %s%s\n' "$attempt" \
+        "$(secs "$ngx_ns")" "$(secs "$up_ns")" "$ngx" "$up" "$rt" "$ngx_cpu" "$svc_cpu" "$crt" "$sync_cpu" \
+        "$(kib_to_mib $((RSS_PEAK - rss_before)))" "$OTHERS_CPU" "$note"
 done
 ((c_runs > 0)) || die "no clean concurrent run: other processes kept the machine busy"
 echo "targets: aggregate MiB/s >= 0.85x nginx -> median $(median "${c_ratios[@]}"); CPU-s/GiB <= 2.0x nginx -> median\
@@ -275,7 +281,7 @@ tus_upload() {
     size=$(stat -c %s "$file")
     t0=$(now_ns)
     headers=$(curl -sS -K "$AUTH" -D - -o "$WORK/tus.json" -X POST "$BASE/files/" -H 'Tus-Resumable: 1.0.0' -H "Upload-Length: $size" \
-        -H "Upload-Metadata: filename $(basename "$file" | base64 -w0)" | tr -d '\r')
+        -H "Upload-Metadata: filename $(printf %s "$(basename "$file")" | base64 -w0)" | tr -d '\r')
     loc=$(awk 'tolower($1) == "location:" { print $2 }' <<<"$headers")
     [[ -n $loc ]] || die "tus creation failed: $(head -1 <<<"$headers") $(cat "$WORK/tus.json")"
     while ((offset < size)); do
