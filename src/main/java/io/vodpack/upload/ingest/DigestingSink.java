@@ -19,7 +19,8 @@ import io.vertx.core.streams.WriteStream;
  * chunks in batches to a worker pool, where one task feeds them to the digests (the file's SHA-256, and for a
  * resumable upload the chunk's own checksum) while another appends them to the {@link BodyTarget} in one gathered
  * write. So hashing and writing run beside each other and beside the event loop's socket reads, and a batch of many
- * chunks costs two thread hand-offs. At most one batch is in flight; what waits behind it is bounded by
+ * chunks (at least {@link #MIN_BATCH_BYTES} until the body ends) costs two thread hand-offs. At most one batch is in
+ * flight; what waits behind it is bounded by
  * {@link #HIGH_WATER} (back-pressure pauses the body), so memory does not grow with a slow disk. Chunks read into
  * {@link DirectBodyReads} buffers go from the socket to the file without a copy in the JVM and are released as soon
  * as they are written. The {@code WriteStream} methods run on the connection's event loop.
@@ -30,6 +31,11 @@ public final class DigestingSink implements WriteStream<Buffer> {
     static final long HIGH_WATER = 8L << 20;
     /** Most chunks in one gathered write (the kernel takes up to 1024). */
     private static final int MAX_BATCH = 256;
+    /**
+     * Bytes that wait for more before they are handed over (unless the body has ended): fewer, larger writes and
+     * fewer thread hand-offs when the disk keeps up with the socket.
+     */
+    static final long MIN_BATCH_BYTES = 1L << 20;
 
     private record Chunk(ByteBuffer bytes, ByteBuf owned, Handler<AsyncResult<Void>> ack) {
     }
@@ -42,6 +48,7 @@ public final class DigestingSink implements WriteStream<Buffer> {
     private long written;
     private long landed;
     private long pending;
+    private long queuedBytes;
     private boolean inFlight;
     private boolean limitExceeded;
     private boolean ended;
@@ -98,6 +105,7 @@ public final class DigestingSink implements WriteStream<Buffer> {
         }
         written += data.length();
         pending += data.length();
+        queuedBytes += data.length();
         if (buf.nioBufferCount() == 1) {
             queued.add(new Chunk(buf.nioBuffer(), owned, handler));
         } else {
@@ -107,7 +115,7 @@ public final class DigestingSink implements WriteStream<Buffer> {
                 queued.add(new Chunk(parts[i], last ? owned : null, last ? handler : null));
             }
         }
-        if (!inFlight) {
+        if (!inFlight && queuedBytes >= MIN_BATCH_BYTES) {
             flush();
         }
     }
@@ -127,6 +135,7 @@ public final class DigestingSink implements WriteStream<Buffer> {
             bytes += chunk.bytes().remaining();
         }
         inFlight = true;
+        queuedBytes -= bytes;
         long batchBytes = bytes;
         // worker threads: the digests and the target are each touched by one task at a time
         Future<Void> hashed = io.executeBlocking(() -> {
@@ -160,10 +169,11 @@ public final class DigestingSink implements WriteStream<Buffer> {
             // nothing after a failed write reaches the target
             for (Chunk chunk; (chunk = queued.poll()) != null;) {
                 pending -= chunk.bytes().remaining();
+                queuedBytes -= chunk.bytes().remaining();
                 complete(chunk, failure);
             }
         }
-        if (!queued.isEmpty()) {
+        if (!queued.isEmpty() && (ended || queuedBytes >= MIN_BATCH_BYTES)) {
             flush();
         } else if (ended) {
             close();
@@ -200,8 +210,13 @@ public final class DigestingSink implements WriteStream<Buffer> {
         }
         ended = true;
         endHandler = handler;
-        if (!inFlight) {
+        if (inFlight) {
+            return;
+        }
+        if (queued.isEmpty()) {
             close();
+        } else {
+            flush();
         }
     }
 
