@@ -40,11 +40,16 @@ public final class DigestingSink implements WriteStream<Buffer> {
     private record Chunk(ByteBuffer bytes, ByteBuf owned, Handler<AsyncResult<Void>> ack) {
     }
 
+    /** Someone waiting for every byte accepted before {@code upTo} to land. */
+    private record Landing(long upTo, Promise<Long> promise) {
+    }
+
     private final WorkerExecutor io;
     private final BodyTarget target;
     private final List<MessageDigest> digests;
     private final long limit;
     private final ArrayDeque<Chunk> queued = new ArrayDeque<>();
+    private final ArrayDeque<Landing> landings = new ArrayDeque<>();
     private long written;
     private long landed;
     private long pending;
@@ -75,6 +80,23 @@ public final class DigestingSink implements WriteStream<Buffer> {
 
     public boolean limitExceeded() {
         return limitExceeded;
+    }
+
+    /**
+     * Hands over what waits for a full batch too, and completes with {@link #landed()} once every byte accepted so far
+     * has reached the target (or with what landed before a write failed or the body ended): for a checkpoint of a
+     * body that stalls.
+     */
+    public Future<Long> land() {
+        if (landed == written || failure != null || ended) {
+            return Future.succeededFuture(landed);
+        }
+        Promise<Long> promise = Promise.promise();
+        landings.add(new Landing(written, promise));
+        if (!inFlight) {
+            flush();
+        }
+        return promise.future();
     }
 
     @Override
@@ -173,7 +195,10 @@ public final class DigestingSink implements WriteStream<Buffer> {
                 complete(chunk, failure);
             }
         }
-        if (!queued.isEmpty() && (ended || queuedBytes >= MIN_BATCH_BYTES)) {
+        while (!landings.isEmpty() && (landings.peek().upTo() <= landed || failure != null)) {
+            landings.poll().promise().complete(landed);
+        }
+        if (!queued.isEmpty() && (ended || queuedBytes >= MIN_BATCH_BYTES || !landings.isEmpty())) {
             flush();
         } else if (ended) {
             close();
@@ -221,6 +246,9 @@ public final class DigestingSink implements WriteStream<Buffer> {
     }
 
     private void close() {
+        for (Landing landing; (landing = landings.poll()) != null;) {
+            landing.promise().complete(landed);
+        }
         // worker thread: closing a file handle
         io.executeBlocking(() -> {
             target.close();

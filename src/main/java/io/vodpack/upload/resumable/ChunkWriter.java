@@ -126,16 +126,22 @@ public class ChunkWriter {
          * restarted instance may resume from. Bytes of a chunk with Upload-Checksum count only once verified.
          */
         Uni<Long> checkpoint() {
-            if (own != null || sink == null || settled || offset + sink.landed() <= durable) {
+            if (own != null || sink == null || settled) {
                 return Uni.createFrom().item(durable);
             }
-            long landed = offset + sink.landed();
-            // worker thread: fsync of the partial file
-            return async.blocking(() -> Durable.force(file)).map(v -> {
-                if (!settled) {
-                    durable = Math.max(durable, landed);
+            // the sink holds back less than a batch; a stalled body's bytes are written first
+            return Async.await(sink.land()).flatMap(landedBytes -> {
+                long landed = offset + landedBytes;
+                if (settled || landed <= durable) {
+                    return Uni.createFrom().item(durable);
                 }
-                return durable;
+                // worker thread: fsync of the partial file
+                return async.blocking(() -> Durable.force(file)).map(v -> {
+                    if (!settled) {
+                        durable = Math.max(durable, landed);
+                    }
+                    return durable;
+                });
             });
         }
 

@@ -126,6 +126,28 @@ class DigestingSinkTest {
         assertThat(Files.readAllBytes(stored)).isEqualTo(Arrays.copyOf(Files.readAllBytes(source), (int) sink.written()));
     }
 
+    @Test
+    void bytesBelowABatchWaitUntilTheBodyEndsOrACheckpointAsksForThem() throws Exception {
+        Path stored = dir.resolve("stalled.part");
+        byte[] head = new byte[100_000];
+        new Random(7).nextBytes(head);
+        DigestingSink sink = new DigestingSink(io, FileTarget.create(stored), Long.MAX_VALUE, List.of(Digests.sha256()));
+        CompletableFuture<Long> landedBeforeAsking = new CompletableFuture<>();
+        CompletableFuture<Long> landed = new CompletableFuture<>();
+        vertx.runOnContext(v -> {
+            sink.write(Buffer.buffer(head));
+            landedBeforeAsking.complete(sink.landed());
+            sink.land().onSuccess(landed::complete).onFailure(landed::completeExceptionally);
+        });
+
+        assertThat(landedBeforeAsking.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(landed.get(10, TimeUnit.SECONDS)).isEqualTo(head.length);
+        assertThat(Files.readAllBytes(stored)).isEqualTo(head);
+        CompletableFuture<Void> ended = new CompletableFuture<>();
+        vertx.runOnContext(v -> sink.end().onComplete(r -> ended.complete(null)));
+        ended.get(10, TimeUnit.SECONDS);
+    }
+
     private Path randomFile(int size) throws IOException {
         byte[] bytes = new byte[size];
         new Random(size).nextBytes(bytes);
