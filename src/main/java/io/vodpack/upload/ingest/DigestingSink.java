@@ -10,6 +10,7 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.WriteStream;
@@ -19,7 +20,7 @@ import io.vertx.core.streams.WriteStream;
  * chunks in batches to a worker pool, where one task feeds them to the digests (the file's SHA-256, and for a
  * resumable upload the chunk's own checksum) while another appends them to the {@link BodyTarget} in one gathered
  * write. So hashing and writing run beside each other and beside the event loop's socket reads, and a batch of many
- * chunks (at least {@link #MIN_BATCH_BYTES} until the body ends) costs two thread hand-offs. At most one batch is in
+ * chunks (what one read burst of the socket brought, up to {@link #MIN_BATCH_BYTES}) costs two thread hand-offs. At most one batch is in
  * flight; what waits behind it is bounded by
  * {@link #HIGH_WATER} (back-pressure pauses the body), so memory does not grow with a slow disk. Chunks read into
  * {@link DirectBodyReads} buffers go from the socket to the file without a copy in the JVM and are released as soon
@@ -32,8 +33,9 @@ public final class DigestingSink implements WriteStream<Buffer> {
     /** Most chunks in one gathered write (the kernel takes up to 1024). */
     private static final int MAX_BATCH = 256;
     /**
-     * Bytes that wait for more before they are handed over (unless the body has ended): fewer, larger writes and
-     * fewer thread hand-offs when the disk keeps up with the socket.
+     * Bytes past which a batch goes at once; below it, what arrived waits until the event loop has handed on the
+     * rest of the current read burst (or the batch in flight is done): fewer, larger writes and fewer thread
+     * hand-offs, and nothing held back when the socket stalls.
      */
     static final long MIN_BATCH_BYTES = 1L << 20;
 
@@ -55,6 +57,8 @@ public final class DigestingSink implements WriteStream<Buffer> {
     private long pending;
     private long queuedBytes;
     private boolean inFlight;
+    private boolean flushScheduled;
+    private boolean closing;
     private boolean limitExceeded;
     private boolean ended;
     private Throwable failure;
@@ -137,8 +141,20 @@ public final class DigestingSink implements WriteStream<Buffer> {
                 queued.add(new Chunk(parts[i], last ? owned : null, last ? handler : null));
             }
         }
-        if (!inFlight && queuedBytes >= MIN_BATCH_BYTES) {
+        if (inFlight) {
+            return;
+        }
+        if (queuedBytes >= MIN_BATCH_BYTES) {
             flush();
+        } else if (!flushScheduled) {
+            // after the chunks of this read burst: a batch of what the socket had, and nothing held back when it stalls
+            flushScheduled = true;
+            Vertx.currentContext().runOnContext(v -> {
+                flushScheduled = false;
+                if (!inFlight && !closing && failure == null && !queued.isEmpty()) {
+                    flush();
+                }
+            });
         }
     }
 
@@ -184,29 +200,42 @@ public final class DigestingSink implements WriteStream<Buffer> {
         } else if (failure == null) {
             failure = error;
         }
-        for (Chunk chunk : batch) {
-            complete(chunk, error);
-        }
+        // nothing after a failed write reaches the target; taken out before any result is handed out, because a
+        // result can end the sink at once (the pipe ends it when a write fails)
+        ArrayDeque<Chunk> dropped = new ArrayDeque<>();
         if (failure != null) {
-            // nothing after a failed write reaches the target
             for (Chunk chunk; (chunk = queued.poll()) != null;) {
                 pending -= chunk.bytes().remaining();
                 queuedBytes -= chunk.bytes().remaining();
-                complete(chunk, failure);
+                dropped.add(chunk);
             }
+        }
+        for (Chunk chunk : batch) {
+            complete(chunk, error);
+        }
+        for (Chunk chunk : dropped) {
+            complete(chunk, failure);
         }
         while (!landings.isEmpty() && (landings.peek().upTo() <= landed || failure != null)) {
             landings.poll().promise().complete(landed);
         }
-        if (!queued.isEmpty() && (ended || queuedBytes >= MIN_BATCH_BYTES || !landings.isEmpty())) {
-            flush();
-        } else if (ended) {
-            close();
-        }
+        next();
         Handler<Void> drain = drainHandler;
         if (drain != null && pending < HIGH_WATER / 2) {
             drainHandler = null;
             drain.handle(null);
+        }
+    }
+
+    /** Event loop, with no batch in flight: sends what waits, or closes the target once the body has ended. */
+    private void next() {
+        if (inFlight || closing) {
+            return;
+        }
+        if (!queued.isEmpty() && failure == null) {
+            flush();
+        } else if (ended) {
+            close();
         }
     }
 
@@ -235,17 +264,11 @@ public final class DigestingSink implements WriteStream<Buffer> {
         }
         ended = true;
         endHandler = handler;
-        if (inFlight) {
-            return;
-        }
-        if (queued.isEmpty()) {
-            close();
-        } else {
-            flush();
-        }
+        next();
     }
 
     private void close() {
+        closing = true;
         for (Landing landing; (landing = landings.poll()) != null;) {
             landing.promise().complete(landed);
         }
