@@ -9,7 +9,9 @@
 #   2. 4 jobs POSTed at once vs 4 sequential CLI runs (and, for reference, 4 CLI runs 2 at a time): wall times, ratio.
 # The service packages min(jobs, vodpack.packaging.concurrency = number of cores) at once.
 # Runs in which other users' processes took more than BENCH_MAX_OTHERS CPU-s are shown, not counted, and repeated.
-# Usage: bench/package.sh   (env: REPS=5, see bench/lib.sh)
+# The service log keeps each job's timeline (checks, engine start, engine run, MPD check, fsync, publish, DONE commit)
+# at DEBUG: run with KEEP_WORK=1 and read "timeline" in $WORK/service.log.
+# Usage: bench/package.sh   (env: REPS=5; ONE_JOB_ONLY=1 skips part 2; see bench/lib.sh)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 REPS=${REPS:-5}
@@ -78,6 +80,11 @@ printf '%-6s %8s %8s %12s\n' median "$(median "${clis[@]}")" "$(median "${apis[@
 echo "target: API/CLI <= 1.05 -> median $(median "${ratios[@]}")"
 echo "(medians of the ${#ratios[@]} clean runs; job_queued_s, job_running_s: the job's created_at..started_at and"
 echo " started_at..finished_at; others_s: CPU seconds other users' processes took during the run)"
+
+if [[ -n ${ONE_JOB_ONLY:-} ]]; then
+    delete_input "$INPUT"
+    exit 0
+fi
 
 seq4() {
     local t0 t1 i
