@@ -35,11 +35,11 @@ import io.vodpack.core.db.DatabaseNotifications;
 
 /**
  * Sends due webhook deliveries from the outbox as soon as they are committed (a notification on {@value #CHANNEL}
- * wakes it, on every replica; the poll is the fallback and the clock of retries), at least once: a delivery is claimed with a lease (its next attempt
- * moved past the timeout, so no other instance takes it meanwhile), sent, and its attempt recorded; anything but a
- * 2xx answer is tried again with exponential backoff until {@code give-up-after}. Sends are asynchronous and bounded
- * ({@code max-concurrent}), each with a timeout, so a slow or dead receiver holds one slot for at most the timeout and
- * never delays jobs or other receivers.
+ * wakes it, on every replica; the poll is the fallback and the clock of retries), at least once: a delivery is claimed
+ * with a lease (its next attempt moved past the timeout, so no other instance takes it meanwhile), sent, and its
+ * attempt recorded; anything but a 2xx answer is tried again with exponential backoff until {@code give-up-after}.
+ * Sends are asynchronous and bounded ({@code max-concurrent}), each with a timeout, so a slow or dead receiver holds
+ * one slot for at most the timeout and never delays jobs or other receivers.
  */
 @ApplicationScoped
 public class WebhookDeliverer {
