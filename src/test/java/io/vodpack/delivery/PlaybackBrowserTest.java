@@ -33,7 +33,7 @@ import io.vodpack.support.TestMedia;
 
 /**
  * The built-in player in a real browser (Debian Chromium, headless): a packaged stream decrypts and
- * plays; with a wrong key from the license server it does not.
+ * plays, as DASH and as HLS (with the rendition shown and selectable); with a wrong key it does not.
  */
 @QuarkusTest
 class PlaybackBrowserTest {
@@ -42,7 +42,8 @@ class PlaybackBrowserTest {
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     static final String STATE_JS = "const v = document.getElementById('video');"
             + " const q = v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality() : {totalVideoFrames: -1};"
-            + " return {time: v.currentTime, frames: q.totalVideoFrames,"
+            + " return {time: v.currentTime, frames: q.totalVideoFrames, height: v.videoHeight,"
+            + " rendition: window.vodpack ? window.vodpack.rendition : null,"
             + " error: window.vodpack ? window.vodpack.error : 'page script did not run',"
             + " status: window.vodpack ? window.vodpack.status : null,"
             + " text: document.getElementById('status').textContent};";
@@ -116,6 +117,63 @@ class PlaybackBrowserTest {
                 s -> s.get("error") != null || number(s.get("time")) > 5);
         assertThat(number(state.get("time"))).as("currentTime with a wrong key").isLessThan(1);
         assertThat((String) state.get("error")).as("the page explains the failure").startsWith("Playback failed");
+    }
+
+    @Test
+    void builtInPlayerPlaysTheHlsPlaylistWithTheKeyFromItsKeyUriAndShowsTheRendition() throws Exception {
+        long job = Api.startPackaging(Api.upload(TestMedia.h264AacLong()), null, null);
+        String playerUrl = Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200).extract().path("player_url");
+
+        browser.get(secure(playerUrl) + "&format=hls");
+        Map<String, Object> state = pollUntil(Duration.ofSeconds(45),
+                s -> number(s.get("time")) > 5 || s.get("error") != null);
+        assertThat(state.get("error")).as("player error; page says: " + state.get("text")).isNull();
+        assertThat(number(state.get("time"))).as("currentTime").isGreaterThan(5);
+        assertThat(number(state.get("height"))).as("videoHeight").isEqualTo(360);
+        assertThat((String) state.get("text")).contains("HLS");
+        // The page played the HLS playlists and took its key from the HLS key URI, not from the ClearKey license.
+        @SuppressWarnings("unchecked")
+        java.util.List<String> fetched = (java.util.List<String>) ((JavascriptExecutor) browser).executeScript(
+                "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname);");
+        assertThat(fetched).contains("/content/" + job + "/master.m3u8", "/content/" + job + "/video.m3u8",
+                "/content/" + job + "/audio.m3u8", "/license/hls/" + job).noneMatch(p -> p.startsWith("/license/clearkey"));
+
+        Path shot = Path.of("target", "screenshots", "player-hls.png");
+        Files.createDirectories(shot.getParent());
+        Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
+
+        // The rendition picker: Auto plus the one rendition there is; the page names the one playing.
+        assertThat(browser.findElement(By.id("rendition")).getText()).matches("Now: 360p · \\d+ kbit/s \\(Auto\\)");
+        org.openqa.selenium.support.ui.Select picker = new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("rendition-select")));
+        assertThat(picker.getOptions()).extracting(org.openqa.selenium.WebElement::getText)
+                .hasSize(2).first().isEqualTo("Auto");
+        picker.selectByIndex(1);
+        new WebDriverWait(browser, Duration.ofSeconds(5)).until(d -> d.findElement(By.id("rendition")).getText().matches("Now: 360p · \\d+ kbit/s"));
+        assertThat(((JavascriptExecutor) browser).executeScript("return window.vodpack.player.getConfiguration().abr.enabled"))
+                .as("ABR off once a rendition is picked").isEqualTo(false);
+        picker.selectByVisibleText("Auto");
+        assertThat(((JavascriptExecutor) browser).executeScript("return window.vodpack.player.getConfiguration().abr.enabled"))
+                .as("ABR on with Auto").isEqualTo(true);
+        double before = number(pollUntil(Duration.ofSeconds(1), s -> false).get("time"));
+        assertThat(number(pollUntil(Duration.ofSeconds(10), s -> number(s.get("time")) > before + 1).get("time")))
+                .as("still playing after switching").isGreaterThan(before + 1);
+    }
+
+    @Test
+    void hlsDoesNotPlayWhenTheKeyUriGivesAWrongKey() throws Exception {
+        ContentKey kid = ContentKey.random();
+        long job = Api.startPackaging(Api.upload(TestMedia.h264AacLong()), ContentKey.random().base64url(), kid.base64url());
+        String playerUrl = Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200).extract().path("player_url");
+        // The key URI now answers another key for this content (binding and job changed together).
+        Db.update(db, "with binding as (update content_key set key_hex = '00112233445566778899aabbccddeeff' where kid_hex = ?)"
+                + " update packaging_job set key_hex = '00112233445566778899aabbccddeeff' where id = ?", kid.hex(), job);
+
+        browser.get(secure(playerUrl) + "&format=hls");
+        Map<String, Object> state = pollUntil(Duration.ofSeconds(30),
+                s -> s.get("error") != null || number(s.get("time")) > 5);
+        assertThat(number(state.get("time"))).as("currentTime with a wrong key").isLessThan(1);
+        assertThat((String) state.get("error")).as("the page explains the failure")
+                .startsWith("Playback failed").contains("key does not match the content");
     }
 
     /**
