@@ -54,6 +54,9 @@ class PlaybackBrowserTest {
     @Inject
     AgroalDataSource db;
 
+    @Inject
+    io.vodpack.core.storage.ContentStorage storage;
+
     ChromeDriver browser;
     Path profile;
 
@@ -157,6 +160,64 @@ class PlaybackBrowserTest {
         double before = number(pollUntil(Duration.ofSeconds(1), s -> false).get("time"));
         assertThat(number(pollUntil(Duration.ofSeconds(10), s -> number(s.get("time")) > before + 1).get("time")))
                 .as("still playing after switching").isGreaterThan(before + 1);
+    }
+
+    /**
+     * The picker with more than one rendition, as a ladder will publish: the test packages a second, 180-line rendition
+     * of the job's source beside the 360-line one (one packager run, the job's key, the engine's own layout) and names
+     * that folder the job's live output. In both formats the picker lists Auto and both, and the picked one plays.
+     */
+    @Test
+    void theRenditionPickerListsEveryRenditionAndThePickedOnePlays(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        ContentKey key = ContentKey.random();
+        ContentKey kid = ContentKey.random();
+        // 40 s, so that each format has time to switch both ways before the end.
+        Path source = tmp.resolve("360.mp4");
+        io.vodpack.support.StreamCheck.run(java.util.List.of("ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i",
+                "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "40",
+                "-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
+                "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart", source.toString()));
+        long job = Api.startPackaging(Api.upload(source), key.base64url(), kid.base64url());
+        String playerUrl = Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200).extract().path("player_url");
+        Path small = tmp.resolve("180.mp4");
+        io.vodpack.support.StreamCheck.run(java.util.List.of("ffmpeg", "-v", "error", "-nostdin", "-i", source.toString(),
+                "-vf", "scale=-2:180", "-c:v", "libx264", "-preset", "veryfast", "-b:v", "150k", "-g", "50", "-keyint_min", "50",
+                "-sc_threshold", "0", "-an", small.toString()));
+        String folderName = job + "-two-renditions";
+        Path out = storage.publishedFolder(folderName);
+        io.vodpack.support.StreamCheck.run(java.util.List.of(io.vodpack.support.StreamCheck.PACKAGER.toString(),
+                "in=" + source + ",stream=video,init_segment=" + out + "/video/init.mp4,segment_template=" + out
+                        + "/video/seg_$Number$.m4s,drm_label=CK,playlist_name=video.m3u8",
+                "in=" + small + ",stream=video,init_segment=" + out + "/video_180/init.mp4,segment_template=" + out
+                        + "/video_180/seg_$Number$.m4s,drm_label=CK,playlist_name=video_180.m3u8",
+                "in=" + source + ",stream=audio,init_segment=" + out + "/audio/init.mp4,segment_template=" + out
+                        + "/audio/seg_$Number$.m4s,drm_label=CK,playlist_name=audio.m3u8,hls_group_id=audio,hls_name=audio",
+                "--protection_scheme", "cbcs", "--enable_raw_key_encryption",
+                "--keys", "label=CK:key_id=" + kid.hex() + ":key=" + key.hex(), "--protection_systems", "CommonSystem",
+                "--clear_lead", "0", "--segment_duration", "2", "--generate_static_live_mpd", "--mpd_output", out + "/stream.mpd",
+                "--hls_master_playlist_output", out + "/master.m3u8", "--hls_key_uri", "../../license/hls/" + job));
+        Db.update(db, "update packaging_job set output_folder = ? where id = ?", folderName, job);
+
+        for (String format : java.util.List.of("hls", "dash")) {
+            browser.get(secure(playerUrl) + "&format=" + format);
+            Map<String, Object> state = pollUntil(Duration.ofSeconds(30), s -> number(s.get("time")) > 1 || s.get("error") != null);
+            assertThat(state.get("error")).as(format + " player error; page says: " + state.get("text")).isNull();
+            org.openqa.selenium.support.ui.Select picker = new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("rendition-select")));
+            assertThat(picker.getOptions()).extracting(org.openqa.selenium.WebElement::getText).as(format + " renditions")
+                    .hasSize(3).satisfies(options -> {
+                        assertThat(options.get(0)).isEqualTo("Auto");
+                        assertThat(options.get(1)).startsWith("360p · ");
+                        assertThat(options.get(2)).startsWith("180p · ");
+                    });
+            picker.selectByIndex(2);
+            Map<String, Object> picked = pollUntil(Duration.ofSeconds(15), s -> number(s.get("height")) == 180 || s.get("error") != null);
+            assertThat(picked.get("error")).as(format + " error after picking 180p").isNull();
+            assertThat(number(picked.get("height"))).as(format + " videoHeight after picking 180p; state " + picked).isEqualTo(180);
+            assertThat(browser.findElement(By.id("rendition")).getText()).as(format).startsWith("Now: 180p · ").doesNotContain("Auto");
+            picker.selectByIndex(1);
+            Map<String, Object> back = pollUntil(Duration.ofSeconds(15), s -> number(s.get("height")) == 360 || s.get("error") != null);
+            assertThat(number(back.get("height"))).as(format + " videoHeight after picking 360p; state " + back).isEqualTo(360);
+        }
     }
 
     @Test
