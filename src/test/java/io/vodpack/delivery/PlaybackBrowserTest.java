@@ -111,9 +111,8 @@ class PlaybackBrowserTest {
         ContentKey kid = ContentKey.random();
         long job = Api.startPackaging(Api.upload(TestMedia.h264AacLong()), "hyN9IKGfWKdAwFaE5pm0qg", kid.base64url());
         String playerUrl = Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200).extract().path("player_url");
-        // The license server now hands out another key for this content's KID (binding and job changed together).
-        Db.update(db, "with binding as (update content_key set key_hex = '00112233445566778899aabbccddeeff' where kid_hex = ?)"
-                + " update packaging_job set key_hex = '00112233445566778899aabbccddeeff' where id = ?", kid.hex(), job);
+        // The license server now hands out another key for this content's KID.
+        giveAnotherKey(kid, job);
 
         browser.get(secure(playerUrl));
         Map<String, Object> state = pollUntil(Duration.ofSeconds(30),
@@ -225,9 +224,8 @@ class PlaybackBrowserTest {
         ContentKey kid = ContentKey.random();
         long job = Api.startPackaging(Api.upload(TestMedia.h264AacLong()), ContentKey.random().base64url(), kid.base64url());
         String playerUrl = Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200).extract().path("player_url");
-        // The key URI now answers another key for this content (binding and job changed together).
-        Db.update(db, "with binding as (update content_key set key_hex = '00112233445566778899aabbccddeeff' where kid_hex = ?)"
-                + " update packaging_job set key_hex = '00112233445566778899aabbccddeeff' where id = ?", kid.hex(), job);
+        // The key URI now answers another key for this content.
+        giveAnotherKey(kid, job);
 
         browser.get(secure(playerUrl) + "&format=hls");
         Map<String, Object> state = pollUntil(Duration.ofSeconds(30),
@@ -317,6 +315,12 @@ class PlaybackBrowserTest {
                 s -> number(s.get("time")) > 5 || s.get("error") != null);
         assertThat(state.get("error")).as("player error; page says: " + state.get("text")).isNull();
         assertThat(number(state.get("time"))).isGreaterThan(5);
+    }
+
+    /** The stored key of the content's KID changes (binding and job together, as the database requires). */
+    private void giveAnotherKey(ContentKey kid, long job) {
+        Db.update(db, "with binding as (update content_key set key_hex = '00112233445566778899aabbccddeeff' where kid_hex = ?)"
+                + " update packaging_job set key_hex = '00112233445566778899aabbccddeeff' where id = ?", kid.hex(), job);
     }
 
     /** The same URL on 127.0.0.1, a secure context, which EME requires (as localhost is). */
