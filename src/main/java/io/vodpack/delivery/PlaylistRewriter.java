@@ -3,6 +3,7 @@ package io.vodpack.delivery;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -54,7 +55,7 @@ public class PlaylistRewriter {
         return out.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private static String replaceUri(String line, java.util.function.UnaryOperator<String> change) {
+    private static String replaceUri(String line, UnaryOperator<String> change) {
         Matcher m = URI_ATTRIBUTE.matcher(line);
         return m.find() ? line.substring(0, m.start(2)) + change.apply(m.group(2)) + line.substring(m.end(2)) : line;
     }
