@@ -9,8 +9,8 @@
 #   2. 4 jobs POSTed at once vs 4 sequential CLI runs (and, for reference, 4 CLI runs 2 at a time): wall times, ratio.
 # The service packages min(jobs, vodpack.packaging.concurrency = number of cores) at once.
 # Runs in which other users' processes took more than BENCH_MAX_OTHERS CPU-s are shown, not counted, and repeated.
-# The service log keeps each job's timeline (checks, engine start, engine run, MPD check, fsync, publish, DONE commit)
-# at DEBUG: run with KEEP_WORK=1 and read "timeline" in $WORK/service.log.
+# The service log keeps each job's timeline at DEBUG (checks, engine start, engine run, MPD and playlist check, fsync,
+# publish, DONE commit): run with KEEP_WORK=1 and read "timeline" in $WORK/service.log.
 # Usage: bench/package.sh   (env: REPS=5; ONE_JOB_ONLY=1 skips part 2; see bench/lib.sh)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
