@@ -46,7 +46,7 @@ public class WebhookDeliverer {
 
     private static final Logger LOG = Logger.getLogger(WebhookDeliverer.class);
 
-    /** The channel migration V35's trigger announces new outbox rows on. */
+    /** The channel migration V41's trigger announces new outbox rows on. */
     static final String CHANNEL = "vodpack_webhooks";
 
     private final Pool pool;
