@@ -40,6 +40,11 @@ public final class FileSync {
         force(folder);
     }
 
+    /** Fsyncs one file's bytes. */
+    public static void file(Path file) throws IOException {
+        force(file);
+    }
+
     private static void force(Path path) throws IOException {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
             channel.force(true);
