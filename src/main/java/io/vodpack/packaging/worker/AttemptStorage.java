@@ -1,12 +1,12 @@
 package io.vodpack.packaging.worker;
 
-import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Singleton;
 
 import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.core.storage.ContentStore;
 
 /** What an attempt works with: the local scratch folders (staging) and the store its input and output live in. */
-@ApplicationScoped
+@Singleton
 class AttemptStorage {
 
     final ContentStorage scratch;
