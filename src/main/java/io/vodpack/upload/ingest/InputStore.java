@@ -15,6 +15,7 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.storage.ContentStore;
+import io.vodpack.core.storage.StorageUnavailableException;
 import io.vodpack.upload.InputContent;
 import io.vodpack.upload.InputContentRepository;
 import io.vodpack.upload.media.MediaInfo;
@@ -48,7 +49,7 @@ public class InputStore {
 
     /**
      * Validates and records {@code received}. Fails with the validation problem (the file deleted), or with the
-     * database's failure: then the file is back where it was received, so that the caller may try again (a
+     * database's failure or a {@link StorageUnavailableException}: then the file is back where it was received, so that the caller may try again (a
      * resumable upload) or delete it (a single request).
      */
     public Uni<InputContent> store(ReceivedFile received) {
@@ -56,16 +57,13 @@ public class InputStore {
         String storageName = UUID.randomUUID() + ".mp4";
         // worker thread: reads the box headers, then keeps the input durably under its final name before the row
         // points to it (a 201 must survive a crash): fsync and rename, or the upload to the bucket
-        return async.blocking(() -> {
-            MediaInfo media = Mp4Inspector.inspect(file);
-            inputs.keepInput(file, storageName);
-            return media;
-        })
-                .map(media -> toEntity(received, media, storageName))
+        return async.blocking(() -> Mp4Inspector.inspect(file))
                 .onFailure().call(failure -> {
                     metrics.ended(failure);
                     return discard(file, storageName);
                 })
+                .call(media -> keep(file, storageName))
+                .map(media -> toEntity(received, media, storageName))
                 .flatMap(entity -> Panache.withTransaction(() -> repository.persist(entity))
                         .onFailure().call(failure -> {
                             metrics.databaseFailed();
@@ -99,6 +97,22 @@ public class InputStore {
         entity.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
         entity.owner = received.owner();
         return entity;
+    }
+
+    /**
+     * Worker thread: keeps the validated file as the input. When the store fails (a bucket out of reach), whatever
+     * reached it is removed and the file stays where it was received, as after a database failure.
+     */
+    private Uni<Void> keep(Path file, String storageName) {
+        return async.blocking(() -> inputs.keepInput(file, storageName))
+                .onFailure().call(failure -> {
+                    metrics.ended(failure);
+                    LOG.warnf("Input %s not kept (%s); the file stays at %s", storageName, failure.getMessage(),
+                            file.getFileName());
+                    return async.blocking(() -> inputs.deleteInput(storageName)).onFailure().recoverWithNull();
+                })
+                .onFailure(e -> !inputs.inputsAreLocal()).transform(failure -> new StorageUnavailableException(
+                        "the storage did not take the input: " + failure.getMessage(), failure));
     }
 
     /** Removes the partial file and the kept input of a failed upload; both may be missing. */
