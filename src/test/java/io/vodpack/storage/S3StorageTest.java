@@ -188,6 +188,12 @@ class S3StorageTest {
     }
 
     @Test
+    void theBucketCredentialsAppearInNoLog() throws Exception {
+        String log = Files.readString(Path.of("target/quarkus-test.log"));
+        assertThat(log).contains("Storage: bucket " + BUCKET).doesNotContain(S3Server.SECRET_KEY);
+    }
+
+    @Test
     void theSweeperRemovesObjectsOfAnAttemptNoJobNamesLive() {
         String orphan = "packaged/" + job + "-99-0badc0de/";
         for (String file : List.of("video/init.mp4", "video/seg_1.m4s")) {
