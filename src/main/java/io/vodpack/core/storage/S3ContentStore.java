@@ -177,11 +177,16 @@ public class S3ContentStore implements ContentStore, AutoCloseable {
         try (Stream<Path> walk = Files.walk(out)) {
             files = walk.filter(Files::isRegularFile).sorted(Comparator.comparing(Path::toString)).toList();
         }
-        // Segments and init segments first, the MPD last: a listing that shows the MPD shows a complete stream.
-        List<Path> media = files.stream().filter(f -> !f.toString().endsWith(".mpd")).toList();
-        List<Path> manifests = files.stream().filter(f -> f.toString().endsWith(".mpd")).toList();
+        // Segments and init segments first, the MPD and HLS playlists last: a listing that shows them shows a
+        // complete stream.
+        List<Path> media = files.stream().filter(f -> !manifest(f)).toList();
+        List<Path> manifests = files.stream().filter(S3ContentStore::manifest).toList();
         upload(out, folder, media);
         upload(out, folder, manifests);
+    }
+
+    private static boolean manifest(Path file) {
+        return file.toString().endsWith(".mpd") || file.toString().endsWith(".m3u8");
     }
 
     private void upload(Path out, String folder, List<Path> files) throws IOException {

@@ -11,6 +11,7 @@ import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.core.storage.ContentStore;
 import io.vodpack.packaging.engine.EngineProcess;
+import io.vodpack.packaging.engine.HlsPlaylists;
 import io.vodpack.packaging.engine.Packager;
 import io.vodpack.packaging.engine.PackagingRequest;
 import io.vodpack.packaging.engine.StreamManifest;
@@ -19,7 +20,8 @@ import io.vodpack.packaging.queue.ClaimedJob;
 /**
  * One attempt at one claimed job, start to finish: the free-space check, the attempt's own staging folder
  * ({@code staging/<job>-<attempt>-<token>}, where a bucket's input is downloaded), the engine's processes, the MPD
- * check, and the publish ({@link ContentStore#publish}) as the attempt's own {@code packaged/<job>-<attempt>-<token>}. It never touches another attempt's folders; which
+ * (and HLS playlist) check, and the publish ({@link ContentStore#publish}) as the attempt's own
+ * {@code packaged/<job>-<attempt>-<token>}. It never touches another attempt's folders; which
  * published folder is live is decided by the DONE transition, guarded by this attempt's lease (see JobRunner).
  * Blocking: it runs on a {@code vodpack-packager-N} thread. A cancellation or a lost lease (from any thread) kills
  * the engine's process tree.
@@ -72,6 +74,11 @@ final class PackagingAttempt {
         leaseConfirmedUntil = Math.max(leaseConfirmedUntil, sentAtNanos + settings.lease().toNanos());
     }
 
+    /** Whether the output holds HLS playlists beside the MPD (checked before it is published). */
+    boolean writesHls() {
+        return engine != null && engine.writesHls();
+    }
+
     /** Blocking: stops the engine, now or as soon as it starts (cancelled, or shutting down). */
     void cancel() {
         cancelled = true;
@@ -112,12 +119,15 @@ final class PackagingAttempt {
         checkFreeSpace();
         Path input = localInput();
         PackagingRequest request = new PackagingRequest(input, out, work, job.key(), job.kid(),
-                settings.segmentDuration(), StreamManifest.relativeLicenseUrl(job.id()));
+                settings.segmentDuration(), StreamManifest.relativeLicenseUrl(job.id()), HlsPlaylists.relativeKeyUri(job.id()));
         try {
             Files.createDirectories(out);
             Files.createDirectories(work);
             runEngine(request, input);
             StreamManifest.finish(out.resolve("stream.mpd"), job.kid(), request.licenseUrl());
+            if (writesHls()) {
+                HlsPlaylists.check(out, request.hlsKeyUri());
+            }
             stopUnlessOurs();
             // Everything the DONE row will point to is durable (fsynced, or written to the bucket) before the row
             // is committed.
