@@ -1,7 +1,9 @@
 package io.vodpack.delivery;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,16 +20,17 @@ import io.vertx.ext.web.handler.StaticHandler;
 import io.vodpack.access.playback.PlaybackTokens;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.error.ProblemMapper;
-import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.core.storage.ContentStore;
 import io.vodpack.packaging.ContentRemoved;
 import io.vodpack.packaging.PublishedContent;
 
 /**
  * Serves published streams at {@code /content/<job>/...} from the job's live output folder (the one its DONE row
  * names) with a Vert.x static route (byte ranges, sendfile, Last-Modified/304), adding ETag, Cache-Control, media
- * types and CORS; the MPD goes through {@link ManifestRewriter}. Only the output of DONE jobs is served; any other
- * path is 404. The MPD needs the content's playback token ({@code ?token=}); segments are public: they are
- * encrypted, immutable and meant for CDN caches (docs/security.md).
+ * types and CORS; the MPD goes through {@link ManifestRewriter}, the HLS playlists through {@link PlaylistRewriter}.
+ * Only the output of DONE jobs is served; any other path is 404. The MPD and the playlists need the content's playback
+ * token ({@code ?token=}); segments are public: they are encrypted, immutable and meant for CDN caches
+ * (docs/security.md). With storage kind {@code s3} the files are objects, served by {@link BucketStreams}.
  */
 @ApplicationScoped
 public class StreamRoutes {
@@ -35,23 +38,33 @@ public class StreamRoutes {
     /** A job id in its one canonical form (no leading zeros), then relative path segments of safe characters; no "..", no encoded characters. */
     private static final Pattern PATH = Pattern.compile("^/content/(0|[1-9][0-9]{0,17})/((?:[A-Za-z0-9_-][A-Za-z0-9_.-]*/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*)$");
 
-    private final ContentStorage storage;
+    private final ContentStore store;
+    private final BucketStreams objects;
     private final PublishedContent published;
     private final ManifestRewriter manifests;
+    private final PlaylistRewriter playlists;
     private final PlaybackTokens tokens;
     /** The live output folder of each DONE job seen; a DONE job's folder never changes. */
     private final Map<Long, String> done = new ConcurrentHashMap<>();
 
-    public StreamRoutes(ContentStorage storage, PublishedContent published, ManifestRewriter manifests,
-            PlaybackTokens tokens) {
+    public StreamRoutes(ContentStore store, BucketStreams objects, PublishedContent published, ManifestRewriter manifests,
+            PlaylistRewriter playlists, PlaybackTokens tokens) {
         this.tokens = tokens;
-        this.storage = storage;
+        this.playlists = playlists;
+        this.store = store;
+        this.objects = objects;
         this.published = published;
         this.manifests = manifests;
     }
 
     void install(@Observes Router router) {
-        StaticHandler files = StaticHandler.create(FileSystemAccess.ROOT, storage.packagedDir().toString())
+        if (store.publishedRoot().isEmpty()) {
+            router.route("/content/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::guard);
+            router.route("/content/*").handler(ctx -> ProblemMapper.respond(ctx,
+                    new ProblemException(405, "method-not-allowed", "Method not allowed", "Streams are read with GET or HEAD.")));
+            return;
+        }
+        StaticHandler files = StaticHandler.create(FileSystemAccess.ROOT, store.publishedRoot().get().toString())
                 .setCachingEnabled(true)
                 .setDirectoryListing(false)
                 .setIncludeHidden(false)
@@ -78,7 +91,7 @@ public class StreamRoutes {
         }
         long id = Long.parseLong(m.group(1));
         String relative = m.group(2);
-        if (relative.endsWith(".mpd")) {
+        if (needsToken(relative)) {
             try {
                 tokens.verify(ctx.request().getParam("token"), id);
             } catch (ProblemException refused) {
@@ -102,15 +115,28 @@ public class StreamRoutes {
     }
 
     private void serve(RoutingContext ctx, long id, String folder, String relative) {
-        String file = storage.publishedFolder(folder).resolve(relative).toString();
+        if (store.publishedRoot().isEmpty()) {
+            serveObject(ctx, id, folder, relative);
+            return;
+        }
+        String file = store.publishedRoot().get().resolve(folder).resolve(relative).toString();
         // lprops: a symbolic link is never followed out of the content folder.
         ctx.vertx().fileSystem().lprops(file).onComplete(result -> {
             if (result.failed() || !result.result().isRegularFile()) {
                 notFound(ctx);
                 return;
             }
+            String token = ctx.request().getParam("token");
             if (relative.endsWith(".mpd")) {
-                serveManifest(ctx, id, file, result.result().lastModifiedTime());
+                String licenseUrl = manifests.licenseUrl(ctx.request(), id, token);
+                serveRewritten(ctx, file, result.result().lastModifiedTime(), "application/dash+xml",
+                        mpd -> manifests.withLicenseUrl(mpd, licenseUrl));
+                return;
+            }
+            if (relative.endsWith(".m3u8")) {
+                String playlistUrl = playlists.playlistUrl(ctx.request());
+                serveRewritten(ctx, file, result.result().lastModifiedTime(), "application/vnd.apple.mpegurl",
+                        playlist -> playlists.withToken(playlist, playlistUrl, token));
                 return;
             }
             String etag = "\"" + Long.toHexString(result.result().size()) + "-"
@@ -136,32 +162,72 @@ public class StreamRoutes {
         });
     }
 
+    /** The MPD and the HLS playlists: what opens the stream needs a playback token, and carries it on. */
+    private static boolean needsToken(String relative) {
+        return relative.endsWith(".mpd") || relative.endsWith(".m3u8");
+    }
+
     /**
-     * The MPD is served with its license URL made absolute for this request (see {@link ManifestRewriter}); its ETag
-     * covers the file and that URL.
+     * The MPD and the HLS playlists are served as {@code rewrite} makes them for this request (license and key URLs
+     * made absolute, the request's token carried on; see {@link ManifestRewriter}, {@link PlaylistRewriter}); the
+     * ETag covers the file and what was written into it.
      */
-    private void serveManifest(RoutingContext ctx, long id, String file, long lastModified) {
-        String licenseUrl = manifests.licenseUrl(ctx.request(), id, ctx.request().getParam("token"));
+    private void serveRewritten(RoutingContext ctx, String file, long lastModified, String contentType,
+            UnaryOperator<byte[]> rewrite) {
         ctx.vertx().fileSystem().readFile(file).onComplete(read -> {
             if (read.failed()) {
                 notFound(ctx);
                 return;
             }
-            byte[] body = manifests.withLicenseUrl(read.result().getBytes(), licenseUrl);
-            String etag = "\"" + Long.toHexString(lastModified) + "-" + Integer.toHexString(java.util.Arrays.hashCode(body)) + "\"";
-            ctx.response().putHeader(HttpHeaders.ETAG, etag).putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=10");
-            if (matches(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH), etag)) {
-                ctx.response().setStatusCode(304).end();
-                return;
-            }
-            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/dash+xml")
-                    .putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length));
-            if (ctx.request().method() == HttpMethod.HEAD) {
-                ctx.response().end();
-            } else {
-                ctx.response().end(Buffer.buffer(body));
-            }
+            respondRewritten(ctx, read.result().getBytes(), Long.toHexString(lastModified), contentType, rewrite);
         });
+    }
+
+    /** A published file kept as an object: the MPD and playlists are rewritten here, the rest streamed by {@link BucketStreams}. */
+    private void serveObject(RoutingContext ctx, long id, String folder, String relative) {
+        if (!needsToken(relative)) {
+            objects.serve(ctx, folder, relative);
+            return;
+        }
+        String token = ctx.request().getParam("token");
+        String contentType;
+        UnaryOperator<byte[]> rewrite;
+        if (relative.endsWith(".mpd")) {
+            String licenseUrl = manifests.licenseUrl(ctx.request(), id, token);
+            contentType = "application/dash+xml";
+            rewrite = mpd -> manifests.withLicenseUrl(mpd, licenseUrl);
+        } else {
+            String playlistUrl = playlists.playlistUrl(ctx.request());
+            contentType = "application/vnd.apple.mpegurl";
+            rewrite = playlist -> playlists.withToken(playlist, playlistUrl, token);
+        }
+        objects.readWhole(folder, relative).subscribe().with(read -> {
+            if (read.isEmpty()) {
+                notFound(ctx);
+            } else {
+                respondRewritten(ctx, read.get().bytes(), Integer.toHexString(read.get().version().hashCode()), contentType,
+                        rewrite);
+            }
+        }, failure -> ProblemMapper.respond(ctx, ProblemException.serviceUnavailable("storage-unavailable",
+                "The stream's storage cannot be read right now; try again.", java.time.Duration.ofSeconds(5))));
+    }
+
+    private void respondRewritten(RoutingContext ctx, byte[] stored, String version, String contentType,
+            UnaryOperator<byte[]> rewrite) {
+        byte[] body = rewrite.apply(stored);
+        String etag = "\"" + version + "-" + Integer.toHexString(Arrays.hashCode(body)) + "\"";
+        ctx.response().putHeader(HttpHeaders.ETAG, etag).putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=10");
+        if (matches(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH), etag)) {
+            ctx.response().setStatusCode(304).end();
+            return;
+        }
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, contentType)
+                .putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length));
+        if (ctx.request().method() == HttpMethod.HEAD) {
+            ctx.response().end();
+        } else {
+            ctx.response().end(Buffer.buffer(body));
+        }
     }
 
     private static boolean matches(String ifNoneMatch, String etag) {

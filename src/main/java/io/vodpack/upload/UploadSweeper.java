@@ -20,6 +20,7 @@ import io.smallrye.mutiny.Uni;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.core.storage.ContentStore;
 import io.vodpack.upload.resumable.ResumableUploadRemoval;
 
 /**
@@ -34,14 +35,16 @@ public class UploadSweeper {
     private static final Logger LOG = Logger.getLogger(UploadSweeper.class);
 
     private final ContentStorage storage;
+    private final ContentStore inputs;
     private final InputContentRepository repository;
     private final VodpackConfig config;
     private final Async async;
     private final ResumableUploadRemoval resumable;
 
-    public UploadSweeper(ContentStorage storage, InputContentRepository repository, VodpackConfig config, Async async,
-            ResumableUploadRemoval resumable) {
+    public UploadSweeper(ContentStorage storage, ContentStore inputs, InputContentRepository repository,
+            VodpackConfig config, Async async, ResumableUploadRemoval resumable) {
         this.storage = storage;
+        this.inputs = inputs;
         this.repository = repository;
         this.config = config;
         this.async = async;
@@ -56,7 +59,16 @@ public class UploadSweeper {
         return step("expired resumable uploads", resumable::expire)
                 .call(() -> step("orphaned resumable files", () -> resumable.removeOrphanFiles(cutoff)))
                 .call(() -> step("stale upload files", () -> Panache.withSession(repository::allStorageNames)
-                        .flatMap(names -> async.blocking(() -> removeStale(cutoff, new HashSet<>(names))))));
+                        .flatMap(names -> async.blocking(() -> removeStale(cutoff, new HashSet<>(names))))))
+                .call(() -> step("stale multipart uploads", () -> async.blocking(() -> abortStaleUploads(cutoff))));
+    }
+
+    /** Blocking: multipart uploads to the bucket that a killed instance left open. */
+    private void abortStaleUploads(Instant cutoff) throws IOException {
+        int aborted = inputs.abortStaleUploads(cutoff);
+        if (aborted > 0) {
+            LOG.infof("Aborted %d multipart upload(s) left open by interrupted uploads", aborted);
+        }
     }
 
     private static Uni<Void> step(String name, Supplier<Uni<?>> work) {
@@ -74,8 +86,8 @@ public class UploadSweeper {
                 removed++;
             }
         }
-        for (Path file : list(storage.inputsDir())) {
-            if (!referenced.contains(file.getFileName().toString()) && olderThan(file, cutoff) && delete(file)) {
+        for (String name : storedInputsOlderThan(cutoff)) {
+            if (!referenced.contains(name) && deleteInput(name)) {
                 removed++;
             }
         }
@@ -83,6 +95,25 @@ public class UploadSweeper {
             LOG.infof("Removed %d file(s) left by interrupted uploads", removed);
         }
         return removed;
+    }
+
+    private List<String> storedInputsOlderThan(Instant cutoff) {
+        try {
+            return inputs.inputsOlderThan(cutoff);
+        } catch (IOException e) {
+            LOG.warnf("Cannot list stored inputs: %s", e.getMessage());
+            return List.of();
+        }
+    }
+
+    private boolean deleteInput(String name) {
+        try {
+            inputs.deleteInput(name);
+            return true;
+        } catch (IOException e) {
+            LOG.warnf("Cannot delete stored input %s: %s", name, e.getMessage());
+            return false;
+        }
     }
 
     private static List<Path> list(Path dir) {

@@ -125,19 +125,18 @@ public class JobQueue {
         long retryAfter = Math.max(1, config.packaging().retryBackoff().toSeconds());
         return session.createNativeQuery("SELECT pg_advisory_xact_lock(hashtext(:name))::text")
                 .setParameter("name", table + " enqueue").getSingleResult()
-                .chain(() -> session.createNativeQuery("SELECT count(*) FROM " + table + " WHERE status = '" + QUEUED + "'",
-                        Long.class).getSingleResult())
-                .invoke(queued -> {
+                // One round trip for both bounds: the whole queue and this owner's part of it.
+                .chain(() -> session.createNativeQuery("SELECT count(*), count(*) FILTER (WHERE owner = :owner) FROM " + table
+                        + " WHERE status = '" + QUEUED + "'", Object[].class).setParameter("owner", owner).getSingleResult())
+                .invoke(counts -> {
+                    long queued = ((Number) counts[0]).longValue();
+                    long queuedForOwner = ((Number) counts[1]).longValue();
                     if (queued >= max) {
                         throw ProblemException.tooManyRequests("queue-full", queued + " packaging jobs are waiting, the most"
                                 + " this service queues (vodpack.packaging.max-queued-jobs); try again later.", retryAfter);
                     }
-                })
-                .chain(() -> session.createNativeQuery("SELECT count(*) FROM " + table + " WHERE status = '" + QUEUED
-                        + "' AND owner = :owner", Long.class).setParameter("owner", owner).getSingleResult())
-                .invoke(queued -> {
-                    if (queued >= maxForOwner) {
-                        throw ProblemException.tooManyRequests("owner-queue-full", "Owner '" + owner + "' has " + queued
+                    if (queuedForOwner >= maxForOwner) {
+                        throw ProblemException.tooManyRequests("owner-queue-full", "Owner '" + owner + "' has " + queuedForOwner
                                 + " packaging jobs waiting, the most one owner may queue"
                                 + " (vodpack.security.owner-max-queued-jobs); try again later.", retryAfter);
                     }
@@ -209,12 +208,13 @@ public class JobQueue {
 
     /**
      * RUNNING -> DONE, making {@code outputFolder} (under {@code packaged/}) the job's live output, in one statement
-     * guarded by the attempt's lease: false when the job was cancelled or taken over meanwhile.
+     * guarded by the attempt's lease: false when the job was cancelled or taken over meanwhile. {@code hls}: the
+     * output holds HLS playlists beside the MPD.
      */
-    public Uni<Boolean> complete(long id, String owner, String outputFolder) {
+    public Uni<Boolean> complete(long id, String owner, String outputFolder, boolean hls) {
         return update("UPDATE " + table + " SET " + set(DONE) + ", progress = 100, finished_at = now(),"
-                + " lease_owner = NULL, lease_expires_at = NULL, error_detail = NULL, output_folder = $3"
-                + " WHERE id = $1 AND lease_owner = $2 AND " + from(DONE), Tuple.of(id, owner, outputFolder));
+                + " lease_owner = NULL, lease_expires_at = NULL, error_detail = NULL, output_folder = $3, hls = $4"
+                + " WHERE id = $1 AND lease_owner = $2 AND " + from(DONE), Tuple.of(id, owner, outputFolder, hls));
     }
 
     /** Whether job {@code id} is DONE with {@code outputFolder} live: tells a repeated {@link #complete} it had succeeded. */
