@@ -93,9 +93,9 @@ prepare_service() {
         -not -path '*/node_modules/*' -print -quit) ]]; then
         log "WARNING: sources are newer than $APP_SRC/quarkus-run.jar: rebuild to measure the current code"
     fi
-    cp -r "$APP_SRC" "$WORK/app"
-    # Renamed so that this instance is not mistaken for (and stopped along with) one run from target/quarkus-app.
-    mv "$WORK/app/quarkus-run.jar" "$WORK/app/bench-service.jar"
+    # A copy in a folder of its own, so that this instance is not mistaken for one run from target/quarkus-app (the
+    # jar keeps its name: the class-data archive names it).
+    cp -a "$APP_SRC" "$WORK/app"
     psql_bench "DROP SCHEMA IF EXISTS $SCHEMA CASCADE"
     rm -rf "$STORAGE"
     BASE="http://127.0.0.1:$PORT"
@@ -106,10 +106,18 @@ prepare_service() {
 # launch_service [JVM OPTIONS...]: starts the copied jar in the background (output appended to SERVICE_LOG); sets
 # SVC_PID and LAUNCH_NS (when java was started)
 launch_service() {
+    local app=${APP_DIR:-$WORK/app} cds=() p
+    # Another instance on these ports would answer in its place: refuse to measure it.
+    for p in "$PORT" "$MANAGEMENT_PORT"; do
+        ! curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$p/" 2>/dev/null || die "port $p is in use: set BENCH_PORT"
+    done
+    # The class-data archive the build writes (quarkus.package.jar.appcds.enabled), used as the README starts the jar:
+    # from its folder (the archive names quarkus-run.jar relative to it, and its copy kept its timestamps).
+    [[ -f $app/app-cds.jsa ]] && cds=("-XX:SharedArchiveFile=app-cds.jsa")
     LAUNCH_NS=$(now_ns)
     # shellcheck disable=SC2086
-    VODPACK_ADMIN_API_KEY=$API_KEY DB_SCHEMA=$SCHEMA STORAGE_ROOT=$STORAGE PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT SHAKA_PACKAGER_PATH=$SHAKA \
-        java ${JAVA_OPTS:-} "$@" -jar "$WORK/app/bench-service.jar" >>"$SERVICE_LOG" 2>&1 &
+    (cd "$app" && VODPACK_ADMIN_API_KEY=$API_KEY DB_SCHEMA=$SCHEMA STORAGE_ROOT=$STORAGE PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT \
+        SHAKA_PACKAGER_PATH=$SHAKA exec java "${cds[@]}" ${JAVA_OPTS:-} "$@" -jar quarkus-run.jar >>"$SERVICE_LOG" 2>&1) &
     SVC_PID=$!
     log "service pid $SVC_PID on $BASE (log $SERVICE_LOG)"
 }
