@@ -119,10 +119,10 @@ EOF
 } >"$WORK/auth.lua"
 http_us() {
     local out="$WORK/wrk.out" line
-    wrk -t1 -c1 -d"${HTTP_S}s" -s "$WORK/auth.lua" "$BASE$1" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
+    wrk -t1 -c1 -d"${HTTP_S}s" --timeout 30s -s "$WORK/auth.lua" "$BASE$1" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
     line=$(grep '^RESULT' "$out") || die "no RESULT from wrk: $(cat "$out")"
     echo "$line" | awk '{ for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-        if (v["errors"] + v["non2xx"] > 0) { print "ERR"; exit } printf "%.0f", v["duration_us"] / v["requests"] }'
+        if (v["errors"] + v["non2xx"] > 0 || v["requests"] == 0) { print "ERR"; exit } printf "%.0f", v["duration_us"] / v["requests"] }'
 }
 
 HTTP_OPS=("GET /packaged_content/{id}" "GET /packaged_content (page 1)" "GET /packaged_content?status=DONE (page 1)" "GET /input_content (page 1)")

@@ -108,7 +108,7 @@ run_wrk() {
     local out="$WORK/wrk.out" line
     others_start
     # shellcheck disable=SC2086
-    wrk $WRK_ARGS ${2:+-s "$2"} "$1" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
+    wrk $WRK_ARGS --timeout 10s ${2:+-s "$2"} "$1" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
     others_stop
     line=$(grep '^RESULT' "$out") || die "no RESULT from wrk: $(cat "$out")"
     eval "$(echo "${line#RESULT }" | tr ' ' '\n' | sed 's/^/local_/')"
@@ -138,7 +138,7 @@ if $OWN_SERVICE; then
     WRK_ARGS="-t2 -c32 -d15s"
     for ((attempt = 1; ${#cold_s[@]} < REPS && attempt <= 2 * REPS; attempt++)); do
         wait_quiet
-        restart_service 2>/dev/null
+        restart_service
         res=$(run_wrk "$BASE" "$LUA")
         read -r q1 m1 p50 p99 OTHERS_CPU <<<"$res"
         clean=true

@@ -41,12 +41,17 @@ log_ms() {
 cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); split($0, f, " "); printf "%.2f", (f[12] + f[13]) / hz }' "/proc/$1/stat"; }
 
 VARIANTS=(app)
+declare -A SCHEMAS=([app]=$SCHEMA)
 if [[ -n ${BASELINE_APP:-} ]]; then
     cp -a "$BASELINE_APP" "$WORK/base"
     VARIANTS=(base app)
+    # A schema of its own: each build migrates to its own version.
+    SCHEMAS[base]=${SCHEMA}_base
+    psql_bench "DROP SCHEMA IF EXISTS ${SCHEMAS[base]} CASCADE"
+    trap 'status=$?; psql_bench "DROP SCHEMA IF EXISTS ${SCHEMAS[base]} CASCADE" || true; (exit $status); stop_all' EXIT
 fi
 echo "== Start-up: $REPS starts$([[ -n ${BASELINE_APP:-} ]] && echo " of each build, alternating (base = $BASELINE_APP)") of" \
-    "$APP_SRC, java $(java -version 2>&1 | head -1 | cut -d'"' -f2)${JAVA_OPTS:+, JAVA_OPTS=$JAVA_OPTS}; start 1 migrates an empty schema"
+    "$APP_SRC, java $(java -version 2>&1 | head -1 | cut -d'"' -f2)${JAVA_OPTS:+, JAVA_OPTS=$JAVA_OPTS}; start 1 of each migrates an empty schema"
 echo "   ready_ms: launch to /q/health/ready 200; cpu_s: CPU the JVM used until then; rss_mib: VmRSS after $IDLE_S s idle"
 printf '%-5s %-5s %-9s %9s %7s %11s %11s %9s %9s\n' start build schema ready_ms cpu_s started_ms first_log rss_mib others_s
 declare -A READY CPU RSS
@@ -54,7 +59,7 @@ for ((run = 1; run <= REPS; run++)); do
     for v in "${VARIANTS[@]}"; do
         wait_quiet
         others_start
-        APP_DIR=$WORK/$v start_once "$WORK/start.$v.$run.log"
+        SCHEMA=${SCHEMAS[$v]} APP_DIR=$WORK/$v start_once "$WORK/start.$v.$run.log"
         c=$(cpu_s "$SVC_PID")
         others_stop
         # Quarkus may log "started in" just after the port answers
@@ -64,7 +69,7 @@ for ((run = 1; run <= REPS; run++)); do
         r=$(kib_to_mib "$(rss_kib "$SVC_PID")")
         stop_service
         kind=migrated
-        [[ $run == 1 && $v == "${VARIANTS[0]}" ]] && kind=empty
+        ((run > 1)) || kind=empty
         note=""
         if ! is_clean; then note="  (skewed by other processes: not counted)"
         elif [[ $kind == migrated ]]; then READY[$v]+="$READY_MS " CPU[$v]+="$c " RSS[$v]+="$r "; fi
