@@ -12,6 +12,7 @@ import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.core.storage.FileSync;
 import io.vodpack.packaging.engine.EngineProcess;
+import io.vodpack.packaging.engine.HlsPlaylists;
 import io.vodpack.packaging.engine.Packager;
 import io.vodpack.packaging.engine.PackagingRequest;
 import io.vodpack.packaging.engine.StreamManifest;
@@ -19,7 +20,7 @@ import io.vodpack.packaging.queue.ClaimedJob;
 
 /**
  * One attempt at one claimed job, start to finish: the free-space check, the attempt's own staging folder
- * ({@code staging/<job>-<attempt>-<token>}), the engine's processes, the MPD check, fsync, and the publish to the
+ * ({@code staging/<job>-<attempt>-<token>}), the engine's processes, the MPD (and HLS playlist) check, fsync, and the publish to the
  * attempt's own {@code packaged/<job>-<attempt>-<token>}. It never touches another attempt's folders; which
  * published folder is live is decided by the DONE transition, guarded by this attempt's lease (see JobRunner).
  * Blocking: it runs on a {@code vodpack-packager-N} thread. A cancellation or a lost lease (from any thread) kills
@@ -73,6 +74,11 @@ final class PackagingAttempt {
         leaseConfirmedUntil = Math.max(leaseConfirmedUntil, sentAtNanos + settings.lease().toNanos());
     }
 
+    /** Whether the output holds HLS playlists beside the MPD (checked before it is published). */
+    boolean writesHls() {
+        return engine != null && engine.writesHls();
+    }
+
     /** Blocking: stops the engine, now or as soon as it starts (cancelled, or shutting down). */
     void cancel() {
         cancelled = true;
@@ -112,12 +118,15 @@ final class PackagingAttempt {
         }
         checkFreeSpace();
         PackagingRequest request = new PackagingRequest(input, out, work, job.key(), job.kid(),
-                settings.segmentDuration(), StreamManifest.relativeLicenseUrl(job.id()));
+                settings.segmentDuration(), StreamManifest.relativeLicenseUrl(job.id()), HlsPlaylists.relativeKeyUri(job.id()));
         try {
             Files.createDirectories(out);
             Files.createDirectories(work);
             runEngine(request, input);
             StreamManifest.finish(out.resolve("stream.mpd"), job.kid(), request.licenseUrl());
+            if (writesHls()) {
+                HlsPlaylists.check(out, request.hlsKeyUri());
+            }
             // Everything the DONE row will point to reaches the disk before the row is committed.
             FileSync.tree(out);
             stopUnlessOurs();
