@@ -11,6 +11,7 @@ import java.util.List;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.core.storage.FileSync;
+import io.vodpack.core.storage.SyncAhead;
 import io.vodpack.packaging.engine.EngineProcess;
 import io.vodpack.packaging.engine.HlsPlaylists;
 import io.vodpack.packaging.engine.Packager;
@@ -35,6 +36,7 @@ final class PackagingAttempt {
     private final long minFreeSpace;
     private final Path staging;
     private final Path published;
+    private final AttemptTimeline timeline = new AttemptTimeline();
     private Process process;
     private volatile boolean cancelled;
     private volatile boolean leaseLost;
@@ -55,6 +57,10 @@ final class PackagingAttempt {
 
     ClaimedJob job() {
         return job;
+    }
+
+    AttemptTimeline timeline() {
+        return timeline;
     }
 
     boolean cancelled() {
@@ -102,6 +108,7 @@ final class PackagingAttempt {
     }
 
     private synchronized void attach(Process p) {
+        timeline.mark("engine start");
         process = p;
         if (cancelled || leaseLost) {
             EngineProcess.killTree(p);
@@ -122,18 +129,23 @@ final class PackagingAttempt {
         try {
             Files.createDirectories(out);
             Files.createDirectories(work);
+            timeline.mark("checks");
             runEngine(request, input);
+            timeline.mark("engine run");
             StreamManifest.finish(out.resolve("stream.mpd"), job.kid(), request.licenseUrl());
             if (writesHls()) {
                 HlsPlaylists.check(out, request.hlsKeyUri());
             }
+            timeline.mark("MPD and playlist check");
             // Everything the DONE row will point to reaches the disk before the row is committed.
             FileSync.tree(out);
+            timeline.mark("fsync");
             stopUnlessOurs();
             Files.move(out, published, StandardCopyOption.ATOMIC_MOVE);
             FileSync.folder(published.getParent());
             // The sweeper spares published folders younger than a lease: this one is about to become live.
             Files.setLastModifiedTime(published, FileTime.fromMillis(System.currentTimeMillis()));
+            timeline.mark("publish");
         } catch (StreamManifest.InvalidOutputException e) {
             throw new AttemptFailure("the engine's output does not check out: " + e.getMessage());
         } catch (IOException e) {
@@ -192,9 +204,12 @@ final class PackagingAttempt {
     private void runEngine(PackagingRequest request, Path input) throws IOException, InterruptedException {
         List<String> secrets = List.of(job.key().hex(), job.key().base64url(), job.key().text());
         long deadline = System.nanoTime() + settings.timeout().toNanos();
+        // The output reaches the disk while the engine writes it: the fsync before DONE then has little left to do.
+        SyncAhead output = new SyncAhead(request.outputDir());
         for (List<String> command : engine.commandLines(request)) {
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-            EngineProcess.Outcome outcome = EngineProcess.run(command, request.workDir(), left, this::attach, secrets);
+            EngineProcess.Outcome outcome = EngineProcess.run(command, request.workDir(), left, this::attach,
+                    output::syncGrown, secrets);
             stopUnlessOurs();
             if (outcome.timedOut()) {
                 throw new AttemptFailure("the engine ran longer than " + settings.timeout()
