@@ -20,7 +20,7 @@ import io.vertx.ext.web.handler.StaticHandler;
 import io.vodpack.access.playback.PlaybackTokens;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.error.ProblemMapper;
-import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.core.storage.ContentStore;
 import io.vodpack.packaging.ContentRemoved;
 import io.vodpack.packaging.PublishedContent;
 
@@ -30,7 +30,7 @@ import io.vodpack.packaging.PublishedContent;
  * types and CORS; the MPD goes through {@link ManifestRewriter}, the HLS playlists through {@link PlaylistRewriter}.
  * Only the output of DONE jobs is served; any other path is 404. The MPD and the playlists need the content's playback
  * token ({@code ?token=}); segments are public: they are encrypted, immutable and meant for CDN caches
- * (docs/security.md).
+ * (docs/security.md). With storage kind {@code s3} the files are objects, served by {@link BucketStreams}.
  */
 @ApplicationScoped
 public class StreamRoutes {
@@ -38,7 +38,8 @@ public class StreamRoutes {
     /** A job id in its one canonical form (no leading zeros), then relative path segments of safe characters; no "..", no encoded characters. */
     private static final Pattern PATH = Pattern.compile("^/content/(0|[1-9][0-9]{0,17})/((?:[A-Za-z0-9_-][A-Za-z0-9_.-]*/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*)$");
 
-    private final ContentStorage storage;
+    private final ContentStore store;
+    private final BucketStreams objects;
     private final PublishedContent published;
     private final ManifestRewriter manifests;
     private final PlaylistRewriter playlists;
@@ -46,17 +47,24 @@ public class StreamRoutes {
     /** The live output folder of each DONE job seen; a DONE job's folder never changes. */
     private final Map<Long, String> done = new ConcurrentHashMap<>();
 
-    public StreamRoutes(ContentStorage storage, PublishedContent published, ManifestRewriter manifests,
+    public StreamRoutes(ContentStore store, BucketStreams objects, PublishedContent published, ManifestRewriter manifests,
             PlaylistRewriter playlists, PlaybackTokens tokens) {
         this.tokens = tokens;
         this.playlists = playlists;
-        this.storage = storage;
+        this.store = store;
+        this.objects = objects;
         this.published = published;
         this.manifests = manifests;
     }
 
     void install(@Observes Router router) {
-        StaticHandler files = StaticHandler.create(FileSystemAccess.ROOT, storage.packagedDir().toString())
+        if (store.publishedRoot().isEmpty()) {
+            router.route("/content/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::guard);
+            router.route("/content/*").handler(ctx -> ProblemMapper.respond(ctx,
+                    new ProblemException(405, "method-not-allowed", "Method not allowed", "Streams are read with GET or HEAD.")));
+            return;
+        }
+        StaticHandler files = StaticHandler.create(FileSystemAccess.ROOT, store.publishedRoot().get().toString())
                 .setCachingEnabled(true)
                 .setDirectoryListing(false)
                 .setIncludeHidden(false)
@@ -107,7 +115,11 @@ public class StreamRoutes {
     }
 
     private void serve(RoutingContext ctx, long id, String folder, String relative) {
-        String file = storage.publishedFolder(folder).resolve(relative).toString();
+        if (store.publishedRoot().isEmpty()) {
+            serveObject(ctx, id, folder, relative);
+            return;
+        }
+        String file = store.publishedRoot().get().resolve(folder).resolve(relative).toString();
         // lprops: a symbolic link is never followed out of the content folder.
         ctx.vertx().fileSystem().lprops(file).onComplete(result -> {
             if (result.failed() || !result.result().isRegularFile()) {
@@ -167,21 +179,55 @@ public class StreamRoutes {
                 notFound(ctx);
                 return;
             }
-            byte[] body = rewrite.apply(read.result().getBytes());
-            String etag = "\"" + Long.toHexString(lastModified) + "-" + Integer.toHexString(Arrays.hashCode(body)) + "\"";
-            ctx.response().putHeader(HttpHeaders.ETAG, etag).putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=10");
-            if (matches(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH), etag)) {
-                ctx.response().setStatusCode(304).end();
-                return;
-            }
-            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, contentType)
-                    .putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length));
-            if (ctx.request().method() == HttpMethod.HEAD) {
-                ctx.response().end();
-            } else {
-                ctx.response().end(Buffer.buffer(body));
-            }
+            respondRewritten(ctx, read.result().getBytes(), Long.toHexString(lastModified), contentType, rewrite);
         });
+    }
+
+    /** A published file kept as an object: the MPD and playlists are rewritten here, the rest streamed by {@link BucketStreams}. */
+    private void serveObject(RoutingContext ctx, long id, String folder, String relative) {
+        if (!needsToken(relative)) {
+            objects.serve(ctx, folder, relative);
+            return;
+        }
+        String token = ctx.request().getParam("token");
+        String contentType;
+        UnaryOperator<byte[]> rewrite;
+        if (relative.endsWith(".mpd")) {
+            String licenseUrl = manifests.licenseUrl(ctx.request(), id, token);
+            contentType = "application/dash+xml";
+            rewrite = mpd -> manifests.withLicenseUrl(mpd, licenseUrl);
+        } else {
+            String playlistUrl = playlists.playlistUrl(ctx.request());
+            contentType = "application/vnd.apple.mpegurl";
+            rewrite = playlist -> playlists.withToken(playlist, playlistUrl, token);
+        }
+        objects.readWhole(folder, relative).subscribe().with(read -> {
+            if (read.isEmpty()) {
+                notFound(ctx);
+            } else {
+                respondRewritten(ctx, read.get().bytes(), Integer.toHexString(read.get().version().hashCode()), contentType,
+                        rewrite);
+            }
+        }, failure -> ProblemMapper.respond(ctx, ProblemException.serviceUnavailable("storage-unavailable",
+                "The stream's storage cannot be read right now; try again.", java.time.Duration.ofSeconds(5))));
+    }
+
+    private void respondRewritten(RoutingContext ctx, byte[] stored, String version, String contentType,
+            UnaryOperator<byte[]> rewrite) {
+        byte[] body = rewrite.apply(stored);
+        String etag = "\"" + version + "-" + Integer.toHexString(Arrays.hashCode(body)) + "\"";
+        ctx.response().putHeader(HttpHeaders.ETAG, etag).putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=10");
+        if (matches(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH), etag)) {
+            ctx.response().setStatusCode(304).end();
+            return;
+        }
+        ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, contentType)
+                .putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length));
+        if (ctx.request().method() == HttpMethod.HEAD) {
+            ctx.response().end();
+        } else {
+            ctx.response().end(Buffer.buffer(body));
+        }
     }
 
     private static boolean matches(String ifNoneMatch, String etag) {

@@ -17,7 +17,7 @@ import io.vodpack.access.Caller;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.error.ProblemException;
-import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.core.storage.ContentStore;
 import io.vodpack.packaging.queue.JobQueue;
 import io.vodpack.packaging.worker.ClaimLoop;
 
@@ -34,19 +34,19 @@ public class PackagingJobService {
     private final JobQueue queue;
     private final ClaimLoop workers;
     private final VodpackConfig config;
-    private final ContentStorage storage;
+    private final ContentStore store;
     private final Async async;
     private final Event<ContentRemoved> removals;
     private final Caller caller;
 
     public PackagingJobService(PackagingJobRepository jobs, JobQueue queue, ClaimLoop workers, VodpackConfig config,
-            ContentStorage storage, Async async, Event<ContentRemoved> removals, Caller caller) {
+            ContentStore store, Async async, Event<ContentRemoved> removals, Caller caller) {
         this.caller = caller;
         this.jobs = jobs;
         this.queue = queue;
         this.workers = workers;
         this.config = config;
-        this.storage = storage;
+        this.store = store;
         this.async = async;
         this.removals = removals;
     }
@@ -160,7 +160,7 @@ public class PackagingJobService {
         if (outputFolder == null) {
             return Uni.createFrom().voidItem();
         }
-        return async.blocking(() -> ContentStorage.deleteRecursively(storage.publishedFolder(outputFolder)));
+        return async.blocking(() -> store.deletePublished(outputFolder));
     }
 
     private static ProblemException notFound(long id) {

@@ -7,29 +7,28 @@ import jakarta.enterprise.inject.Instance;
 
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
 import io.vodpack.access.Caller;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.error.ProblemException;
-import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.core.storage.ContentStore;
 
 /** Reads and removes stored inputs. */
 @ApplicationScoped
 public class InputContentService {
 
     private final InputContentRepository repository;
-    private final ContentStorage storage;
+    private final ContentStore inputs;
     private final Instance<InputUsage> usages;
-    private final Vertx vertx;
+    private final Async async;
     private final Caller caller;
 
-    public InputContentService(InputContentRepository repository, ContentStorage storage, Instance<InputUsage> usages,
-            Vertx vertx, Caller caller) {
+    public InputContentService(InputContentRepository repository, ContentStore inputs, Instance<InputUsage> usages,
+            Async async, Caller caller) {
         this.caller = caller;
         this.repository = repository;
-        this.storage = storage;
+        this.inputs = inputs;
         this.usages = usages;
-        this.vertx = vertx;
+        this.async = async;
     }
 
     public Uni<InputContent> get(long id) {
@@ -58,8 +57,7 @@ public class InputContentService {
                     }
                 }))
                 .call(content -> repository.delete(content)))
-                .flatMap(content -> Async.await(vertx.fileSystem()
-                        .delete(storage.inputFile(content.storageName).toString()).otherwiseEmpty()))
+                .flatMap(content -> async.blocking(() -> inputs.deleteInput(content.storageName)))
                 .replaceWithVoid();
     }
 

@@ -18,6 +18,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vodpack.access.Caller;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.error.ProblemException;
+import io.vodpack.core.storage.StorageUnavailableException;
 import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.upload.ingest.BodyPipe;
 import io.vodpack.upload.ingest.Digests;
@@ -35,6 +36,9 @@ import io.vodpack.upload.ingest.UploadSlots;
  */
 @ApplicationScoped
 public class UploadService {
+
+    /** When a client may try again after the storage failed to keep an upload. */
+    private static final java.time.Duration STORAGE_RETRY_AFTER = java.time.Duration.ofSeconds(10);
 
     private final Vertx vertx;
     private final ContentStorage storage;
@@ -88,7 +92,10 @@ public class UploadService {
         Uni<InputContent> stored = received.flatMap(body -> store.store(new ReceivedFile(part, body.size(), body.sha256(),
                 body.filename() != null ? body.filename() : upload.filename(), upload.contentType(), owner)))
                 // the store step hands the file back when the row cannot be written; nobody can resume this upload
-                .onFailure().call(() -> Async.await(vertx.fileSystem().delete(part.toString()).otherwiseEmpty()));
+                .onFailure().call(() -> Async.await(vertx.fileSystem().delete(part.toString()).otherwiseEmpty()))
+                .onFailure(StorageUnavailableException.class).transform(failure -> ProblemException.serviceUnavailable(
+                        "storage-unavailable", "The upload arrived but the storage could not keep it; nothing was stored."
+                                + " Try again later.", STORAGE_RETRY_AFTER));
         return Async.detached(slots.within(keyHolder, () -> stored));
     }
 

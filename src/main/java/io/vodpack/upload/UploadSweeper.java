@@ -25,6 +25,7 @@ import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.db.SqlNames;
 import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.core.storage.ContentStore;
 import io.vodpack.upload.resumable.ResumableUploadRemoval;
 
 /**
@@ -42,15 +43,17 @@ public class UploadSweeper {
     private static final int BATCH = 1000;
 
     private final ContentStorage storage;
+    private final ContentStore inputs;
     private final VodpackConfig config;
     private final Async async;
     private final ResumableUploadRemoval resumable;
     private final Pool pool;
     private final String table;
 
-    public UploadSweeper(ContentStorage storage, VodpackConfig config, Async async, ResumableUploadRemoval resumable,
-            Pool pool, @ConfigProperty(name = "db.schema") String schema) {
+    public UploadSweeper(ContentStorage storage, ContentStore inputs, VodpackConfig config, Async async,
+            ResumableUploadRemoval resumable, Pool pool, @ConfigProperty(name = "db.schema") String schema) {
         this.storage = storage;
+        this.inputs = inputs;
         this.config = config;
         this.async = async;
         this.resumable = resumable;
@@ -67,7 +70,16 @@ public class UploadSweeper {
                 .call(() -> step("orphaned resumable files", () -> resumable.removeOrphanFiles(cutoff)))
                 .call(() -> step("stale upload files", () -> async.blocking(() -> removeStalePartials(cutoff))
                         .flatMap(removed -> async.blocking(() -> staleStoredFiles(cutoff)))
-                        .flatMap(names -> referenced(names).flatMap(rows -> async.blocking(() -> removeUnreferenced(names, rows))))));
+                        .flatMap(names -> referenced(names).flatMap(rows -> async.blocking(() -> removeUnreferenced(names, rows))))))
+                .call(() -> step("stale multipart uploads", () -> async.blocking(() -> abortStaleUploads(cutoff))));
+    }
+
+    /** Blocking: multipart uploads to the bucket that a killed instance left open. */
+    private void abortStaleUploads(Instant cutoff) throws IOException {
+        int aborted = inputs.abortStaleUploads(cutoff);
+        if (aborted > 0) {
+            LOG.infof("Aborted %d multipart upload(s) left open by interrupted uploads", aborted);
+        }
     }
 
     private static Uni<Void> step(String name, Supplier<Uni<?>> work) {
@@ -91,10 +103,9 @@ public class UploadSweeper {
         return removed;
     }
 
-    /** Blocking: names of the files under {@code inputs/} older than {@code cutoff}: those a row may no longer name. */
+    /** Blocking: names of the stored inputs older than {@code cutoff}: those a row may no longer name. */
     List<String> staleStoredFiles(Instant cutoff) {
-        return list(storage.inputsDir()).stream().filter(file -> olderThan(file, cutoff))
-                .map(file -> file.getFileName().toString()).toList();
+        return storedInputsOlderThan(cutoff);
     }
 
     /** Of {@code names}, those an input row names (its unique storage name), asked in batches of {@link #BATCH}. */
@@ -119,7 +130,7 @@ public class UploadSweeper {
     int removeUnreferenced(List<String> names, Set<String> referenced) {
         int removed = 0;
         for (String name : names) {
-            if (!referenced.contains(name) && delete(storage.inputsDir().resolve(name))) {
+            if (!referenced.contains(name) && deleteInput(name)) {
                 removed++;
             }
         }
@@ -127,6 +138,25 @@ public class UploadSweeper {
             LOG.infof("Removed %d stored file(s) that no input names", removed);
         }
         return removed;
+    }
+
+    private List<String> storedInputsOlderThan(Instant cutoff) {
+        try {
+            return inputs.inputsOlderThan(cutoff);
+        } catch (IOException e) {
+            LOG.warnf("Cannot list stored inputs: %s", e.getMessage());
+            return List.of();
+        }
+    }
+
+    private boolean deleteInput(String name) {
+        try {
+            inputs.deleteInput(name);
+            return true;
+        } catch (IOException e) {
+            LOG.warnf("Cannot delete stored input %s: %s", name, e.getMessage());
+            return false;
+        }
     }
 
     private static List<Path> list(Path dir) {

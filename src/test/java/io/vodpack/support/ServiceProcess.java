@@ -37,6 +37,12 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** Starts an instance with {@code properties} on a free port and waits until it answers. */
     public static ServiceProcess start(String name, Path storageRoot, Map<String, String> properties) throws IOException {
+        return start(name, storageRoot, properties, Map.of());
+    }
+
+    /** As {@link #start(String, Path, Map)}, with {@code environment} added to the JVM's environment (credentials). */
+    public static ServiceProcess start(String name, Path storageRoot, Map<String, String> properties,
+            Map<String, String> environment) throws IOException {
         int port = freePort();
         int managementPort = freePort();
         // Health is on the management port in the packaged service; the test profile's admin key opens the API.
@@ -46,8 +52,10 @@ public final class ServiceProcess implements AutoCloseable {
         properties.forEach((key, value) -> command.add("-D" + key + "=" + value));
         command.addAll(List.of("-jar", JAR.toString()));
         Path log = Path.of("target", name + ".log").toAbsolutePath();
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile()));
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         ServiceProcess service = new ServiceProcess(process, port, managementPort);
         try {
             Awaitility.await(name + " answers (log: " + log + ")").atMost(Duration.ofSeconds(60))

@@ -37,6 +37,8 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.vodpack.support.Api;
 import io.restassured.response.Response;
 import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.core.storage.ContentStore;
+import io.vodpack.support.StoredInputs;
 import io.vodpack.support.Db;
 import io.vodpack.support.TestMedia;
 
@@ -48,6 +50,9 @@ class UploadResourceTest {
 
     @Inject
     ContentStorage storage;
+
+    @Inject
+    ContentStore store;
 
     @TestHTTPResource("/")
     URL base;
@@ -71,7 +76,7 @@ class UploadResourceTest {
         assertThat(response.jsonPath().getLong("duration_ms")).isBetween(5900L, 6100L);
 
         String storageName = Db.string(db, "select storage_name from input_content where id = ?", id);
-        assertThat(Files.readAllBytes(storage.inputFile(storageName))).isEqualTo(source);
+        assertThat(StoredInputs.bytes(store, storageName)).isEqualTo(source);
         assertThat(Db.string(db, "select sha256 from input_content where id = ?", id)).isEqualTo(sha256Hex(source));
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("vodpack_uploads_total{outcome=\"accepted\",reason=\"none\"}")
@@ -89,7 +94,7 @@ class UploadResourceTest {
         long id = response.jsonPath().getLong("input_content_id");
         String storageName = Db.string(db, "select storage_name from input_content where id = ?", id);
         assertThat(storageName).matches("[0-9a-f-]{36}\\.mp4");
-        assertThat(Files.readAllBytes(storage.inputFile(storageName))).isEqualTo(source);
+        assertThat(StoredInputs.bytes(store, storageName)).isEqualTo(source);
     }
 
     @Test
@@ -281,7 +286,7 @@ class UploadResourceTest {
         String storageName = Db.string(db, "select storage_name from input_content where id = ?", id);
         given().get("/input_content/" + id).then().statusCode(200).body("input_content_id", equalTo((int) id));
         given().delete("/input_content/" + id).then().statusCode(204);
-        assertThat(storage.inputFile(storageName)).doesNotExist();
+        assertThat(StoredInputs.exists(store, storageName)).isFalse();
         assertThat(Db.count(db, "select count(*) from input_content where id = ?", id)).isZero();
         given().get("/input_content/" + id).then().statusCode(404).contentType("application/problem+json");
         given().delete("/input_content/" + id).then().statusCode(404);
@@ -293,10 +298,8 @@ class UploadResourceTest {
 
     /** Stored input files that have a row: the test schema is new each run, the storage folder may not be. */
     private long storedFiles() throws IOException {
-        try (Stream<Path> files = Files.list(storage.inputsDir())) {
-            return files.filter(f -> Db.count(db, "select count(*) from input_content where storage_name = ?",
-                    f.getFileName().toString()) > 0).count();
-        }
+        return StoredInputs.names(store).stream()
+                .filter(name -> Db.count(db, "select count(*) from input_content where storage_name = ?", name) > 0).count();
     }
 
     /** Partial files of uploads made by this test class (older leftovers are the sweeper's business). */

@@ -1,5 +1,6 @@
 package io.vodpack.core.config;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -40,8 +41,54 @@ public interface VodpackConfig {
     }
 
     interface Storage {
-        /** Root folder for uploads, staging and published streams. */
+        /**
+         * Root folder for uploads, staging and published streams; with {@code kind=s3} the local scratch folder
+         * (uploads being received, packaging work) while inputs and streams live in the bucket.
+         */
         Path root();
+
+        /** Where inputs and published streams are kept: {@code filesystem} (under the root) or {@code s3}. */
+        Kind kind();
+
+        S3 s3();
+
+        enum Kind {
+            FILESYSTEM,
+            S3
+        }
+
+        /** The S3-compatible bucket of {@code kind=s3}; credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY. */
+        interface S3 {
+            /** The S3 API's URL (e.g. http://minio:9000); empty: AWS's endpoint for the region. */
+            Optional<URI> endpoint();
+
+            String region();
+
+            /** Required with {@code kind=s3}. */
+            Optional<String> bucket();
+
+            /** Prepended to every key (e.g. {@code vodpack/}), so several services can share a bucket. */
+            Optional<String> prefix();
+
+            /** Path-style URLs (http://host/bucket/key), as most S3-compatible servers need. */
+            boolean pathStyle();
+
+            /** Create the bucket at start when it is missing. */
+            boolean createBucket();
+
+            /** Size of the parts of a multipart upload, in bytes. */
+            long partSize();
+        }
+    }
+
+    Delivery delivery();
+
+    interface Delivery {
+        /** With {@code kind=s3}: answer segment requests with a 302 to a presigned URL instead of proxying the bytes. */
+        boolean redirect();
+
+        /** How long a presigned segment URL stays valid. */
+        Duration redirectTtl();
     }
 
     interface Upload {

@@ -20,6 +20,7 @@ import io.smallrye.mutiny.Uni;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.core.storage.ContentStore;
 import io.vodpack.packaging.worker.ClaimLoop;
 
 /**
@@ -36,13 +37,16 @@ public class JobSweeper {
     private final JobQueue queue;
     private final ClaimLoop claims;
     private final ContentStorage storage;
+    private final ContentStore store;
     private final VodpackConfig config;
     private final Async async;
 
-    public JobSweeper(JobQueue queue, ClaimLoop claims, ContentStorage storage, VodpackConfig config, Async async) {
+    public JobSweeper(JobQueue queue, ClaimLoop claims, ContentStorage storage, ContentStore store, VodpackConfig config,
+            Async async) {
         this.queue = queue;
         this.claims = claims;
         this.storage = storage;
+        this.store = store;
         this.config = config;
         this.async = async;
     }
@@ -66,14 +70,13 @@ public class JobSweeper {
                 .replaceWithVoid();
     }
 
-    /** Blocking: attempt folders under {@code packaged/} older than a lease; whether one is live the database says. */
+    /** Blocking: published attempt folders last written over a lease ago; whether one is live the database says. */
     private List<String> unlivePublishedFolders() {
-        try (Stream<Path> folders = Files.list(storage.packagedDir())) {
-            return folders.filter(f -> ATTEMPT_FOLDER.matcher(f.getFileName().toString()).matches())
-                    .filter(f -> olderThan(f, config.packaging().lease()))
-                    .map(f -> f.getFileName().toString()).toList();
-        } catch (IOException e) {
-            LOG.warnf("Cannot sweep %s: %s", storage.packagedDir(), e.getMessage());
+        try {
+            return store.publishedOlderThan(Instant.now().minus(config.packaging().lease())).stream()
+                    .filter(name -> ATTEMPT_FOLDER.matcher(name).matches()).toList();
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("Cannot sweep published folders: %s", e.getMessage());
             return List.of();
         }
     }
@@ -86,8 +89,12 @@ public class JobSweeper {
         int removed = 0;
         for (String name : candidates) {
             if (!live.contains(name)) {
-                ContentStorage.deleteRecursively(storage.publishedFolder(name));
-                removed++;
+                try {
+                    store.deletePublished(name);
+                    removed++;
+                } catch (IOException | RuntimeException e) {
+                    LOG.warnf("Cannot remove published folder %s: %s", name, e.getMessage());
+                }
             }
         }
         if (removed > 0) {

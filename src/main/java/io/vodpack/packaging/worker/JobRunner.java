@@ -21,7 +21,6 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.pgclient.PgException;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
-import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.packaging.ContentRemoved;
 import io.vodpack.packaging.engine.Packager;
 import io.vodpack.packaging.queue.ClaimedJob;
@@ -41,7 +40,7 @@ public class JobRunner {
     private final JobQueue queue;
     private final PackagingWorkers workers;
     private final LeaseRenewer leases;
-    private final ContentStorage storage;
+    private final AttemptStorage storage;
     private final VodpackConfig config;
     private final Async async;
     private final MeterRegistry metrics;
@@ -50,7 +49,7 @@ public class JobRunner {
     private final Map<String, PackagingAttempt> running = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
-    public JobRunner(JobQueue queue, PackagingWorkers workers, LeaseRenewer leases, ContentStorage storage,
+    public JobRunner(JobQueue queue, PackagingWorkers workers, LeaseRenewer leases, AttemptStorage storage,
             VodpackConfig config, Async async, MeterRegistry metrics, Instance<Packager> packagers) {
         this.queue = queue;
         this.workers = workers;

@@ -3,14 +3,13 @@ package io.vodpack.packaging.worker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.storage.ContentStorage;
-import io.vodpack.core.storage.FileSync;
+import io.vodpack.core.storage.ContentStore;
 import io.vodpack.core.storage.SyncAhead;
 import io.vodpack.packaging.engine.EngineProcess;
 import io.vodpack.packaging.engine.HlsPlaylists;
@@ -21,8 +20,9 @@ import io.vodpack.packaging.queue.ClaimedJob;
 
 /**
  * One attempt at one claimed job, start to finish: the free-space check, the attempt's own staging folder
- * ({@code staging/<job>-<attempt>-<token>}), the engine's processes, the MPD (and HLS playlist) check, fsync, and the publish to the
- * attempt's own {@code packaged/<job>-<attempt>-<token>}. It never touches another attempt's folders; which
+ * ({@code staging/<job>-<attempt>-<token>}, where a bucket's input is downloaded), the engine's processes, the MPD
+ * (and HLS playlist) check, and the publish ({@link ContentStore#publish}) as the attempt's own
+ * {@code packaged/<job>-<attempt>-<token>}. It never touches another attempt's folders; which
  * published folder is live is decided by the DONE transition, guarded by this attempt's lease (see JobRunner).
  * Blocking: it runs on a {@code vodpack-packager-N} thread. A cancellation or a lost lease (from any thread) kills
  * the engine's process tree.
@@ -32,10 +32,10 @@ final class PackagingAttempt {
     private final ClaimedJob job;
     private final Packager engine;
     private final ContentStorage storage;
+    private final ContentStore store;
     private final VodpackConfig.Packaging settings;
     private final long minFreeSpace;
     private final Path staging;
-    private final Path published;
     private final AttemptTimeline timeline = new AttemptTimeline();
     private Process process;
     private volatile boolean cancelled;
@@ -44,14 +44,14 @@ final class PackagingAttempt {
     private volatile long leaseConfirmedUntil;
 
     /** {@code engine} is null when the job names an engine this instance does not have. */
-    PackagingAttempt(ClaimedJob job, Packager engine, ContentStorage storage, VodpackConfig config) {
+    PackagingAttempt(ClaimedJob job, Packager engine, AttemptStorage storage, VodpackConfig config) {
         this.job = job;
         this.engine = engine;
-        this.storage = storage;
+        this.storage = storage.scratch;
+        this.store = storage.store;
         this.settings = config.packaging();
         this.minFreeSpace = config.upload().minFreeSpace();
-        this.staging = storage.stagingFolder(job.folderName());
-        this.published = storage.publishedFolder(job.folderName());
+        this.staging = storage.scratch.stagingFolder(job.folderName());
         this.leaseConfirmedUntil = System.nanoTime() + settings.lease().toNanos();
     }
 
@@ -119,11 +119,12 @@ final class PackagingAttempt {
     void execute() {
         Path out = staging.resolve("out");
         Path work = staging.resolve("work");
-        Path input = checkedInput();
+        checkInput();
         if (engine == null) {
             throw new AttemptFailure("unknown packaging engine '" + job.engine() + "'");
         }
         checkFreeSpace();
+        Path input = localInput();
         PackagingRequest request = new PackagingRequest(input, out, work, job.key(), job.kid(),
                 settings.segmentDuration(), StreamManifest.relativeLicenseUrl(job.id()), HlsPlaylists.relativeKeyUri(job.id()));
         try {
@@ -137,14 +138,10 @@ final class PackagingAttempt {
                 HlsPlaylists.check(out, request.hlsKeyUri());
             }
             timeline.mark("MPD and playlist check");
-            // Everything the DONE row will point to reaches the disk before the row is committed.
-            FileSync.tree(out);
-            timeline.mark("fsync");
             stopUnlessOurs();
-            Files.move(out, published, StandardCopyOption.ATOMIC_MOVE);
-            FileSync.folder(published.getParent());
-            // The sweeper spares published folders younger than a lease: this one is about to become live.
-            Files.setLastModifiedTime(published, FileTime.fromMillis(System.currentTimeMillis()));
+            // Everything the DONE row will point to is durable (fsynced, or written to the bucket) before the row
+            // is committed.
+            store.publish(out, job.folderName());
             timeline.mark("publish");
         } catch (StreamManifest.InvalidOutputException e) {
             throw new AttemptFailure("the engine's output does not check out: " + e.getMessage());
@@ -166,9 +163,13 @@ final class PackagingAttempt {
         }
     }
 
-    /** The output needs about the input's size times {@code output-size-factor}, and the upload reserve stays free. */
+    /**
+     * The output needs about the input's size times {@code output-size-factor} (plus the input's own size when it
+     * is downloaded to scratch), and the upload reserve stays free.
+     */
     private void checkFreeSpace() {
-        long needed = (long) Math.ceil(job.inputSize() * settings.outputSizeFactor()) + minFreeSpace;
+        long needed = (long) Math.ceil(job.inputSize() * settings.outputSizeFactor()) + minFreeSpace
+                + (store.inputsAreLocal() ? 0 : job.inputSize());
         long free;
         try {
             free = Files.getFileStore(storage.stagingDir()).getUsableSpace();
@@ -182,22 +183,34 @@ final class PackagingAttempt {
         }
     }
 
-    /** The stored input, present and as large as it was when uploaded. */
-    private Path checkedInput() {
-        Path input = storage.inputFile(job.inputStorageName());
-        if (!Files.isRegularFile(input)) {
-            throw new AttemptFailure("the input file is missing from storage (" + job.inputStorageName() + ")");
-        }
+    /** The stored input is present and as large as it was when uploaded. */
+    private void checkInput() {
+        Optional<Long> size;
         try {
-            long size = Files.size(input);
-            if (size != job.inputSize()) {
-                throw new AttemptFailure("the stored input is damaged: it has " + size + " bytes, but " + job.inputSize()
-                        + " were uploaded; upload it again");
-            }
+            size = store.inputSize(job.inputStorageName());
         } catch (IOException e) {
             throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "the input file cannot be read: " + e.getMessage());
         }
-        return input;
+        if (size.isEmpty()) {
+            throw new AttemptFailure("the input file is missing from storage (" + job.inputStorageName() + ")");
+        }
+        if (size.get() != job.inputSize()) {
+            throw new AttemptFailure("the stored input is damaged: it has " + size.get() + " bytes, but " + job.inputSize()
+                    + " were uploaded; upload it again");
+        }
+    }
+
+    /** The input as a file the engine reads: the stored file, or a copy in this attempt's staging folder. */
+    private Path localInput() {
+        try {
+            Path input = store.localInput(job.inputStorageName(), staging.resolve("input"));
+            if (Files.size(input) != job.inputSize()) {
+                throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "the input arrived incomplete");
+            }
+            return input;
+        } catch (IOException e) {
+            throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "the input file cannot be read: " + e.getMessage());
+        }
     }
 
     /** Runs the engine's command lines in turn, all within {@code vodpack.packaging.timeout}. */
@@ -244,7 +257,7 @@ final class PackagingAttempt {
     }
 
     /** Blocking: removes this attempt's published folder, which never became live. */
-    void discardOutput() {
-        ContentStorage.deleteRecursively(published);
+    void discardOutput() throws IOException {
+        store.deletePublished(job.folderName());
     }
 }

@@ -1,8 +1,6 @@
 package io.vodpack.upload.ingest;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.HexFormat;
@@ -16,7 +14,8 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vodpack.core.async.Async;
-import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.core.storage.ContentStore;
+import io.vodpack.core.storage.StorageUnavailableException;
 import io.vodpack.upload.InputContent;
 import io.vodpack.upload.InputContentRepository;
 import io.vodpack.upload.media.MediaInfo;
@@ -24,8 +23,8 @@ import io.vodpack.upload.media.Mp4Inspector;
 
 /**
  * The store step shared by both upload paths: validates a complete file and records it as an input. The MP4
- * check runs on a worker thread, then the file moves under a server-chosen name and is fsynced with its folder,
- * then the row is inserted, so a row always describes a complete, validated, durable file. Callers run it
+ * check runs on a worker thread, then the file is kept under a server-chosen name ({@link ContentStore}: fsynced and
+ * renamed, or uploaded to the bucket), then the row is inserted, so a row always describes a complete, validated, durable file. Callers run it
  * {@link Async#detached detached}, so that a client going away cannot stop it halfway.
  */
 @ApplicationScoped
@@ -35,49 +34,46 @@ public class InputStore {
 
     private final Vertx vertx;
     private final Async async;
-    private final ContentStorage storage;
+    private final ContentStore inputs;
     private final InputContentRepository repository;
     private final UploadMetrics metrics;
 
-    public InputStore(Vertx vertx, Async async, ContentStorage storage, InputContentRepository repository,
+    public InputStore(Vertx vertx, Async async, ContentStore inputs, InputContentRepository repository,
             UploadMetrics metrics) {
         this.vertx = vertx;
         this.async = async;
-        this.storage = storage;
+        this.inputs = inputs;
         this.repository = repository;
         this.metrics = metrics;
     }
 
     /**
      * Validates and records {@code received}. Fails with the validation problem (the file deleted), or with the
-     * database's failure: then the file is back where it was received, so that the caller may try again (a
+     * database's failure or a {@link StorageUnavailableException}: then the file is back where it was received, so that the caller may try again (a
      * resumable upload) or delete it (a single request).
      */
     public Uni<InputContent> store(ReceivedFile received) {
         Path file = received.file();
         String storageName = UUID.randomUUID() + ".mp4";
-        Path stored = storage.inputFile(storageName);
-        // worker thread: reads the box headers, then makes the file durable under its final name before the row
-        // points to it (a 201 must survive a crash): the file's bytes, the rename, the folder entry
-        return async.blocking(() -> {
-            MediaInfo media = Mp4Inspector.inspect(file);
-            Durable.force(file);
-            Files.move(file, stored, StandardCopyOption.ATOMIC_MOVE);
-            Durable.force(stored.getParent());
-            return media;
-        })
-                .map(media -> toEntity(received, media, storageName))
+        // worker thread: reads the box headers, then keeps the input durably under its final name before the row
+        // points to it (a 201 must survive a crash): fsync and rename, or the upload to the bucket
+        return async.blocking(() -> Mp4Inspector.inspect(file))
                 .onFailure().call(failure -> {
                     metrics.ended(failure);
-                    return discard(file, stored);
+                    return discard(file, storageName);
                 })
+                .call(media -> keep(file, storageName))
+                .map(media -> toEntity(received, media, storageName))
                 .flatMap(entity -> Panache.withTransaction(() -> repository.persist(entity))
                         .onFailure().call(failure -> {
                             metrics.databaseFailed();
                             LOG.warnf("Input row for %s not written (%s); the file goes back to %s", storageName,
                                     failure.getMessage(), file.getFileName());
-                            return async.blocking(() -> Files.move(stored, file, StandardCopyOption.ATOMIC_MOVE));
+                            return async.blocking(() -> inputs.inputNotRecorded(file, storageName));
                         }))
+                .call(entity -> async.blocking(() -> inputs.inputRecorded(file, storageName))
+                        // a local copy left behind is the upload sweeper's; the input itself is stored
+                        .onFailure().recoverWithNull())
                 .invoke(entity -> {
                     metrics.accepted();
                     LOG.infof("Stored input %d (%d bytes, %s/%s, %dx%d)", entity.id, entity.sizeBytes, entity.videoCodec,
@@ -103,9 +99,27 @@ public class InputStore {
         return entity;
     }
 
-    /** Removes the partial and the stored file of a failed upload; both may be missing. */
-    private Uni<Void> discard(Path part, Path stored) {
-        return Async.await(vertx.fileSystem().delete(part.toString()).otherwiseEmpty()
-                .compose(v -> vertx.fileSystem().delete(stored.toString()).otherwiseEmpty()).mapEmpty());
+    /**
+     * Worker thread: keeps the validated file as the input. When the store fails (a bucket out of reach), whatever
+     * reached it is removed and the file stays where it was received, as after a database failure.
+     */
+    private Uni<Void> keep(Path file, String storageName) {
+        return async.blocking(() -> inputs.keepInput(file, storageName))
+                .onFailure().call(failure -> {
+                    metrics.ended(failure);
+                    LOG.warnf("Input %s not kept (%s); the file stays at %s", storageName, failure.getMessage(),
+                            file.getFileName());
+                    return async.blocking(() -> inputs.deleteInput(storageName)).onFailure().recoverWithNull();
+                })
+                .onFailure(e -> !inputs.inputsAreLocal()).transform(failure -> new StorageUnavailableException(
+                        "the storage did not take the input: " + failure.getMessage(), failure));
+    }
+
+    /** Removes the partial file and the kept input of a failed upload; both may be missing. */
+    private Uni<Void> discard(Path part, String storageName) {
+        return Async.await(vertx.fileSystem().delete(part.toString()).otherwiseEmpty().mapEmpty())
+                .chain(() -> async.blocking(() -> inputs.deleteInput(storageName)))
+                .onFailure().invoke(e -> LOG.warnf("Input %s not removed (%s); the sweeper will", storageName, e.getMessage()))
+                .onFailure().recoverWithNull().replaceWithVoid();
     }
 }

@@ -6,7 +6,6 @@ import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URL;
@@ -37,6 +36,8 @@ import io.tus.java.client.TusURLMemoryStore;
 import io.tus.java.client.TusUpload;
 import io.tus.java.client.TusUploader;
 import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.core.storage.ContentStore;
+import io.vodpack.support.StoredInputs;
 import io.vodpack.support.Db;
 import io.vodpack.support.TestMedia;
 
@@ -49,6 +50,9 @@ class ResumableUploadTest {
 
     @Inject
     ContentStorage storage;
+
+    @Inject
+    ContentStore store;
 
     @Inject
     AgroalDataSource db;
@@ -315,9 +319,7 @@ class ResumableUploadTest {
             row.then().body("filename", equalTo(filename));
         }
         String storageName = Db.string(db, "select storage_name from input_content where id = ?", input);
-        try (InputStream stored = Files.newInputStream(storage.inputFile(storageName))) {
-            assertThat(stored.readAllBytes()).isEqualTo(bytes);
-        }
+        assertThat(StoredInputs.bytes(store, storageName)).isEqualTo(bytes);
     }
 
     private long resumableFiles() throws IOException {

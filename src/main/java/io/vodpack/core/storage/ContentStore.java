@@ -1,0 +1,98 @@
+package io.vodpack.core.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import org.reactivestreams.Publisher;
+
+import io.smallrye.mutiny.Uni;
+
+/**
+ * Where validated inputs and published streams are kept, chosen by {@code vodpack.storage.kind}: files under the
+ * storage root ({@link FilesystemContentStore}, the default) or objects in an S3-compatible bucket
+ * ({@link S3ContentStore}). Uploads in progress and packaging work always use local scratch folders
+ * ({@link ContentStorage}). Methods marked blocking run on worker or packager threads, never on the event loop.
+ */
+public interface ContentStore {
+
+    /** Whether inputs are files on this machine (the engine reads them in place) rather than objects to download. */
+    boolean inputsAreLocal();
+
+    /** Published streams as files under this folder (served by the static file route); empty: objects, see {@link #stat}. */
+    Optional<Path> publishedRoot();
+
+    /**
+     * Blocking: keeps the validated, complete {@code file} as input {@code name}. Until {@link #inputRecorded} or
+     * {@link #inputNotRecorded}, the input's row is not written.
+     */
+    void keepInput(Path file, String name) throws IOException;
+
+    /** Blocking: the input's row is committed; {@code file} (where it was received) is no longer needed. */
+    void inputRecorded(Path file, String name) throws IOException;
+
+    /** Blocking: the input's row could not be written: its bytes go back to {@code file}, the kept input is gone. */
+    void inputNotRecorded(Path file, String name) throws IOException;
+
+    /** Blocking: size in bytes of a kept input; empty when it is missing. */
+    Optional<Long> inputSize(String name) throws IOException;
+
+    /**
+     * Blocking: the input as a local file the engine can read: the stored file itself, or a copy downloaded into
+     * {@code scratch} (which the caller removes).
+     */
+    Path localInput(String name, Path scratch) throws IOException;
+
+    /** Blocking: deletes a kept input; a missing one is fine. */
+    void deleteInput(String name) throws IOException;
+
+    /** Blocking: names of kept inputs last written before {@code cutoff} (the sweeper compares them with the rows). */
+    List<String> inputsOlderThan(Instant cutoff) throws IOException;
+
+    /**
+     * Blocking: publishes an attempt's finished output folder {@code out} as {@code folder}, every file durable
+     * before this returns, the MPD written last. Nothing is served until the job's DONE row names the folder.
+     */
+    void publish(Path out, String folder) throws IOException;
+
+    /** Blocking: deletes every file of a published folder; a missing one is fine. */
+    void deletePublished(String folder) throws IOException;
+
+    /** Blocking: published folders last written before {@code cutoff} (the sweeper asks which are live). */
+    List<String> publishedOlderThan(Instant cutoff) throws IOException;
+
+    /** Async: size and version of a published object, empty when missing (objects only, see {@link #publishedRoot}). */
+    Uni<Optional<StoredObject>> stat(String folder, String relative);
+
+    /** Async: the bytes of a published object, all or one {@code Range} header's worth (objects only). */
+    Uni<ObjectBody> read(String folder, String relative, String range);
+
+    /** A short-lived URL from which anyone may GET a published object (objects only). */
+    String presign(String folder, String relative);
+
+    /** Blocking: readies the store at start (creates the bucket when it is missing). */
+    default void start() {
+    }
+
+    /** Blocking: aborts multipart uploads started before {@code cutoff} and never finished; returns how many. */
+    default int abortStaleUploads(Instant cutoff) throws IOException {
+        return 0;
+    }
+
+    /** Async: reachable and writable, or a failure naming why not (readiness). */
+    Uni<Void> probe();
+
+    /** A stored object's size, entity tag (quoted) and time of last write. */
+    record StoredObject(long size, String etag, Instant lastModified) {
+    }
+
+    /**
+     * An object's bytes as they arrive: {@code contentRange} is set for a partial answer. The body is read once,
+     * with back-pressure.
+     */
+    record ObjectBody(long length, String contentRange, Publisher<ByteBuffer> body) {
+    }
+}

@@ -1,0 +1,33 @@
+package io.vodpack.core.storage;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+
+import io.quarkus.runtime.StartupEvent;
+import io.vodpack.core.config.VodpackConfig;
+
+/** Makes the {@link ContentStore} {@code vodpack.storage.kind} names, and readies it at start. */
+@ApplicationScoped
+public class ContentStores {
+
+    @Produces
+    @ApplicationScoped
+    ContentStore contentStore(VodpackConfig config, ContentStorage folders) {
+        return switch (config.storage().kind()) {
+            case FILESYSTEM -> new FilesystemContentStore(folders);
+            case S3 -> new S3ContentStore(config);
+        };
+    }
+
+    void start(@Observes StartupEvent event, ContentStore store) {
+        store.start();
+    }
+
+    void close(@Disposes ContentStore store) throws Exception {
+        if (store instanceof AutoCloseable closeable) {
+            closeable.close();
+        }
+    }
+}

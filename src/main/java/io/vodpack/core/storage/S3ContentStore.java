@@ -1,0 +1,355 @@
+package io.vodpack.core.storage;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import org.jboss.logging.Logger;
+
+import io.smallrye.mutiny.Uni;
+import io.vodpack.core.config.VodpackConfig;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
+import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.SystemPropertyCredentialsProvider;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
+import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3AsyncClient;
+import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
+import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.services.s3.multipart.MultipartConfiguration;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * Inputs and published streams as objects in an S3-compatible bucket, through the AWS SDK's async client (its
+ * multipart upload above {@code part-size}). Keys: {@code <prefix>inputs/<name>} and
+ * {@code <prefix>packaged/<folder>/<path>}; a published folder's MPD is written after all its segments
+ * (docs/storage.md). Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the aws.accessKeyId /
+ * aws.secretAccessKey system properties) and appear in no object, log or message.
+ */
+public class S3ContentStore implements ContentStore, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(S3ContentStore.class);
+    private static final String SEGMENT_CACHE = "public, max-age=31536000, immutable";
+    private static final String MANIFEST_CACHE = "public, max-age=10";
+    /** Objects written or deleted at once by one publish or delete. */
+    private static final int PARALLEL = 8;
+
+    private final S3AsyncClient client;
+    private final S3Presigner presigner;
+    private final String bucket;
+    private final String prefix;
+    private final boolean createBucket;
+    private final Duration presignTtl;
+
+    public S3ContentStore(VodpackConfig config) {
+        VodpackConfig.Storage.S3 s3 = config.storage().s3();
+        this.bucket = s3.bucket().orElseThrow(() -> new IllegalStateException(
+                "vodpack.storage.kind=s3 needs vodpack.storage.s3.bucket (VODPACK_STORAGE_S3_BUCKET)"));
+        String p = s3.prefix().orElse("");
+        this.prefix = p.isEmpty() || p.endsWith("/") ? p : p + "/";
+        this.createBucket = s3.createBucket();
+        this.presignTtl = config.delivery().redirectTtl();
+        AwsCredentialsProvider credentials = AwsCredentialsProviderChain.of(SystemPropertyCredentialsProvider.create(),
+                EnvironmentVariableCredentialsProvider.create());
+        S3AsyncClientBuilder builder = S3AsyncClient.builder()
+                .region(Region.of(s3.region()))
+                .credentialsProvider(credentials)
+                .forcePathStyle(s3.pathStyle())
+                // Checksums only where the S3 API requires them: S3-compatible servers differ in the newer ones.
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
+                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .multipartEnabled(true)
+                .multipartConfiguration(MultipartConfiguration.builder().thresholdInBytes(s3.partSize())
+                        .minimumPartSizeInBytes(s3.partSize()).build())
+                .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(128)
+                        .connectionAcquisitionTimeout(Duration.ofSeconds(30)));
+        S3Presigner.Builder presign = S3Presigner.builder().region(Region.of(s3.region())).credentialsProvider(credentials)
+                .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(s3.pathStyle()).build());
+        s3.endpoint().ifPresent(endpoint -> {
+            builder.endpointOverride(endpoint);
+            presign.endpointOverride(endpoint);
+        });
+        this.client = builder.build();
+        this.presigner = presign.build();
+    }
+
+    /** Creates the bucket when it is missing (and allowed to); a server that cannot be reached is logged. */
+    @Override
+    public void start() {
+        try {
+            ensureBucket().get(15, TimeUnit.SECONDS);
+            LOG.infof("Storage: bucket %s%s", bucket, prefix.isEmpty() ? "" : " under " + prefix);
+        } catch (Exception e) {
+            LOG.errorf("Storage: bucket %s cannot be used yet (%s); readiness stays down until it can", bucket,
+                    describe(e));
+        }
+    }
+
+    private CompletableFuture<Void> ensureBucket() {
+        return client.headBucket(b -> b.bucket(bucket)).thenApply(r -> (Void) null).exceptionallyCompose(failure -> {
+            if (createBucket && status(failure) == 404) {
+                return client.createBucket(b -> b.bucket(bucket)).thenApply(r -> {
+                    LOG.infof("Storage: created bucket %s", bucket);
+                    return (Void) null;
+                });
+            }
+            return CompletableFuture.failedFuture(failure);
+        });
+    }
+
+    @Override
+    public boolean inputsAreLocal() {
+        return false;
+    }
+
+    @Override
+    public Optional<Path> publishedRoot() {
+        return Optional.empty();
+    }
+
+    @Override
+    public void keepInput(Path file, String name) throws IOException {
+        await(client.putObject(b -> b.bucket(bucket).key(inputKey(name)).contentType("video/mp4"),
+                AsyncRequestBody.fromFile(file)));
+    }
+
+    @Override
+    public void inputRecorded(Path file, String name) throws IOException {
+        Files.deleteIfExists(file);
+    }
+
+    @Override
+    public void inputNotRecorded(Path file, String name) throws IOException {
+        deleteInput(name);
+    }
+
+    @Override
+    public Optional<Long> inputSize(String name) throws IOException {
+        return await(head(inputKey(name))).map(StoredObject::size);
+    }
+
+    @Override
+    public Path localInput(String name, Path scratch) throws IOException {
+        Files.createDirectories(scratch);
+        Path local = scratch.resolve("input.mp4");
+        Files.deleteIfExists(local);
+        await(client.getObject(b -> b.bucket(bucket).key(inputKey(name)), AsyncResponseTransformer.toFile(local)));
+        return local;
+    }
+
+    @Override
+    public void deleteInput(String name) throws IOException {
+        await(client.deleteObject(b -> b.bucket(bucket).key(inputKey(name))));
+    }
+
+    @Override
+    public List<String> inputsOlderThan(Instant cutoff) throws IOException {
+        String under = prefix + "inputs/";
+        return list(under).stream().filter(o -> o.lastModified().isBefore(cutoff))
+                .map(o -> o.key().substring(under.length())).filter(n -> !n.contains("/")).toList();
+    }
+
+    @Override
+    public void publish(Path out, String folder) throws IOException {
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(out)) {
+            files = walk.filter(Files::isRegularFile).sorted(Comparator.comparing(Path::toString)).toList();
+        }
+        // Segments and init segments first, the MPD and HLS playlists last: a listing that shows them shows a
+        // complete stream.
+        List<Path> media = files.stream().filter(f -> !manifest(f)).toList();
+        List<Path> manifests = files.stream().filter(S3ContentStore::manifest).toList();
+        upload(out, folder, media);
+        upload(out, folder, manifests);
+    }
+
+    private static boolean manifest(Path file) {
+        return file.toString().endsWith(".mpd") || file.toString().endsWith(".m3u8");
+    }
+
+    private void upload(Path out, String folder, List<Path> files) throws IOException {
+        for (int from = 0; from < files.size(); from += PARALLEL) {
+            List<CompletableFuture<?>> batch = new ArrayList<>();
+            for (Path file : files.subList(from, Math.min(files.size(), from + PARALLEL))) {
+                String relative = out.relativize(file).toString().replace('\\', '/');
+                batch.add(client.putObject(b -> b.bucket(bucket).key(publishedKey(folder, relative))
+                        .contentType(contentType(relative)).cacheControl(cacheControl(relative)),
+                        AsyncRequestBody.fromFile(file)));
+            }
+            await(CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)));
+        }
+    }
+
+    @Override
+    public void deletePublished(String folder) throws IOException {
+        List<String> keys = list(publishedKey(folder, "")).stream().map(Listed::key).toList();
+        for (int from = 0; from < keys.size(); from += PARALLEL) {
+            List<CompletableFuture<?>> batch = new ArrayList<>();
+            for (String key : keys.subList(from, Math.min(keys.size(), from + PARALLEL))) {
+                batch.add(client.deleteObject(b -> b.bucket(bucket).key(key)));
+            }
+            await(CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)));
+        }
+    }
+
+    @Override
+    public List<String> publishedOlderThan(Instant cutoff) throws IOException {
+        String under = prefix + "packaged/";
+        Map<String, Instant> newest = new HashMap<>();
+        for (Listed object : list(under)) {
+            String rest = object.key().substring(under.length());
+            int slash = rest.indexOf('/');
+            if (slash > 0) {
+                newest.merge(rest.substring(0, slash), object.lastModified(), (a, b) -> a.isAfter(b) ? a : b);
+            }
+        }
+        return newest.entrySet().stream().filter(e -> e.getValue().isBefore(cutoff)).map(Map.Entry::getKey).sorted().toList();
+    }
+
+    /** Multipart uploads under the prefix started before {@code cutoff}: their parts cost storage until aborted. */
+    @Override
+    public int abortStaleUploads(Instant cutoff) throws IOException {
+        var uploads = await(client.listMultipartUploads(b -> b.bucket(bucket).prefix(prefix))).uploads();
+        int aborted = 0;
+        for (var upload : uploads) {
+            if (upload.initiated() != null && upload.initiated().isBefore(cutoff)) {
+                await(client.abortMultipartUpload(b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId())));
+                aborted++;
+            }
+        }
+        return aborted;
+    }
+
+    @Override
+    public Uni<Optional<StoredObject>> stat(String folder, String relative) {
+        return Uni.createFrom().completionStage(() -> head(publishedKey(folder, relative)));
+    }
+
+    @Override
+    public Uni<ObjectBody> read(String folder, String relative, String range) {
+        return Uni.createFrom().completionStage(() -> client.getObject(
+                b -> b.bucket(bucket).key(publishedKey(folder, relative)).range(range),
+                AsyncResponseTransformer.toPublisher()))
+                .map(answer -> new ObjectBody(answer.response().contentLength(), answer.response().contentRange(), answer));
+    }
+
+    @Override
+    public String presign(String folder, String relative) {
+        return presigner.presignGetObject(p -> p.signatureDuration(presignTtl)
+                .getObjectRequest(b -> b.bucket(bucket).key(publishedKey(folder, relative)))).url().toString();
+    }
+
+    @Override
+    public Uni<Void> probe() {
+        String key = prefix + "readiness/" + UUID.randomUUID();
+        return Uni.createFrom().completionStage(() -> ensureBucket()
+                .thenCompose(v -> client.putObject(b -> b.bucket(bucket).key(key), AsyncRequestBody.fromString("ok")))
+                .thenCompose(v -> client.deleteObject(b -> b.bucket(bucket).key(key))))
+                .replaceWithVoid()
+                .onFailure().transform(failure -> new IOException("bucket " + bucket + ": " + describe(failure), failure));
+    }
+
+    @Override
+    public void close() {
+        presigner.close();
+        client.close();
+    }
+
+    /** Whether a failure is the S3 server's "no such object or bucket". */
+    public static boolean notFound(Throwable failure) {
+        return status(failure) == 404;
+    }
+
+    /** The HTTP status of an S3 failure, 0 when it is not one (the server could not be reached). */
+    public static int status(Throwable failure) {
+        Throwable t = failure;
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof NoSuchKeyException || t instanceof NoSuchBucketException) {
+            return 404;
+        }
+        return t instanceof S3Exception s3 ? s3.statusCode() : 0;
+    }
+
+    private CompletableFuture<Optional<StoredObject>> head(String key) {
+        return client.headObject(b -> b.bucket(bucket).key(key))
+                .thenApply(r -> Optional.of(new StoredObject(r.contentLength(), r.eTag(), r.lastModified())))
+                .exceptionallyCompose(failure -> notFound(failure) ? CompletableFuture.completedFuture(Optional.empty())
+                        : CompletableFuture.failedFuture(failure));
+    }
+
+    private record Listed(String key, Instant lastModified) {
+    }
+
+    private List<Listed> list(String under) throws IOException {
+        List<Listed> found = new ArrayList<>();
+        await(client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(under)).contents()
+                .subscribe((S3Object o) -> found.add(new Listed(o.key(), o.lastModified()))));
+        return found;
+    }
+
+    private String inputKey(String name) {
+        return prefix + "inputs/" + name;
+    }
+
+    private String publishedKey(String folder, String relative) {
+        return prefix + "packaged/" + folder + "/" + relative;
+    }
+
+    static String contentType(String relative) {
+        if (relative.endsWith(".mpd")) {
+            return "application/dash+xml";
+        }
+        if (relative.endsWith(".m3u8")) {
+            return "application/vnd.apple.mpegurl";
+        }
+        return "video/mp4";
+    }
+
+    static String cacheControl(String relative) {
+        return relative.endsWith(".mpd") || relative.endsWith(".m3u8") ? MANIFEST_CACHE : SEGMENT_CACHE;
+    }
+
+    private static <T> T await(CompletableFuture<T> future) throws IOException {
+        try {
+            return future.join();
+        } catch (CompletionException e) {
+            throw new IOException(describe(e.getCause()), e.getCause());
+        }
+    }
+
+    /** A failure in a few words: the S3 error code and status, or the connection problem. */
+    static String describe(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof CompletionException || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        if (t instanceof S3Exception s3 && s3.awsErrorDetails() != null) {
+            return s3.awsErrorDetails().errorCode() + " (HTTP " + s3.statusCode() + ")";
+        }
+        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    }
+}

@@ -1,0 +1,42 @@
+package io.vodpack.storage;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.Map;
+
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.vodpack.support.S3Server;
+
+/**
+ * Storage kind s3 against an S3 server of its own, which tests may stop and start again (an outage), with segments
+ * answered by a redirect to a presigned URL ({@code vodpack.delivery.redirect=true}).
+ */
+public class OwnS3ServerProfile implements QuarkusTestProfile {
+
+    public static final String BUCKET = "vodpack-own";
+    private static S3Server server;
+
+    /** This profile's server, started on first use. */
+    public static synchronized S3Server server() {
+        if (server == null) {
+            try {
+                server = S3Server.start("own");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        }
+        return server;
+    }
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        S3Server.credentialsForThisJvm();
+        Map<String, String> properties = new HashMap<>(server().serviceProperties(BUCKET));
+        properties.put("vodpack.storage.root", "target/test-scratch-own-s3");
+        properties.put("vodpack.delivery.redirect", "true");
+        properties.put("vodpack.delivery.redirect-ttl", "PT1M");
+        return properties;
+    }
+}

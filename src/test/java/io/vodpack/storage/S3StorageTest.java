@@ -1,0 +1,207 @@
+package io.vodpack.storage;
+
+import static io.vodpack.support.Api.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.hasItem;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+import jakarta.inject.Inject;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.w3c.dom.Document;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
+import io.vodpack.access.playback.PlaybackTokens;
+import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.support.Api;
+import io.vodpack.support.Db;
+import io.vodpack.support.JobFolders;
+import io.vodpack.support.S3Server;
+import io.vodpack.support.StreamCheck;
+import io.vodpack.support.TestMedia;
+import software.amazon.awssdk.core.async.AsyncRequestBody;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+
+/**
+ * Storage kind s3 against a real S3 server (S3Proxy): inputs and published streams are objects in the bucket, the
+ * stream is served from there with the filesystem route's behaviour, and deletes and sweeps leave no objects.
+ */
+@QuarkusTest
+@TestProfile(S3StorageProfile.class)
+class S3StorageTest {
+
+    static final String KEY = "hyN9IKGfWKdAwFaE5pm0qg";
+    static final String KID = "oW5AK5BW43HzbTSKpiu3SQ";
+    static final String KEY_HEX = "87237d20a19f58a740c05684e699b4aa";
+    static final String KID_HEX = "a16e402b9056e371f36d348aa62bb749";
+    static final String BUCKET = S3StorageProfile.BUCKET;
+
+    @Inject
+    AgroalDataSource db;
+
+    @Inject
+    ContentStorage scratch;
+
+    @Inject
+    PlaybackTokens tokens;
+
+    final S3Server s3 = S3Server.shared();
+
+    static long job;
+    static String url;
+    static String base;
+
+    /** One stream packaged for the class, on its first test. */
+    @BeforeEach
+    void packageOnce() throws Exception {
+        TestMedia.assumeFfmpeg();
+        if (url != null) {
+            return;
+        }
+        job = Api.startPackaging(Api.upload(TestMedia.h264Aac()), KEY, KID);
+        url = Api.awaitFinished(job, Duration.ofSeconds(90)).then().statusCode(200).extract().jsonPath().getString("url");
+        base = url.substring(0, url.lastIndexOf('/'));
+    }
+
+    private String folder(long id) {
+        return Db.string(db, "select output_folder from packaging_job where id = ?", id);
+    }
+
+    @Test
+    void readinessReportsTheBucketReachableAndWritable() {
+        given().get("/q/health/ready").then().statusCode(200).body("checks.name", hasItem("storage"));
+        String kind = given().get("/q/health/ready").jsonPath().getString("checks.find { it.name == 'storage' }.data.kind");
+        assertThat(kind).isEqualTo("s3");
+        assertThat(s3.keys(BUCKET, "readiness/")).as("the probe object is removed").isEmpty();
+    }
+
+    @Test
+    void anUploadedInputIsAnObjectWithTheUploadedBytesAndNoLocalCopyRemains() throws Exception {
+        Path source = TestMedia.h264Aac();
+        long input = Api.upload(source);
+        String name = Db.string(db, "select storage_name from input_content where id = ?", input);
+        assertThat(s3.bytes(BUCKET, "inputs/" + name)).isEqualTo(Files.readAllBytes(source));
+        assertThat(scratch.inputFile(name)).doesNotExist();
+        try (var incoming = Files.list(scratch.incomingDir())) {
+            assertThat(incoming).isEmpty();
+        }
+        given().delete("/input_content/" + input).then().statusCode(204);
+        assertThat(s3.keys(BUCKET, "inputs/" + name)).isEmpty();
+    }
+
+    @Test
+    void thePackagedStreamIsInTheBucketAndDecryptsToTheSourcePackets(@TempDir Path tmp) throws Exception {
+        String folder = folder(job);
+        List<String> keys = s3.keys(BUCKET, "packaged/" + folder + "/");
+        assertThat(keys).contains("packaged/" + folder + "/stream.mpd", "packaged/" + folder + "/video/init.mp4",
+                "packaged/" + folder + "/audio/init.mp4", "packaged/" + folder + "/video/seg_1.m4s");
+        HeadObjectResponse mpd = s3.client().headObject(b -> b.bucket(BUCKET).key("packaged/" + folder + "/stream.mpd")).join();
+        assertThat(mpd.contentType()).isEqualTo("application/dash+xml");
+        assertThat(mpd.cacheControl()).isEqualTo("public, max-age=10");
+        HeadObjectResponse segment = s3.client().headObject(b -> b.bucket(BUCKET).key("packaged/" + folder + "/video/seg_1.m4s")).join();
+        assertThat(segment.contentType()).isEqualTo("video/mp4");
+        assertThat(segment.cacheControl()).isEqualTo("public, max-age=31536000, immutable");
+        assertThat(segment.metadata()).as("no user metadata, keys least of all").isEmpty();
+        // Nothing of the stream stays on the worker's disk.
+        assertThat(JobFolders.staging(scratch, job)).isEmpty();
+        assertThat(JobFolders.allPublished(scratch, job)).isEmpty();
+
+        byte[] mpdBytes = given().get(url).then().statusCode(200).contentType("application/dash+xml").extract().asByteArray();
+        Document doc = StreamCheck.parse(mpdBytes);
+        Path source = TestMedia.h264Aac();
+        for (String stream : List.of("video", "audio")) {
+            Path encrypted = StreamCheck.downloadTrack(url, doc, stream, tmp);
+            List<String> sourcePackets = StreamCheck.packetHashes(source, stream);
+            assertThat(StreamCheck.packetHashes(encrypted, stream).get(0)).isNotEqualTo(sourcePackets.get(0));
+            Path decrypted = StreamCheck.decrypt(encrypted, stream, KID_HEX, KEY_HEX);
+            assertThat(StreamCheck.packetHashes(decrypted, stream)).as(stream + " packets after decryption").isEqualTo(sourcePackets);
+        }
+        String stored = new String(s3.bytes(BUCKET, "packaged/" + folder + "/stream.mpd"));
+        assertThat(stored).contains("<dashif:Laurl>../../license/clearkey/" + job + "</dashif:Laurl>").doesNotContain("token")
+                .doesNotContain(KEY_HEX);
+    }
+
+    @Test
+    void segmentsAreServedFromTheBucketWithRangesCachingAndCors() {
+        byte[] whole = s3.bytes(BUCKET, "packaged/" + folder(job) + "/video/seg_1.m4s");
+        byte[] served = given().header("Origin", "https://player.example").get(base + "/video/seg_1.m4s").then()
+                .statusCode(200).contentType("video/mp4")
+                .header("Cache-Control", "public, max-age=31536000, immutable")
+                .header("Accept-Ranges", "bytes")
+                .header("Access-Control-Allow-Origin", "https://player.example")
+                .extract().asByteArray();
+        assertThat(served).isEqualTo(whole);
+        byte[] part = given().header("Range", "bytes=100-199").get(base + "/video/seg_1.m4s").then().statusCode(206)
+                .header("Content-Range", "bytes 100-199/" + whole.length).extract().asByteArray();
+        assertThat(part).isEqualTo(Arrays.copyOfRange(whole, 100, 200));
+        given().header("Range", "bytes=" + (whole.length + 10) + "-").get(base + "/video/seg_1.m4s").then().statusCode(416);
+        given().head(base + "/video/init.mp4").then().statusCode(200)
+                .header("Content-Length", String.valueOf(s3.bytes(BUCKET, "packaged/" + folder(job) + "/video/init.mp4").length));
+    }
+
+    @Test
+    void conditionalRequestsGet304() {
+        Response first = given().get(base + "/audio/seg_1.m4s");
+        String etag = first.header("ETag");
+        assertThat(etag).isNotBlank();
+        given().header("If-None-Match", etag).get(base + "/audio/seg_1.m4s").then().statusCode(304);
+        given().header("If-Modified-Since", first.header("Last-Modified")).get(base + "/audio/seg_1.m4s").then().statusCode(304);
+        String mpdEtag = given().get(url).then().statusCode(200).header("Cache-Control", "public, max-age=10").extract().header("ETag");
+        given().header("If-None-Match", mpdEtag).get(url).then().statusCode(304);
+    }
+
+    @Test
+    void onlyDoneJobsAreServedAndMissingFilesAre404() throws Exception {
+        given().get(base + "/video/no-such-segment.m4s").then().statusCode(404).contentType("application/problem+json");
+        given().get("/content/0" + job + "/video/init.mp4").then().statusCode(404);
+        given().post(base + "/stream.mpd").then().statusCode(405);
+        given().get(base + "/stream.mpd").then().statusCode(401);
+        long other = Api.startPackaging(Api.upload(TestMedia.h264Aac()), KEY, KID);
+        Api.awaitFinished(other, Duration.ofSeconds(90)).then().statusCode(200);
+        String otherFolder = folder(other);
+        Db.update(db, "update packaging_job set status = 'FAILED' where id = ?", other);
+        assertThat(s3.keys(BUCKET, "packaged/" + otherFolder + "/")).contains("packaged/" + otherFolder + "/stream.mpd");
+        given().get("/content/" + other + "/stream.mpd?token=" + tokens.mint(other, null).token()).then().statusCode(404);
+        given().get("/content/" + other + "/video/init.mp4").then().statusCode(404);
+    }
+
+    @Test
+    void deletingADoneJobRemovesEveryObjectOfItsStream() throws Exception {
+        long done = Api.startPackaging(Api.upload(TestMedia.h264Aac()), KEY, KID);
+        String doneUrl = Api.awaitFinished(done, Duration.ofSeconds(90)).then().statusCode(200).extract().jsonPath().getString("url");
+        String doneFolder = folder(done);
+        assertThat(s3.keys(BUCKET, "packaged/" + doneFolder + "/")).isNotEmpty();
+        given().delete("/packaged_content/" + done).then().statusCode(204);
+        assertThat(s3.keys(BUCKET, "packaged/" + doneFolder + "/")).isEmpty();
+        given().get(doneUrl).then().statusCode(404);
+    }
+
+    @Test
+    void theBucketCredentialsAppearInNoLog() throws Exception {
+        String log = Files.readString(Path.of("target/quarkus-test.log"));
+        assertThat(log).contains("Storage: bucket " + BUCKET).doesNotContain(S3Server.SECRET_KEY);
+    }
+
+    @Test
+    void theSweeperRemovesObjectsOfAnAttemptNoJobNamesLive() {
+        String orphan = "packaged/" + job + "-99-0badc0de/";
+        for (String file : List.of("video/init.mp4", "video/seg_1.m4s")) {
+            s3.client().putObject(b -> b.bucket(BUCKET).key(orphan + file), AsyncRequestBody.fromString("half a stream")).join();
+        }
+        // Spared for a lease (PT6S in tests): it might be about to become live; then swept.
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+                .until(() -> s3.keys(BUCKET, orphan).isEmpty());
+        assertThat(s3.keys(BUCKET, "packaged/" + folder(job) + "/")).as("the live stream stays").isNotEmpty();
+    }
+}
