@@ -41,6 +41,7 @@ SVC_PID=""
 NGINX_PID=""
 OWN_SERVICE=false
 WORK=$(mktemp -d /tmp/bench-run.XXXXXX)
+SERVICE_LOG=$WORK/service.log   # the service's output (appended at each start)
 SHAKA="$WORK/packager"
 cp "$SHAKA_SRC" "$SHAKA"
 API_KEY=${VODPACK_API_KEY:-bench-admin-key-00000000000000000000000000}
@@ -63,6 +64,14 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 
 BENCH_DB=${DB_NAME:-postgres}
 psql_bench() { psql -X -q -h localhost -U postgres -d "$BENCH_DB" -v ON_ERROR_STOP=1 -c "$1" >/dev/null; }
 
+# need_tool COMMAND PACKAGE: installs PACKAGE with apt when COMMAND is missing (the load generator, the baseline server)
+need_tool() {
+    command -v "$1" >/dev/null && return 0
+    log "installing $2 with apt"
+    { apt-get install -y -q "$2" || { apt-get update -q && apt-get install -y -q "$2"; }; } >/dev/null 2>&1 ||
+        die "$1 is missing and could not be installed: apt-get install -y $2"
+}
+
 start_service() {
     if [[ -n ${VODPACK_URL:-} ]]; then
         BASE=${VODPACK_URL%/}
@@ -71,39 +80,83 @@ start_service() {
         STORAGE=${VODPACK_STORAGE:-}
         log "using the running service at $BASE"
     else
-        [[ -f $APP_SRC/quarkus-run.jar ]] || die "no $APP_SRC/quarkus-run.jar: run ./mvnw -B -q package -DskipTests first"
-        if [[ -z ${VODPACK_APP:-} && -n $(find "$REPO/src/main" "$REPO/pom.xml" -newer "$APP_SRC/quarkus-run.jar" -type f \
-            -not -path '*/node_modules/*' -print -quit) ]]; then
-            log "WARNING: sources are newer than $APP_SRC/quarkus-run.jar: rebuild to measure the current code"
-        fi
-        cp -r "$APP_SRC" "$WORK/app"
-        # Renamed so that this instance is not mistaken for (and stopped along with) one run from target/quarkus-app.
-        mv "$WORK/app/quarkus-run.jar" "$WORK/app/bench-service.jar"
-        psql_bench "DROP SCHEMA IF EXISTS $SCHEMA CASCADE"
-        rm -rf "$STORAGE"
-        BASE="http://127.0.0.1:$PORT"
-        MANAGEMENT_BASE="http://127.0.0.1:$MANAGEMENT_PORT"
-        # shellcheck disable=SC2086
-        QUARKUS_LOG_CATEGORY__IO_VODPACK_PACKAGING_WORKER__LEVEL=DEBUG \
-        VODPACK_ADMIN_API_KEY=$API_KEY DB_SCHEMA=$SCHEMA STORAGE_ROOT=$STORAGE PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT SHAKA_PACKAGER_PATH=$SHAKA \
-            java ${JAVA_OPTS:-} -jar "$WORK/app/bench-service.jar" >"$WORK/service.log" 2>&1 &
-        SVC_PID=$!
-        OWN_SERVICE=true
-        log "service pid $SVC_PID on $BASE (log $WORK/service.log)"
+        prepare_service
+        launch_service
     fi
+    wait_ready
+}
+
+# prepare_service: copies the build into $WORK/app, empties the bench schema and storage; the service is this script's
+prepare_service() {
+    [[ -f $APP_SRC/quarkus-run.jar ]] || die "no $APP_SRC/quarkus-run.jar: run ./mvnw -B -q package -DskipTests first"
+    if [[ -z ${VODPACK_APP:-} && -n $(find "$REPO/src/main" "$REPO/pom.xml" -newer "$APP_SRC/quarkus-run.jar" -type f \
+        -not -path '*/node_modules/*' -print -quit) ]]; then
+        log "WARNING: sources are newer than $APP_SRC/quarkus-run.jar: rebuild to measure the current code"
+    fi
+    # A copy in a folder of its own, so that this instance is not mistaken for one run from target/quarkus-app (the
+    # jar keeps its name: the class-data archive names it).
+    cp -a "$APP_SRC" "$WORK/app"
+    psql_bench "DROP SCHEMA IF EXISTS $SCHEMA CASCADE"
+    rm -rf "$STORAGE"
+    BASE="http://127.0.0.1:$PORT"
+    MANAGEMENT_BASE="http://127.0.0.1:$MANAGEMENT_PORT"
+    OWN_SERVICE=true
+}
+
+# launch_service [JVM OPTIONS...]: starts the copied jar in the background (output appended to SERVICE_LOG); sets
+# SVC_PID and LAUNCH_NS (when java was started)
+launch_service() {
+    local app=${APP_DIR:-$WORK/app} cds=() p
+    # Another instance on these ports would answer in its place: refuse to measure it.
+    for p in "$PORT" "$MANAGEMENT_PORT"; do
+        ! curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$p/" 2>/dev/null || die "port $p is in use: set BENCH_PORT"
+    done
+    # The class-data archive the build writes (quarkus.package.jar.appcds.enabled), used as the README starts the jar:
+    # from its folder (the archive names quarkus-run.jar relative to it, and its copy kept its timestamps).
+    [[ -f $app/app-cds.jsa ]] && cds=("-XX:SharedArchiveFile=app-cds.jsa")
+    LAUNCH_NS=$(now_ns)
+    # shellcheck disable=SC2086
+    (cd "$app" && QUARKUS_LOG_CATEGORY__IO_VODPACK_PACKAGING_WORKER__LEVEL=DEBUG VODPACK_ADMIN_API_KEY=$API_KEY DB_SCHEMA=$SCHEMA STORAGE_ROOT=$STORAGE PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT \
+        SHAKA_PACKAGER_PATH=$SHAKA exec java "${cds[@]}" ${JAVA_OPTS:-} "$@" -jar quarkus-run.jar >>"$SERVICE_LOG" 2>&1) &
+    SVC_PID=$!
+    log "service pid $SVC_PID on $BASE (log $SERVICE_LOG)"
+}
+
+# wait_ready: polls /q/health/ready every 20 ms until 200 (at most 120 s); sets READY_MS (from LAUNCH_NS, if set)
+wait_ready() {
     local i
-    for ((i = 0; i < 240; i++)); do
+    for ((i = 0; i < 6000; i++)); do
         if curl -fsS -o /dev/null "$MANAGEMENT_BASE/q/health/ready" 2>/dev/null; then
+            READY_MS=$((($(now_ns) - ${LAUNCH_NS:-0}) / 1000000))
             log "service ready"
             return 0
         fi
         if [[ -n $SVC_PID ]] && ! kill -0 "$SVC_PID" 2>/dev/null; then
-            tail -30 "$WORK/service.log" >&2
+            tail -30 "$SERVICE_LOG" >&2
             die "service exited during start"
         fi
-        sleep 0.5
+        sleep 0.02
     done
     die "service not ready after 120 s"
+}
+
+# stop_service: stops the service this script started (SIGTERM, SIGKILL after 20 s); data and schema stay
+stop_service() {
+    [[ -n $SVC_PID ]] || return 0
+    kill "$SVC_PID" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 200; i++)); do kill -0 "$SVC_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$SVC_PID" 2>/dev/null || true
+    wait "$SVC_PID" 2>/dev/null || true
+    SVC_PID=""
+}
+
+# restart_service: stops the service this script started and starts it again on the same schema and storage
+restart_service() {
+    $OWN_SERVICE || die "restart_service: the service was not started by this script"
+    stop_service
+    launch_service
+    wait_ready
 }
 
 stop_all() {
@@ -116,14 +169,10 @@ stop_all() {
     if [[ -n $SVC_PID ]] && ! kill -0 "$SVC_PID" 2>/dev/null; then
         wait "$SVC_PID" 2>/dev/null && svc_rc=0 || svc_rc=$?
         log "the service (pid $SVC_PID) exited before the end (status $svc_rc); last lines of its log:"
-        tail -15 "$WORK/service.log" >&2
+        tail -15 "$SERVICE_LOG" >&2
         ((rc != 0)) || rc=1
     elif [[ -n $SVC_PID ]]; then
-        kill "$SVC_PID" 2>/dev/null || true
-        local i
-        for ((i = 0; i < 100; i++)); do kill -0 "$SVC_PID" 2>/dev/null || break; sleep 0.2; done
-        kill -9 "$SVC_PID" 2>/dev/null || true
-        wait "$SVC_PID" 2>/dev/null || true
+        stop_service
     fi
     if $OWN_SERVICE; then
         psql_bench "DROP SCHEMA IF EXISTS $SCHEMA CASCADE" || true
@@ -217,7 +266,7 @@ clean_attempts() {
 
 # service_alive: fails when the service this script started has exited
 service_alive() {
-    [[ -z $SVC_PID ]] || kill -0 "$SVC_PID" 2>/dev/null || die "the service (pid $SVC_PID) has exited; log: $(tail -5 "$WORK/service.log")"
+    [[ -z $SVC_PID ]] || kill -0 "$SVC_PID" 2>/dev/null || die "the service (pid $SVC_PID) has exited; log: $(tail -5 "$SERVICE_LOG")"
 }
 
 # rss_kib PID: current VmRSS in KiB

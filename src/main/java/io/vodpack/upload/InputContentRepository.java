@@ -26,8 +26,4 @@ public class InputContentRepository implements PanacheRepository<InputContent> {
         return (lock == null ? findById(id) : findById(id, lock))
                 .map(input -> input == null || owner == null || owner.equals(input.owner) ? input : null);
     }
-
-    public Uni<List<String>> allStorageNames() {
-        return find("select storageName from InputContent").project(String.class).list();
-    }
 }

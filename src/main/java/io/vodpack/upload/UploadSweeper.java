@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -12,13 +13,17 @@ import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import io.quarkus.hibernate.reactive.panache.Panache;
 import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import io.vertx.mutiny.sqlclient.Tuple;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
+import io.vodpack.core.db.SqlNames;
 import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.core.storage.ContentStore;
 import io.vodpack.upload.resumable.ResumableUploadRemoval;
@@ -27,28 +32,33 @@ import io.vodpack.upload.resumable.ResumableUploadRemoval;
  * Removes what interrupted uploads leave behind if the immediate cleanup could not run (a crash, a kill):
  * partial files nobody has written to for {@code vodpack.upload.stale-after}, and stored files without a
  * row that are older than that; resumable uploads past their expiry, and resumable partial files with no upload.
- * Runs at startup and then periodically; each step independent of the others' failures.
+ * Runs at startup and then periodically; each step independent of the others' failures. The database is asked
+ * only about the stale files found, by their unique name, so a sweep costs the same however many inputs are stored.
  */
 @ApplicationScoped
 public class UploadSweeper {
 
     private static final Logger LOG = Logger.getLogger(UploadSweeper.class);
+    /** Names asked per statement. */
+    private static final int BATCH = 1000;
 
     private final ContentStorage storage;
     private final ContentStore inputs;
-    private final InputContentRepository repository;
     private final VodpackConfig config;
     private final Async async;
     private final ResumableUploadRemoval resumable;
+    private final Pool pool;
+    private final String table;
 
-    public UploadSweeper(ContentStorage storage, ContentStore inputs, InputContentRepository repository,
-            VodpackConfig config, Async async, ResumableUploadRemoval resumable) {
+    public UploadSweeper(ContentStorage storage, ContentStore inputs, VodpackConfig config, Async async,
+            ResumableUploadRemoval resumable, Pool pool, @ConfigProperty(name = "db.schema") String schema) {
         this.storage = storage;
         this.inputs = inputs;
-        this.repository = repository;
         this.config = config;
         this.async = async;
         this.resumable = resumable;
+        this.pool = pool;
+        this.table = SqlNames.table(schema, "input_content");
     }
 
     @Scheduled(every = "${vodpack.upload.sweep-interval}", delayed = "2s",
@@ -58,8 +68,9 @@ public class UploadSweeper {
         // Each step runs whatever the others did: one that fails is logged and retried at the next run.
         return step("expired resumable uploads", resumable::expire)
                 .call(() -> step("orphaned resumable files", () -> resumable.removeOrphanFiles(cutoff)))
-                .call(() -> step("stale upload files", () -> Panache.withSession(repository::allStorageNames)
-                        .flatMap(names -> async.blocking(() -> removeStale(cutoff, new HashSet<>(names))))))
+                .call(() -> step("stale upload files", () -> async.blocking(() -> removeStalePartials(cutoff))
+                        .flatMap(removed -> async.blocking(() -> staleStoredFiles(cutoff)))
+                        .flatMap(names -> referenced(names).flatMap(rows -> async.blocking(() -> removeUnreferenced(names, rows))))))
                 .call(() -> step("stale multipart uploads", () -> async.blocking(() -> abortStaleUploads(cutoff))));
     }
 
@@ -78,21 +89,53 @@ public class UploadSweeper {
                 .replaceWithVoid();
     }
 
-    /** Blocking: deletes stale partial files and unreferenced stored files; returns how many. */
-    int removeStale(Instant cutoff, Set<String> referenced) {
+    /** Blocking: deletes partial files under {@code incoming/} nobody has written to since {@code cutoff}. */
+    int removeStalePartials(Instant cutoff) {
         int removed = 0;
         for (Path file : list(storage.incomingDir())) {
             if (olderThan(file, cutoff) && delete(file)) {
                 removed++;
             }
         }
-        for (String name : storedInputsOlderThan(cutoff)) {
+        if (removed > 0) {
+            LOG.infof("Removed %d partial upload file(s) left by interrupted uploads", removed);
+        }
+        return removed;
+    }
+
+    /** Blocking: names of the stored inputs older than {@code cutoff}: those a row may no longer name. */
+    List<String> staleStoredFiles(Instant cutoff) {
+        return storedInputsOlderThan(cutoff);
+    }
+
+    /** Of {@code names}, those an input row names (its unique storage name), asked in batches of {@link #BATCH}. */
+    private Uni<Set<String>> referenced(List<String> names) {
+        Set<String> referenced = new HashSet<>();
+        return Multi.createFrom().iterable(batches(names))
+                .onItem().transformToUniAndConcatenate(batch -> pool.preparedQuery("SELECT storage_name FROM " + table
+                        + " WHERE storage_name = ANY($1)").execute(Tuple.of(batch.toArray(String[]::new))))
+                .invoke(rows -> rows.forEach(row -> referenced.add(row.getString(0))))
+                .collect().last().map(last -> referenced);
+    }
+
+    private static List<List<String>> batches(List<String> names) {
+        List<List<String>> batches = new ArrayList<>();
+        for (int from = 0; from < names.size(); from += BATCH) {
+            batches.add(names.subList(from, Math.min(names.size(), from + BATCH)));
+        }
+        return batches;
+    }
+
+    /** Blocking: deletes the stored files no row names; returns how many. */
+    int removeUnreferenced(List<String> names, Set<String> referenced) {
+        int removed = 0;
+        for (String name : names) {
             if (!referenced.contains(name) && deleteInput(name)) {
                 removed++;
             }
         }
         if (removed > 0) {
-            LOG.infof("Removed %d file(s) left by interrupted uploads", removed);
+            LOG.infof("Removed %d stored file(s) that no input names", removed);
         }
         return removed;
     }

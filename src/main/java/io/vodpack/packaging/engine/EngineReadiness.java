@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -19,9 +20,14 @@ import org.eclipse.microprofile.health.Readiness;
 import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.StartupEvent;
+import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
 
-/** Readiness is DOWN, with the reason, while the configured engine's executables are missing. */
+/**
+ * Readiness is DOWN, with the reason, while the configured engine's executables are missing. The engine's version,
+ * shown in the check's data, is read once by running the engine on a worker thread after start-up, so that the
+ * process start never delays readiness.
+ */
 @Readiness
 @ApplicationScoped
 public class EngineReadiness implements HealthCheck {
@@ -37,12 +43,19 @@ public class EngineReadiness implements HealthCheck {
                 .orElseThrow(() -> new IllegalStateException("vodpack.packaging.engine must be shaka or bento4, not '" + name + "'"));
     }
 
-    void onStart(@Observes StartupEvent event) {
+    void onStart(@Observes StartupEvent event, Async async) {
         Optional<String> missing = missingExecutable();
         if (missing.isPresent()) {
             LOG.errorf("Packaging engine '%s' is not usable: %s", engine.name(), missing.get());
             return;
         }
+        // Worker thread: a process start and its wait are blocking work, and nothing at start-up needs the version.
+        async.blocking(this::readVersion).subscribe().with(done -> {
+        });
+    }
+
+    /** Blocking: runs the engine's version command (at most 10 s) and keeps the line that names the version. */
+    private void readVersion() {
         try {
             Path output = Files.createTempFile("vodpack-engine-version", ".txt");
             try {
@@ -52,7 +65,7 @@ public class EngineReadiness implements HealthCheck {
                     EngineProcess.killTree(p);
                 }
                 String out = Files.readString(output, StandardCharsets.ISO_8859_1).strip();
-                version = out.lines().filter(l -> l.toLowerCase(java.util.Locale.ROOT).contains("version")).findFirst()
+                version = out.lines().filter(l -> l.toLowerCase(Locale.ROOT).contains("version")).findFirst()
                         .orElse(out.lines().findFirst().orElse("unknown")).strip();
             } finally {
                 Files.deleteIfExists(output);
