@@ -18,7 +18,9 @@ import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.packaging.engine.ShakaPackager;
 import io.vodpack.packaging.queue.JobQueue;
+import io.vodpack.packaging.transcode.Ladder;
 import io.vodpack.packaging.worker.ClaimLoop;
 
 /**
@@ -66,16 +68,22 @@ public class PackagingJobService {
             return Uni.createFrom().failure(ProblemException.badRequest("key-equals-kid",
                     "'key' and 'kid' must differ: the KID is public (it is in the MPD and every segment), the key is secret."));
         }
+        Ladder ladder = Ladder.parse(request.ladder());
+        if (!ladder.none() && !ShakaPackager.NAME.equals(config.packaging().engine())) {
+            return Uni.createFrom().failure(ProblemException.conflict("ladder-needs-shaka", "This service packages with '"
+                    + config.packaging().engine() + "', which cannot package a ladder; only 'shaka' can"
+                    + " (vodpack.packaging.engine). Send \"ladder\": \"none\" to package the input as it is."));
+        }
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
             return Uni.createFrom().failure(ProblemException.badRequest("invalid-idempotency-key",
                     "Idempotency-Key must be 1 to 255 characters."));
         }
-        String fingerprint = fingerprint(request);
+        String fingerprint = fingerprint(request, ladder);
         String owner = caller.owner();
         String ownerFilter = caller.ownerFilter();
         return Panache.withTransaction(() -> replay(owner, idempotencyKey, fingerprint)
                 .flatMap(existing -> existing != null ? Uni.createFrom().item(new Created(existing, true))
-                        : insert(request.inputContentId(), key, kid, idempotencyKey, fingerprint, ownerFilter)
+                        : insert(request.inputContentId(), key, kid, ladder, idempotencyKey, fingerprint, ownerFilter)
                                 .map(job -> new Created(job, false))))
                 .onFailure(PackagingJobService::isUniqueViolation).recoverWithUni(
                         // Two requests with one Idempotency-Key raced; the first one's job is the answer.
@@ -102,7 +110,7 @@ public class PackagingJobService {
         });
     }
 
-    private Uni<PackagingJob> insert(long inputId, ContentKey key, ContentKey kid, String idempotencyKey,
+    private Uni<PackagingJob> insert(long inputId, ContentKey key, ContentKey kid, Ladder ladder, String idempotencyKey,
             String fingerprint, String ownerFilter) {
         PackagingJob job = new PackagingJob();
         job.inputContentId = inputId;
@@ -113,7 +121,7 @@ public class PackagingJobService {
         job.kidText = kid.text();
         job.idempotencyKey = idempotencyKey;
         job.requestFingerprint = fingerprint;
-        return queue.enqueue(job, ownerFilter);
+        return queue.enqueue(job, ownerFilter, ladder);
     }
 
     /** The caller's job; 404 when unknown or another owner's. */
@@ -152,15 +160,19 @@ public class PackagingJobService {
     }
 
     /**
-     * Tells the observers (a local engine stops, delivery forgets the stream), then deletes the published folder, if
-     * any: a cancelled job has none live (its attempt removes its own output when its DONE is refused).
+     * Tells the observers (a local engine stops, delivery forgets the stream), then deletes the ladder's renditions and
+     * the published folder, if any: a cancelled job has none live (its attempt removes its own output when its DONE is
+     * refused).
      */
     private Uni<Void> removed(long id, String outputFolder) {
         removals.fire(new ContentRemoved(id));
-        if (outputFolder == null) {
-            return Uni.createFrom().voidItem();
-        }
-        return async.blocking(() -> ContentStorage.deleteRecursively(storage.publishedFolder(outputFolder)));
+        return async.blocking(() -> {
+            // A ladder's renditions are of no use once its job ended (the sweeper catches one written after this).
+            ContentStorage.deleteRecursively(storage.renditionsFolder(id));
+            if (outputFolder != null) {
+                ContentStorage.deleteRecursively(storage.publishedFolder(outputFolder));
+            }
+        });
     }
 
     private static ProblemException notFound(long id) {
@@ -181,8 +193,10 @@ public class PackagingJobService {
         return false;
     }
 
-    private static String fingerprint(PackagingJobRequest request) {
-        String canonical = request.inputContentId() + "|" + request.key() + "|" + request.kid();
+    private static String fingerprint(PackagingJobRequest request, Ladder ladder) {
+        // Requests without a ladder keep the fingerprint they had before ladders existed.
+        String canonical = request.inputContentId() + "|" + request.key() + "|" + request.kid()
+                + (ladder.none() ? "" : "|" + ladder.canonical());
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                     .digest(canonical.getBytes(StandardCharsets.UTF_8)));

@@ -35,6 +35,11 @@ public final class FileSync {
         }
     }
 
+    /** Fsyncs one file's contents. */
+    public static void file(Path file) throws IOException {
+        force(file);
+    }
+
     /** Fsyncs a folder, so that entries created in it or renamed into it are on disk. */
     public static void folder(Path folder) throws IOException {
         force(folder);

@@ -1,14 +1,37 @@
 package io.vodpack.packaging.engine;
 
 import java.nio.file.Path;
+import java.util.List;
 
 import io.vodpack.packaging.ContentKey;
 
 /**
- * One engine run: package {@code input} into {@code outputDir} (stream.mpd, video/, audio/), encrypting
- * every segment with cbcs under {@code key}/{@code kid}. {@code workDir} holds intermediate files and
- * the engine log; it is never published.
+ * One engine run: package {@code tracks} into {@code outputDir} (stream.mpd and one folder per track), encrypting
+ * every segment with cbcs under {@code key}/{@code kid}. {@code input} is the uploaded source; without a ladder both
+ * tracks are taken from it. {@code workDir} holds intermediate files and the engine log; it is never published.
  */
-public record PackagingRequest(Path input, Path outputDir, Path workDir, ContentKey key, ContentKey kid,
+public record PackagingRequest(Path input, List<Track> tracks, Path outputDir, Path workDir, ContentKey key, ContentKey kid,
         int segmentDurationSeconds, String licenseUrl) {
+
+    /** The DRM label of every track while one key encrypts them all. */
+    public static final String SINGLE_KEY_LABEL = "CK";
+
+    /**
+     * One stream of the output: the {@code stream} ({@code video} or {@code audio}) of {@code file}, written under
+     * {@code outputDir/folder/} and encrypted under the key of {@code drmLabel}.
+     */
+    public record Track(Path file, String stream, String folder, String drmLabel) {
+    }
+
+    /** The source packaged as it is: its video and its audio, under one key. */
+    public PackagingRequest(Path input, Path outputDir, Path workDir, ContentKey key, ContentKey kid,
+            int segmentDurationSeconds, String licenseUrl) {
+        this(input, sourceTracks(input), outputDir, workDir, key, kid, segmentDurationSeconds, licenseUrl);
+    }
+
+    /** The source's video ({@code video/}) and audio ({@code audio/}) as they are, under one key. */
+    public static List<Track> sourceTracks(Path input) {
+        return List.of(new Track(input, "video", "video", SINGLE_KEY_LABEL), new Track(input, "audio", "audio",
+                SINGLE_KEY_LABEL));
+    }
 }

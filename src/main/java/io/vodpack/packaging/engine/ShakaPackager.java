@@ -1,17 +1,22 @@
 package io.vodpack.packaging.engine;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.vodpack.core.config.VodpackConfig;
 
 /**
- * Shaka Packager: one run writes both tracks, encrypted with cbcs from the first segment
- * (clear lead 0), and a static MPD. Output paths are relative so the MPD's URLs are too.
+ * Shaka Packager: one run writes every track (the source's video and audio, or each rendition of a ladder),
+ * encrypted with cbcs from the first segment (clear lead 0), and a static MPD. Output paths are relative so the
+ * MPD's URLs are too.
  */
 @ApplicationScoped
 public class ShakaPackager implements Packager {
+
+    public static final String NAME = "shaka";
 
     private final String executable;
 
@@ -21,26 +26,37 @@ public class ShakaPackager implements Packager {
 
     @Override
     public String name() {
-        return "shaka";
+        return NAME;
     }
 
     @Override
     public List<List<String>> commandLines(PackagingRequest r) {
-        String in = r.input().toAbsolutePath().toString();
         String out = r.outputDir().toAbsolutePath().toString();
-        return List.of(List.of(executable,
-                "in=" + in + ",stream=video,init_segment=" + out + "/video/init.mp4,segment_template=" + out
-                        + "/video/seg_$Number$.m4s,drm_label=CK",
-                "in=" + in + ",stream=audio,init_segment=" + out + "/audio/init.mp4,segment_template=" + out
-                        + "/audio/seg_$Number$.m4s,drm_label=CK",
+        List<String> command = new ArrayList<>(List.of(executable));
+        r.tracks().forEach(track -> command.add(streamDescriptor(track, out)));
+        List<String> labels = r.tracks().stream().map(PackagingRequest.Track::drmLabel).distinct().toList();
+        command.addAll(List.of(
                 "--protection_scheme", "cbcs",
                 "--enable_raw_key_encryption",
-                "--keys", "label=CK:key_id=" + r.kid().hex() + ":key=" + r.key().hex(),
+                "--keys", labels.stream().map(label -> "label=" + label + ":key_id=" + r.kid().hex() + ":key=" + r.key().hex())
+                        .collect(Collectors.joining(",")),
                 "--protection_systems", "CommonSystem",
                 "--clear_lead", "0",
                 "--segment_duration", Integer.toString(r.segmentDurationSeconds()),
                 "--generate_static_live_mpd",
                 "--mpd_output", out + "/stream.mpd"));
+        return List.of(command);
+    }
+
+    /**
+     * The one place a track becomes a stream descriptor: its input and stream, its init segment and segment template
+     * under {@code out/<folder>/}, and its DRM label (always explicit: Shaka Packager would otherwise derive labels
+     * from pixel counts).
+     */
+    static String streamDescriptor(PackagingRequest.Track track, String out) {
+        String folder = out + "/" + track.folder();
+        return "in=" + track.file().toAbsolutePath() + ",stream=" + track.stream() + ",init_segment=" + folder
+                + "/init.mp4,segment_template=" + folder + "/seg_$Number$.m4s,drm_label=" + track.drmLabel();
     }
 
     @Override

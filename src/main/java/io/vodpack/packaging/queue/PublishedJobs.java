@@ -12,6 +12,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vodpack.core.db.SqlNames;
 import io.vodpack.packaging.ContentKey;
+import io.vodpack.packaging.PackagingJob.Kind;
 import io.vodpack.packaging.PackagingJob.Status;
 import io.vodpack.packaging.PublishedContent;
 
@@ -34,14 +35,14 @@ public class PublishedJobs implements PublishedContent {
     public Uni<Optional<String>> outputFolder(long id) {
         // Rows published before attempts had their own folders used packaged/<id>.
         return pool.preparedQuery("SELECT coalesce(output_folder, id::text) AS folder FROM " + table
-                + " WHERE id = $1 AND status = '" + Status.DONE + "'").execute(Tuple.of(id))
+                + " WHERE id = $1 AND status = '" + Status.DONE + "' AND kind = '" + Kind.PACKAGE + "'").execute(Tuple.of(id))
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(rows.iterator().next().getString("folder")));
     }
 
     @Override
     public Uni<Optional<Keys>> keys(long id) {
         return pool.preparedQuery("SELECT id, kid_hex, kid_text, key_hex, key_text FROM " + table
-                + " WHERE id = $1 AND status = '" + Status.DONE + "'").execute(Tuple.of(id))
+                + " WHERE id = $1 AND status = '" + Status.DONE + "' AND kind = '" + Kind.PACKAGE + "'").execute(Tuple.of(id))
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(toKeys(rows.iterator().next())));
     }
 

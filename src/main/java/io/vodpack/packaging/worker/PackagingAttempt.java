@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 import io.vodpack.core.config.VodpackConfig;
@@ -16,6 +17,7 @@ import io.vodpack.packaging.engine.Packager;
 import io.vodpack.packaging.engine.PackagingRequest;
 import io.vodpack.packaging.engine.StreamManifest;
 import io.vodpack.packaging.queue.ClaimedJob;
+import io.vodpack.packaging.queue.JobQueue;
 
 /**
  * One attempt at one claimed job, start to finish: the free-space check, the attempt's own staging folder
@@ -25,84 +27,22 @@ import io.vodpack.packaging.queue.ClaimedJob;
  * Blocking: it runs on a {@code vodpack-packager-N} thread. A cancellation or a lost lease (from any thread) kills
  * the engine's process tree.
  */
-final class PackagingAttempt {
+final class PackagingAttempt extends Attempt {
 
-    private final ClaimedJob job;
     private final Packager engine;
-    private final ContentStorage storage;
-    private final VodpackConfig.Packaging settings;
     private final long minFreeSpace;
-    private final Path staging;
     private final Path published;
-    private Process process;
-    private volatile boolean cancelled;
-    private volatile boolean leaseLost;
-    /** {@link System#nanoTime()} until which the lease is known to be ours; renewals push it on. */
-    private volatile long leaseConfirmedUntil;
 
     /** {@code engine} is null when the job names an engine this instance does not have. */
     PackagingAttempt(ClaimedJob job, Packager engine, ContentStorage storage, VodpackConfig config) {
-        this.job = job;
+        super(job, storage, config);
         this.engine = engine;
-        this.storage = storage;
-        this.settings = config.packaging();
         this.minFreeSpace = config.upload().minFreeSpace();
-        this.staging = storage.stagingFolder(job.folderName());
         this.published = storage.publishedFolder(job.folderName());
-        this.leaseConfirmedUntil = System.nanoTime() + settings.lease().toNanos();
-    }
-
-    ClaimedJob job() {
-        return job;
-    }
-
-    boolean cancelled() {
-        return cancelled;
-    }
-
-    boolean leaseLost() {
-        return leaseLost;
-    }
-
-    long leaseConfirmedUntil() {
-        return leaseConfirmedUntil;
-    }
-
-    /** A renewal sent at {@code sentAtNanos} was confirmed: the lease is ours for one more lease from then. */
-    void leaseConfirmed(long sentAtNanos) {
-        leaseConfirmedUntil = Math.max(leaseConfirmedUntil, sentAtNanos + settings.lease().toNanos());
-    }
-
-    /** Blocking: stops the engine, now or as soon as it starts (cancelled, or shutting down). */
-    void cancel() {
-        cancelled = true;
-        killEngine();
-    }
-
-    /** Blocking: the lease is no longer ours, or cannot be confirmed before it runs out: stop the engine. */
-    void loseLease() {
-        leaseLost = true;
-        killEngine();
-    }
-
-    private void killEngine() {
-        Process p;
-        synchronized (this) {
-            p = process;
-        }
-        if (p != null && p.isAlive()) {
-            EngineProcess.killTree(p);
-        }
-    }
-
-    private synchronized void attach(Process p) {
-        process = p;
-        if (cancelled || leaseLost) {
-            EngineProcess.killTree(p);
-        }
     }
 
     /** Blocking: packages and publishes into this attempt's own folder, or throws {@link AttemptFailure}. */
+    @Override
     void execute() {
         Path out = staging.resolve("out");
         Path work = staging.resolve("work");
@@ -111,7 +51,7 @@ final class PackagingAttempt {
             throw new AttemptFailure("unknown packaging engine '" + job.engine() + "'");
         }
         checkFreeSpace();
-        PackagingRequest request = new PackagingRequest(input, out, work, job.key(), job.kid(),
+        PackagingRequest request = new PackagingRequest(input, tracks(input), out, work, job.key(), job.kid(),
                 settings.segmentDuration(), StreamManifest.relativeLicenseUrl(job.id()));
         try {
             Files.createDirectories(out);
@@ -135,14 +75,25 @@ final class PackagingAttempt {
         }
     }
 
-    /** A lease that lapsed while this thread was not looking (a paused process) ends the attempt before it publishes. */
-    private void stopUnlessOurs() {
-        if (System.nanoTime() >= leaseConfirmedUntil) {
-            leaseLost = true;
+    /**
+     * The input's video and audio as they are; with a ladder, each transcoded rendition ({@code video/<name>/} for a
+     * rung, {@code audio/} for the audio), which must all be in place.
+     */
+    private List<PackagingRequest.Track> tracks(Path input) {
+        if (!job.ladder()) {
+            return PackagingRequest.sourceTracks(input);
         }
-        if (leaseLost || cancelled) {
-            throw new AttemptFailure(leaseLost ? "the lease was lost" : "cancelled");
+        Path folder = storage.renditionsFolder(job.id());
+        List<PackagingRequest.Track> tracks = new ArrayList<>();
+        for (ClaimedJob.Rendition rendition : job.renditions()) {
+            Path file = folder.resolve(rendition.name() + ".mp4");
+            if (!Files.isRegularFile(file)) {
+                throw new AttemptFailure("rendition " + rendition.name() + " is missing from storage");
+            }
+            tracks.add(rendition.audio() ? new PackagingRequest.Track(file, "audio", "audio", rendition.drmLabel())
+                    : new PackagingRequest.Track(file, "video", "video/" + rendition.name(), rendition.drmLabel()));
         }
+        return List.copyOf(tracks);
     }
 
     /** The output needs about the input's size times {@code output-size-factor}, and the upload reserve stays free. */
@@ -201,25 +152,28 @@ final class PackagingAttempt {
     }
 
     /** Blocking: progress from the media time written so far (video segments) against the input's duration. */
+    @Override
     int progress() {
         if (job.inputDurationMillis() <= 0) {
             return 0;
         }
-        try (var files = Files.list(staging.resolve("out").resolve("video"))) {
+        // With a ladder, the tallest rung's segments; the transcodes made the first 90 %.
+        Path video = staging.resolve("out").resolve("video");
+        if (job.ladder()) {
+            video = video.resolve(job.renditions().get(0).name());
+        }
+        try (var files = Files.list(video)) {
             long segments = files.filter(f -> f.getFileName().toString().startsWith("seg")).count();
             long writtenMillis = segments * settings.segmentDuration() * 1000L;
-            return (int) Math.min(99, writtenMillis * 100 / job.inputDurationMillis());
+            int packaged = (int) Math.min(99, writtenMillis * 100 / job.inputDurationMillis());
+            return job.ladder() ? JobQueue.TRANSCODE_SHARE + packaged * (100 - JobQueue.TRANSCODE_SHARE) / 100 : packaged;
         } catch (IOException e) {
             return 0;
         }
     }
 
-    /** Blocking: removes this attempt's staging folder (never another attempt's). */
-    void removeStaging() {
-        ContentStorage.deleteRecursively(staging);
-    }
-
     /** Blocking: removes this attempt's published folder, which never became live. */
+    @Override
     void discardOutput() {
         ContentStorage.deleteRecursively(published);
     }
