@@ -1,0 +1,214 @@
+package io.vodpack.packaging;
+
+import static io.vodpack.support.Api.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.everyItem;
+import static org.hamcrest.Matchers.nullValue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.packaging.transcode.Ffmpeg;
+import io.vodpack.support.Api;
+import io.vodpack.support.Db;
+import io.vodpack.support.StreamCheck;
+import io.vodpack.support.TestMedia;
+
+/** A ladder: renditions transcoded by real ffmpeg, packaged by real Shaka Packager into one MPD, checked from outside. */
+@QuarkusTest
+class LadderPackagingTest {
+
+    static final String KEY = "hyN9IKGfWKdAwFaE5pm0qg";
+    static final String KID = "oW5AK5BW43HzbTSKpiu3SQ";
+    static final String KEY_HEX = "87237d20a19f58a740c05684e699b4aa";
+    static final String KID_HEX = "a16e402b9056e371f36d348aa62bb749";
+
+    @Inject
+    AgroalDataSource db;
+
+    @Inject
+    ContentStorage storage;
+
+    @Inject
+    Ffmpeg ffmpeg;
+
+    @Test
+    void defaultLadderOfA1080pSourceGivesFiveRungsThatEachDecryptToTheirOwnTranscode() throws Exception {
+        Path source = TestMedia.h264Aac1080p();
+        long input = Api.upload(source);
+        long job = startLadder(input, "default").then().statusCode(202)
+                .body("stage", equalTo("TRANSCODING"))
+                .body("renditions.name", contains("1080p", "720p", "540p", "360p", "234p", "audio"))
+                .body("renditions.video_bitrate", contains(5000, 3000, 1800, 800, 400, null))
+                .extract().jsonPath().getLong("packaged_content_id");
+
+        Response done = Api.awaitFinished(job, Duration.ofSeconds(180));
+        done.then().statusCode(200).body("status", equalTo("DONE")).body("progress", equalTo(100))
+                .body("stage", nullValue())
+                .body("renditions.status", everyItem(equalTo("DONE")));
+        assertThat(Db.count(db, "select count(*) from packaging_job where parent_id = ? and kind = 'TRANSCODE'"
+                + " and status = 'DONE'", job)).isEqualTo(6);
+
+        String url = done.jsonPath().getString("url");
+        Document mpd = StreamCheck.parse(given().get(url).then().statusCode(200).extract().asByteArray());
+        List<Element> video = representations(mpd, "video");
+        assertThat(video).extracting(r -> Integer.parseInt(r.getAttribute("height")))
+                .containsExactlyInAnyOrder(1080, 720, 540, 360, 234);
+        // Keyframes every segment in every rung: one segment timeline for all, so players switch at any boundary.
+        String timeline = StreamCheck.timeline(video.get(0));
+        assertThat(timeline).contains("[t=");
+        for (Element representation : video) {
+            assertThat(StreamCheck.timeline(representation)).as(representation.getAttribute("height") + "p timeline")
+                    .isEqualTo(timeline);
+        }
+
+        Path tmp = Files.createTempDirectory("ladder-check");
+        for (Element representation : video) {
+            int height = Integer.parseInt(representation.getAttribute("height"));
+            int bitrate = Map.of(1080, 5000, 720, 3000, 540, 1800, 360, 800, 234, 400).get(height);
+            Path encrypted = StreamCheck.downloadRepresentation(url, representation, tmp.resolve(height + "p-enc.mp4"));
+            Path decrypted = StreamCheck.decrypt(encrypted, "video", KID_HEX, KEY_HEX);
+            Path transcode = transcode(source, tmp, height, bitrate);
+            assertThat(StreamCheck.packetHashes(decrypted, "video")).as(height + "p packets after decryption")
+                    .isNotEmpty().isEqualTo(StreamCheck.packetHashes(transcode, "video"));
+            assertThat(StreamCheck.packetHashes(encrypted, "video")).as(height + "p is encrypted")
+                    .isNotEqualTo(StreamCheck.packetHashes(transcode, "video"));
+        }
+        Element audio = representations(mpd, "audio").get(0);
+        Path audioEncrypted = StreamCheck.downloadRepresentation(url, audio, tmp.resolve("audio-enc.mp4"));
+        Path audioDecrypted = StreamCheck.decrypt(audioEncrypted, "audio", KID_HEX, KEY_HEX);
+        assertThat(StreamCheck.packetHashes(audioDecrypted, "audio")).as("audio packets after decryption")
+                .isNotEmpty().isEqualTo(StreamCheck.packetHashes(transcode(source, tmp, null, null), "audio"));
+
+        // The renditions were intermediate files: gone once the job ended.
+        assertThat(storage.renditionsFolder(job)).doesNotExist();
+    }
+
+    @Test
+    void ladderNeverUpscalesA720pSource() throws Exception {
+        long input = Api.upload(TestMedia.h264Aac720p());
+        long job = startLadder(input, "default").then().statusCode(202)
+                .body("renditions.name", contains("720p", "540p", "360p", "234p", "audio"))
+                .extract().jsonPath().getLong("packaged_content_id");
+        Response done = Api.awaitFinished(job, Duration.ofSeconds(120));
+        done.then().statusCode(200).body("status", equalTo("DONE"));
+        Document mpd = StreamCheck.parse(given().get(done.jsonPath().getString("url")).then().statusCode(200)
+                .extract().asByteArray());
+        assertThat(representations(mpd, "video")).extracting(r -> Integer.parseInt(r.getAttribute("height")))
+                .containsExactlyInAnyOrder(720, 540, 360, 234);
+    }
+
+    @Test
+    void customLadderIsValidatedWithProblems() throws Exception {
+        long input = Api.upload(TestMedia.h264Aac());
+        for (String ladder : List.of("\"huge\"", "[]", "[{\"height\": 2162, \"video_bitrate\": 3000}]",
+                "[{\"height\": 721, \"video_bitrate\": 3000}]", "[{\"height\": 720, \"video_bitrate\": 20}]",
+                "[{\"height\": 720, \"video_bitrate\": 90000}]", "[{\"height\": 720}]",
+                "[{\"height\": 720, \"video_bitrate\": 3000, \"fps\": 60}]",
+                "[{\"height\": 360, \"video_bitrate\": 800}, {\"height\": 360, \"video_bitrate\": 900}]",
+                "[" + "{\"height\": 240, \"video_bitrate\": 300},".repeat(8) + "{\"height\": 240, \"video_bitrate\": 300}]",
+                "42")) {
+            given().contentType(ContentType.JSON).body("{\"input_content_id\": " + input + ", \"ladder\": " + ladder + "}")
+                    .post("/packaged_content").then().statusCode(400).contentType("application/problem+json")
+                    .body("type", containsString("invalid-ladder"));
+        }
+        // The 320x240 source is shorter than every rung: nothing to make, and no upscaling.
+        given().contentType(ContentType.JSON).body("{\"input_content_id\": " + input
+                + ", \"ladder\": [{\"height\": 360, \"video_bitrate\": 800}]}")
+                .post("/packaged_content").then().statusCode(422).contentType("application/problem+json")
+                .body("detail", containsString("240 lines"));
+        assertThat(Db.count(db, "select count(*) from packaging_job where input_content_id = ?", input)).isZero();
+    }
+
+    @Test
+    void customLadderAndNoneAreHonoured() throws Exception {
+        long input = Api.upload(TestMedia.h264Aac());
+        long job = given().contentType(ContentType.JSON).body("{\"input_content_id\": " + input
+                + ", \"ladder\": [{\"height\": 120, \"video_bitrate\": 200}, {\"height\": 240, \"video_bitrate\": 500},"
+                + " {\"height\": 480, \"video_bitrate\": 1000}]}")
+                .post("/packaged_content").then().statusCode(202)
+                .body("renditions.name", contains("240p", "120p", "audio"))
+                .extract().jsonPath().getLong("packaged_content_id");
+        Response done = Api.awaitFinished(job, Duration.ofSeconds(90));
+        done.then().statusCode(200).body("status", equalTo("DONE"));
+        Document mpd = StreamCheck.parse(given().get(done.jsonPath().getString("url")).then().statusCode(200)
+                .extract().asByteArray());
+        assertThat(representations(mpd, "video")).extracting(r -> r.getAttribute("bandwidth").length()).hasSize(2);
+
+        long plain = given().contentType(ContentType.JSON).body("{\"input_content_id\": " + input + ", \"ladder\": \"none\"}")
+                .post("/packaged_content").then().statusCode(202).body("renditions", nullValue()).body("stage", nullValue())
+                .extract().jsonPath().getLong("packaged_content_id");
+        Api.awaitFinished(plain, Duration.ofSeconds(60)).then().statusCode(200).body("renditions", nullValue());
+        assertThat(Db.count(db, "select count(*) from packaging_job where parent_id = ?", plain)).isZero();
+    }
+
+    @Test
+    void renditionOfACrashedWorkerIsTranscodedAgainAndTheLadderFinishes() throws Exception {
+        long input = Api.upload(TestMedia.h264Aac());
+        Db.update(db, "insert into content_key (kid_hex, key_hex) values (?, ?) on conflict do nothing", KID_HEX, KEY_HEX);
+        Db.update(db, "insert into packaging_job (input_content_id, status, engine, key_hex, kid_hex, key_text, kid_text,"
+                + " ladder, created_at, owner) values (?, 'QUEUED', 'shaka', ?, ?, ?, ?, 'custom', now(), 'admin')",
+                input, KEY_HEX, KID_HEX, KEY, KID);
+        long job = Db.count(db, "select max(id) from packaging_job");
+        // The 234p rendition was being made by a worker that was killed: RUNNING, its lease expired.
+        Db.update(db, "insert into packaging_job (input_content_id, status, kind, parent_id, engine, rendition,"
+                + " rendition_height, rendition_bitrate, drm_label, attempts, lease_owner, lease_expires_at, created_at,"
+                + " started_at, owner) values (?, 'RUNNING', 'TRANSCODE', ?, 'ffmpeg', '234p', 234, 400, 'CK', 1,"
+                + " 'worker-killed-with-sigkill', now() - interval '1 second', now(), now(), 'admin')", input, job);
+        Db.update(db, "insert into packaging_job (input_content_id, status, kind, parent_id, engine, rendition,"
+                + " drm_label, created_at, owner) values (?, 'QUEUED', 'TRANSCODE', ?, 'ffmpeg', 'audio', 'CK', now(),"
+                + " 'admin')", input, job);
+
+        Api.awaitFinished(job, Duration.ofSeconds(90)).then().statusCode(200).body("status", equalTo("DONE"))
+                .body("renditions.name", contains("234p", "audio"));
+        assertThat(Db.count(db, "select attempts from packaging_job where parent_id = ? and rendition = '234p'", job))
+                .isEqualTo(2);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(storage.renditionsFolder(job)));
+    }
+
+    private static Response startLadder(long input, String ladder) {
+        return given().contentType(ContentType.JSON).body(Map.of("input_content_id", input, "key", KEY, "kid", KID,
+                "ladder", ladder)).post("/packaged_content");
+    }
+
+    private static List<Element> representations(Document mpd, String contentType) {
+        List<Element> found = new ArrayList<>();
+        for (Element set : StreamCheck.elements(mpd, "AdaptationSet")) {
+            if (contentType.equals(set.getAttribute("contentType"))) {
+                for (Element r : StreamCheck.elements(mpd, "Representation")) {
+                    if (r.getParentNode() == set) {
+                        found.add(r);
+                    }
+                }
+            }
+        }
+        return found;
+    }
+
+    /** The rendition made again here with the service's own ffmpeg command line (x264 is deterministic). */
+    private Path transcode(Path source, Path dir, Integer height, Integer bitrate) throws Exception {
+        String name = height == null ? "audio" : height + "p";
+        Path out = dir.resolve(name + "-transcode.mp4");
+        StreamCheck.run(ffmpeg.commandLine(source, out, dir.resolve(name + "-progress.txt"), height, bitrate));
+        return out;
+    }
+}
