@@ -27,7 +27,6 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.vodpack.core.storage.ContentStorage;
-import io.vodpack.packaging.transcode.Ffmpeg;
 import io.vodpack.support.Api;
 import io.vodpack.support.Db;
 import io.vodpack.support.StreamCheck;
@@ -48,9 +47,6 @@ class LadderPackagingTest {
     @Inject
     ContentStorage storage;
 
-    @Inject
-    Ffmpeg ffmpeg;
-
     @Test
     void defaultLadderOfA1080pSourceGivesFiveRungsThatEachDecryptToTheirOwnTranscode() throws Exception {
         Path source = TestMedia.h264Aac1080p();
@@ -60,8 +56,23 @@ class LadderPackagingTest {
                 .body("renditions.name", contains("1080p", "720p", "540p", "360p", "234p", "audio"))
                 .body("renditions.video_bitrate", contains(5000, 3000, 1800, 800, 400, null))
                 .extract().jsonPath().getLong("packaged_content_id");
+        // Hold the packaging (as a job waiting for space is held) to keep a copy of each transcode to compare with.
+        Db.update(db, "update packaging_job set not_before = now() + interval '1 hour' where id = ?", job);
+        Awaitility.await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250)).until(() -> Db.count(db,
+                "select count(*) from packaging_job where parent_id = ? and status = 'DONE'", job) == 6);
+        given().get("/packaged_content/" + job).then().statusCode(202).body("stage", equalTo("PACKAGING"))
+                .body("progress", equalTo(90));
+        Path tmp = Files.createTempDirectory("ladder-check");
+        Path transcodes = tmp.resolve("transcodes");
+        Files.createDirectories(transcodes);
+        try (var files = Files.list(storage.renditionsFolder(job))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, transcodes.resolve(file.getFileName()));
+            }
+        }
+        Db.update(db, "update packaging_job set not_before = null where id = ?", job);
 
-        Response done = Api.awaitFinished(job, Duration.ofSeconds(180));
+        Response done = Api.awaitFinished(job, Duration.ofSeconds(120));
         done.then().statusCode(200).body("status", equalTo("DONE")).body("progress", equalTo(100))
                 .body("stage", nullValue())
                 .body("renditions.status", everyItem(equalTo("DONE")));
@@ -81,13 +92,11 @@ class LadderPackagingTest {
                     .isEqualTo(timeline);
         }
 
-        Path tmp = Files.createTempDirectory("ladder-check");
         for (Element representation : video) {
             int height = Integer.parseInt(representation.getAttribute("height"));
-            int bitrate = Map.of(1080, 5000, 720, 3000, 540, 1800, 360, 800, 234, 400).get(height);
             Path encrypted = StreamCheck.downloadRepresentation(url, representation, tmp.resolve(height + "p-enc.mp4"));
             Path decrypted = StreamCheck.decrypt(encrypted, "video", KID_HEX, KEY_HEX);
-            Path transcode = transcode(source, tmp, height, bitrate);
+            Path transcode = transcodes.resolve(height + "p.mp4");
             assertThat(StreamCheck.packetHashes(decrypted, "video")).as(height + "p packets after decryption")
                     .isNotEmpty().isEqualTo(StreamCheck.packetHashes(transcode, "video"));
             assertThat(StreamCheck.packetHashes(encrypted, "video")).as(height + "p is encrypted")
@@ -97,7 +106,7 @@ class LadderPackagingTest {
         Path audioEncrypted = StreamCheck.downloadRepresentation(url, audio, tmp.resolve("audio-enc.mp4"));
         Path audioDecrypted = StreamCheck.decrypt(audioEncrypted, "audio", KID_HEX, KEY_HEX);
         assertThat(StreamCheck.packetHashes(audioDecrypted, "audio")).as("audio packets after decryption")
-                .isNotEmpty().isEqualTo(StreamCheck.packetHashes(transcode(source, tmp, null, null), "audio"));
+                .isNotEmpty().isEqualTo(StreamCheck.packetHashes(transcodes.resolve("audio.mp4"), "audio"));
 
         // The renditions were intermediate files: gone once the job ended.
         assertThat(storage.renditionsFolder(job)).doesNotExist();
@@ -152,7 +161,8 @@ class LadderPackagingTest {
         done.then().statusCode(200).body("status", equalTo("DONE"));
         Document mpd = StreamCheck.parse(given().get(done.jsonPath().getString("url")).then().statusCode(200)
                 .extract().asByteArray());
-        assertThat(representations(mpd, "video")).extracting(r -> r.getAttribute("bandwidth").length()).hasSize(2);
+        assertThat(representations(mpd, "video")).extracting(r -> Integer.parseInt(r.getAttribute("height")))
+                .containsExactlyInAnyOrder(240, 120);
 
         long plain = given().contentType(ContentType.JSON).body("{\"input_content_id\": " + input + ", \"ladder\": \"none\"}")
                 .post("/packaged_content").then().statusCode(202).body("renditions", nullValue()).body("stage", nullValue())
@@ -202,13 +212,5 @@ class LadderPackagingTest {
             }
         }
         return found;
-    }
-
-    /** The rendition made again here with the service's own ffmpeg command line (x264 is deterministic). */
-    private Path transcode(Path source, Path dir, Integer height, Integer bitrate) throws Exception {
-        String name = height == null ? "audio" : height + "p";
-        Path out = dir.resolve(name + "-transcode.mp4");
-        StreamCheck.run(ffmpeg.commandLine(source, out, dir.resolve(name + "-progress.txt"), height, bitrate));
-        return out;
     }
 }
