@@ -297,7 +297,7 @@ public class JobQueue {
 
     private Uni<Void> updateLadderProgress(long parentId) {
         return pool.preparedQuery("UPDATE " + table + " p SET progress = GREATEST(p.progress, (SELECT (" + TRANSCODE_SHARE
-                + " * sum(r.progress * w.weight) / sum(w.weight))::int FROM " + table + " r,"
+                + " * sum(r.progress * w.weight) / sum(w.weight) / 100)::int FROM " + table + " r,"
                 + " LATERAL (SELECT (coalesce(r.rendition_height, 120)::bigint * coalesce(r.rendition_height, 120)) AS weight) w"
                 + " WHERE r.parent_id = p.id)) WHERE p.id = $1 AND p.status = '" + QUEUED + "'")
                 .execute(Tuple.of(parentId)).replaceWithVoid();
