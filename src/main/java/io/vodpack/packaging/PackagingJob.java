@@ -99,6 +99,20 @@ public class PackagingJob {
     @Column(name = "drm_label", length = 8)
     public String drmLabel;
 
+    /** PACKAGE jobs with separate keys, when read for a view: the pair of each DRM label, in the forms they were given. */
+    @Transient
+    public List<LabelledKey> labelledKeys;
+
+    /** One DRM label's KID and key as the client gave them (or as generated). */
+    public record LabelledKey(String label, String kid, String key) {
+
+        /** Keys are secrets: never print them. */
+        @Override
+        public String toString() {
+            return "LabelledKey[" + label + ", redacted]";
+        }
+    }
+
     /** PACKAGE jobs with a ladder, when read for a view: its TRANSCODE jobs, tallest first, then the audio. */
     @Transient
     public List<PackagingJob> renditions;

@@ -17,10 +17,32 @@ public record PackagingJobRequest(
                 + " \"default\" (1080p/720p/540p/360p/234p, docs/multi-bitrate.md) or a list of at most 8 rungs"
                 + " like [{\"height\": 720, \"video_bitrate\": 3000}] (height: even, 120 to 2160 lines; video_bitrate:"
                 + " 100 to 50000 kbit/s). Rungs taller than the source are dropped.",
-                example = "\"default\"", implementation = Object.class) JsonNode ladder) {
+                example = "\"default\"", implementation = Object.class) JsonNode ladder,
+        @Schema(description = "With a ladder, instead of key and kid: separate keys for the audio, the SD rungs (below 720"
+                + " lines) and the HD rungs; each pair as key and kid, generated when omitted") LadderKeys keys) {
 
     /** The body of the brief's request: an input packaged as it is. */
     public PackagingJobRequest(Long inputContentId, String key, String kid) {
-        this(inputContentId, key, kid, null);
+        this(inputContentId, key, kid, null, null);
+    }
+
+    /** Separate keys per DRM label of a ladder. */
+    @RegisterForReflection
+    @Schema(name = "LadderKeys")
+    public record LadderKeys(KeyPair audio, KeyPair sd, KeyPair hd) {
+    }
+
+    /** One key and its KID, in the same forms as the request's {@code key} and {@code kid}. */
+    @RegisterForReflection
+    @Schema(name = "KeyPair")
+    public record KeyPair(
+            @Schema(example = "hyN9IKGfWKdAwFaE5pm0qg") String key,
+            @Schema(example = "oW5AK5BW43HzbTSKpiu3SQ") String kid) {
+
+        /** Keys are secrets: never print them. */
+        @Override
+        public String toString() {
+            return "KeyPair[redacted]";
+        }
     }
 }

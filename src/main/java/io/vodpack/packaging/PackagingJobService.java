@@ -18,6 +18,7 @@ import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.packaging.engine.PackagingRequest;
 import io.vodpack.packaging.engine.ShakaPackager;
 import io.vodpack.packaging.queue.JobQueue;
 import io.vodpack.packaging.transcode.Ladder;
@@ -62,13 +63,17 @@ public class PackagingJobService {
             return Uni.createFrom().failure(ProblemException.badRequest("invalid-request",
                     "'input_content_id' is required: the id returned by POST /upload_input_content."));
         }
-        ContentKey key = request.key() == null ? ContentKey.random() : ContentKey.parse("key", request.key());
-        ContentKey kid = request.kid() == null ? ContentKey.random() : ContentKey.parse("kid", request.kid());
+        Ladder ladder = Ladder.parse(request.ladder());
+        List<PackagingRequest.TrackKey> labelled = labelledKeys(request, ladder);
+        // With separate keys, the job's own pair is the SD pair.
+        ContentKey key = !labelled.isEmpty() ? labelled.get(1).key()
+                : request.key() == null ? ContentKey.random() : ContentKey.parse("key", request.key());
+        ContentKey kid = !labelled.isEmpty() ? labelled.get(1).kid()
+                : request.kid() == null ? ContentKey.random() : ContentKey.parse("kid", request.kid());
         if (key.equals(kid)) {
             return Uni.createFrom().failure(ProblemException.badRequest("key-equals-kid",
                     "'key' and 'kid' must differ: the KID is public (it is in the MPD and every segment), the key is secret."));
         }
-        Ladder ladder = Ladder.parse(request.ladder());
         if (!ladder.none() && !ShakaPackager.NAME.equals(config.packaging().engine())) {
             return Uni.createFrom().failure(ProblemException.conflict("ladder-needs-shaka", "This service packages with '"
                     + config.packaging().engine() + "', which cannot package a ladder; only 'shaka' can"
@@ -83,7 +88,8 @@ public class PackagingJobService {
         String ownerFilter = caller.ownerFilter();
         return Panache.withTransaction(() -> replay(owner, idempotencyKey, fingerprint)
                 .flatMap(existing -> existing != null ? Uni.createFrom().item(new Created(existing, true))
-                        : insert(request.inputContentId(), key, kid, ladder, idempotencyKey, fingerprint, ownerFilter)
+                        : insert(request.inputContentId(), key, kid, ladder, labelled, idempotencyKey, fingerprint,
+                                ownerFilter)
                                 .map(job -> new Created(job, false))))
                 .onFailure(PackagingJobService::isUniqueViolation).recoverWithUni(
                         // Two requests with one Idempotency-Key raced; the first one's job is the answer.
@@ -95,6 +101,42 @@ public class PackagingJobService {
                         workers.signal();
                     }
                 });
+    }
+
+    /**
+     * The AUDIO, SD and HD pairs of a ladder with separate keys (in that order), each generated when omitted; empty
+     * without {@code keys}. 400 when {@code keys} comes without a ladder or beside {@code key}/{@code kid}, when a
+     * key equals its KID, or when two labels share a KID.
+     */
+    private static List<PackagingRequest.TrackKey> labelledKeys(PackagingJobRequest request, Ladder ladder) {
+        PackagingJobRequest.LadderKeys keys = request.keys();
+        if (keys == null) {
+            return List.of();
+        }
+        if (ladder.none()) {
+            throw ProblemException.badRequest("keys-need-ladder", "'keys' (separate AUDIO, SD and HD keys) needs a ladder;"
+                    + " without one, send 'key' and 'kid'.");
+        }
+        if (request.key() != null || request.kid() != null) {
+            throw ProblemException.badRequest("keys-and-key", "Send either 'key' and 'kid' (one key for every track) or"
+                    + " 'keys' (separate AUDIO, SD and HD keys), not both.");
+        }
+        List<PackagingRequest.TrackKey> pairs = List.of(pair(Ladder.AUDIO_LABEL, "keys.audio", keys.audio()),
+                pair(Ladder.SD_LABEL, "keys.sd", keys.sd()), pair(Ladder.HD_LABEL, "keys.hd", keys.hd()));
+        if (pairs.stream().map(PackagingRequest.TrackKey::kid).distinct().count() < pairs.size()) {
+            throw ProblemException.badRequest("kid-reused", "AUDIO, SD and HD need three different KIDs.");
+        }
+        return pairs;
+    }
+
+    private static PackagingRequest.TrackKey pair(String label, String field, PackagingJobRequest.KeyPair given) {
+        ContentKey key = given == null || given.key() == null ? ContentKey.random() : ContentKey.parse(field + ".key", given.key());
+        ContentKey kid = given == null || given.kid() == null ? ContentKey.random() : ContentKey.parse(field + ".kid", given.kid());
+        if (key.equals(kid)) {
+            throw ProblemException.badRequest("key-equals-kid", "'" + field + "': key and kid must differ: the KID is public,"
+                    + " the key is secret.");
+        }
+        return new PackagingRequest.TrackKey(label, kid, key);
     }
 
     private Uni<PackagingJob> replay(String owner, String idempotencyKey, String fingerprint) {
@@ -110,8 +152,8 @@ public class PackagingJobService {
         });
     }
 
-    private Uni<PackagingJob> insert(long inputId, ContentKey key, ContentKey kid, Ladder ladder, String idempotencyKey,
-            String fingerprint, String ownerFilter) {
+    private Uni<PackagingJob> insert(long inputId, ContentKey key, ContentKey kid, Ladder ladder,
+            List<PackagingRequest.TrackKey> labelled, String idempotencyKey, String fingerprint, String ownerFilter) {
         PackagingJob job = new PackagingJob();
         job.inputContentId = inputId;
         job.engine = config.packaging().engine();
@@ -121,7 +163,7 @@ public class PackagingJobService {
         job.kidText = kid.text();
         job.idempotencyKey = idempotencyKey;
         job.requestFingerprint = fingerprint;
-        return queue.enqueue(job, ownerFilter, ladder);
+        return queue.enqueue(job, ownerFilter, ladder, labelled);
     }
 
     /** The caller's job; 404 when unknown or another owner's. */
@@ -193,10 +235,16 @@ public class PackagingJobService {
         return false;
     }
 
+    private static String canonical(PackagingJobRequest.KeyPair pair) {
+        return pair == null ? "-" : pair.key() + "/" + pair.kid();
+    }
+
     private static String fingerprint(PackagingJobRequest request, Ladder ladder) {
         // Requests without a ladder keep the fingerprint they had before ladders existed.
+        PackagingJobRequest.LadderKeys keys = request.keys();
         String canonical = request.inputContentId() + "|" + request.key() + "|" + request.kid()
-                + (ladder.none() ? "" : "|" + ladder.canonical());
+                + (ladder.none() ? "" : "|" + ladder.canonical())
+                + (keys == null ? "" : "|" + canonical(keys.audio()) + "|" + canonical(keys.sd()) + "|" + canonical(keys.hd()));
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                     .digest(canonical.getBytes(StandardCharsets.UTF_8)));

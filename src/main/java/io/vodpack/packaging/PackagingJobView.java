@@ -25,6 +25,8 @@ public record PackagingJobView(
         @Schema(example = "http://localhost:8080/content/55/stream.mpd?token=eyJ…") String url,
         @Schema(example = "hyN9IKGfWKdAwFaE5pm0qg") String key,
         @Schema(example = "oW5AK5BW43HzbTSKpiu3SQ") String kid,
+        @Schema(description = "A ladder with separate keys: the KID and key of each DRM label (AUDIO, SD, HD); key and kid"
+                + " above are the SD pair") List<LabelledKeyView> keys,
         @Schema(example = "http://localhost:8080/player/55?token=eyJ…") String playerUrl,
         @Schema(example = "http://localhost:8080/license/clearkey/55?token=eyJ…") String licenseUrl,
         @Schema(description = "When the playback token in the URLs expires") Instant tokenExpiresAt,
@@ -58,6 +60,21 @@ public record PackagingJobView(
         }
     }
 
+    /** The KID and key of one DRM label. */
+    @RegisterForReflection
+    @Schema(name = "LabelledKey")
+    public record LabelledKeyView(
+            @Schema(example = "HD", enumeration = { "AUDIO", "SD", "HD" }) String label,
+            @Schema(example = "oW5AK5BW43HzbTSKpiu3SQ") String kid,
+            @Schema(example = "hyN9IKGfWKdAwFaE5pm0qg") String key) {
+
+        /** Keys are secrets: never print them. */
+        @Override
+        public String toString() {
+            return "LabelledKeyView[" + label + ", redacted]";
+        }
+    }
+
     /** TRANSCODING while a ladder's renditions are made, PACKAGING once its packaging is claimed; null otherwise. */
     private static String stage(PackagingJob job) {
         if (job.ladder == null || job.status.finished() || job.renditions == null) {
@@ -79,6 +96,8 @@ public record PackagingJobView(
                 done ? baseUrl + "/content/" + job.id + "/stream.mpd" + query : null,
                 withKeys ? job.keyText : null,
                 withKeys ? job.kidText : null,
+                withKeys && job.labelledKeys != null && !job.labelledKeys.isEmpty()
+                        ? job.labelledKeys.stream().map(k -> new LabelledKeyView(k.label(), k.kid(), k.key())).toList() : null,
                 done ? baseUrl + "/player/" + job.id + query : null,
                 done ? baseUrl + "/license/clearkey/" + job.id + query : null,
                 done ? token.expiresAt() : null,

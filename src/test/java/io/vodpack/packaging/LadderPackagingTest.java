@@ -127,6 +127,98 @@ class LadderPackagingTest {
     }
 
     @Test
+    void separateAudioSdAndHdKeysEachDecryptTheirTracksAndTheLicenseServesThemAll() throws Exception {
+        long input = Api.upload(TestMedia.h264Aac720p());
+        Map<String, String[]> pairs = new java.util.LinkedHashMap<>();
+        for (String label : List.of("audio", "sd", "hd")) {
+            pairs.put(label, new String[] { randomB64(), randomB64() }); // kid, key
+        }
+        String keys = pairs.entrySet().stream().map(e -> "\"" + e.getKey() + "\": {\"kid\": \"" + e.getValue()[0]
+                + "\", \"key\": \"" + e.getValue()[1] + "\"}").collect(java.util.stream.Collectors.joining(", "));
+        long job = given().contentType(ContentType.JSON).body("{\"input_content_id\": " + input
+                + ", \"ladder\": [{\"height\": 720, \"video_bitrate\": 1000}, {\"height\": 360, \"video_bitrate\": 400}],"
+                + " \"keys\": {" + keys + "}}")
+                .post("/packaged_content").then().statusCode(202)
+                .body("keys.label", contains("AUDIO", "SD", "HD"))
+                .body("keys.kid", contains(pairs.get("audio")[0], pairs.get("sd")[0], pairs.get("hd")[0]))
+                .body("kid", equalTo(pairs.get("sd")[0]))
+                .extract().jsonPath().getLong("packaged_content_id");
+        Response done = Api.awaitFinished(job, Duration.ofSeconds(120));
+        done.then().statusCode(200).body("status", equalTo("DONE")).body("keys.key",
+                contains(pairs.get("audio")[1], pairs.get("sd")[1], pairs.get("hd")[1]));
+
+        String url = done.jsonPath().getString("url");
+        Document mpd = StreamCheck.parse(given().get(url).then().statusCode(200).extract().asByteArray());
+        // Every KID is signalled: one adaptation set per key (HD video, SD video, audio).
+        List<String> defaultKids = StreamCheck.elements(mpd, "ContentProtection").stream()
+                .map(cp -> cp.getAttributeNS(StreamCheck.CENC_NS, "default_KID")).filter(k -> !k.isEmpty()).toList();
+        assertThat(defaultKids).containsExactlyInAnyOrder(uuid(pairs.get("audio")[0]), uuid(pairs.get("sd")[0]),
+                uuid(pairs.get("hd")[0]));
+
+        Path tmp = Files.createTempDirectory("ladder-keys");
+        Map<Integer, String> labelOf = Map.of(720, "hd", 360, "sd");
+        for (Element representation : representations(mpd, "video")) {
+            int height = Integer.parseInt(representation.getAttribute("height"));
+            String[] pair = pairs.get(labelOf.get(height));
+            Path encrypted = StreamCheck.downloadRepresentation(url, representation, tmp.resolve(height + "p-enc.mp4"));
+            List<String> clear = StreamCheck.packetHashes(StreamCheck.decrypt(encrypted, "video", hex(pair[0]), hex(pair[1])),
+                    "video");
+            assertThat(clear).as(height + "p decrypted with its " + labelOf.get(height) + " key").isNotEmpty()
+                    .isNotEqualTo(StreamCheck.packetHashes(encrypted, "video"));
+            // The other video key does not open it: the packager refuses, or what comes out is not the picture.
+            String[] other = pairs.get(height == 720 ? "sd" : "hd");
+            List<String> wrong;
+            try {
+                wrong = StreamCheck.packetHashes(StreamCheck.decrypt(encrypted, "video", hex(other[0]), hex(other[1])), "video");
+            } catch (IllegalStateException refused) {
+                wrong = List.of();
+            }
+            assertThat(wrong).as(height + "p with the other video key").isNotEqualTo(clear);
+        }
+        Element audio = representations(mpd, "audio").get(0);
+        Path audioEncrypted = StreamCheck.downloadRepresentation(url, audio, tmp.resolve("audio-enc.mp4"));
+        assertThat(StreamCheck.packetHashes(StreamCheck.decrypt(audioEncrypted, "audio", hex(pairs.get("audio")[0]),
+                hex(pairs.get("audio")[1])), "audio")).isNotEmpty();
+
+        // The license answers each KID with its own key.
+        given().contentType(ContentType.JSON).body("{\"kids\": [\"" + pairs.get("audio")[0] + "\", \"" + pairs.get("sd")[0]
+                + "\", \"" + pairs.get("hd")[0] + "\"], \"type\": \"temporary\"}")
+                .post(done.jsonPath().getString("license_url")).then().statusCode(200)
+                .body("keys.kid", contains(pairs.get("audio")[0], pairs.get("sd")[0], pairs.get("hd")[0]))
+                .body("keys.k", contains(pairs.get("audio")[1], pairs.get("sd")[1], pairs.get("hd")[1]));
+    }
+
+    @Test
+    void separateKeysNeedALadderAndNoSingleKey() throws Exception {
+        long input = Api.upload(TestMedia.h264Aac());
+        given().contentType(ContentType.JSON).body("{\"input_content_id\": " + input + ", \"keys\": {}}")
+                .post("/packaged_content").then().statusCode(400).body("type", containsString("keys-need-ladder"));
+        given().contentType(ContentType.JSON).body("{\"input_content_id\": " + input + ", \"ladder\": \"default\","
+                + " \"key\": \"" + KEY + "\", \"keys\": {}}")
+                .post("/packaged_content").then().statusCode(400).body("type", containsString("keys-and-key"));
+        String kid = randomB64();
+        given().contentType(ContentType.JSON).body("{\"input_content_id\": " + input + ", \"ladder\": \"default\","
+                + " \"keys\": {\"sd\": {\"kid\": \"" + kid + "\"}, \"hd\": {\"kid\": \"" + kid + "\"}}}")
+                .post("/packaged_content").then().statusCode(400).body("type", containsString("kid-reused"));
+    }
+
+    private static String randomB64() {
+        byte[] bytes = new byte[16];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    private static String hex(String b64url) {
+        return java.util.HexFormat.of().formatHex(java.util.Base64.getUrlDecoder().decode(b64url));
+    }
+
+    private static String uuid(String b64url) {
+        String h = hex(b64url);
+        return h.substring(0, 8) + "-" + h.substring(8, 12) + "-" + h.substring(12, 16) + "-" + h.substring(16, 20) + "-"
+                + h.substring(20);
+    }
+
+    @Test
     void customLadderIsValidatedWithProblems() throws Exception {
         long input = Api.upload(TestMedia.h264Aac());
         for (String ladder : List.of("\"huge\"", "[]", "[{\"height\": 2162, \"video_bitrate\": 3000}]",

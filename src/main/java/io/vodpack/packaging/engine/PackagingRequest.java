@@ -7,10 +7,11 @@ import io.vodpack.packaging.ContentKey;
 
 /**
  * One engine run: package {@code tracks} into {@code outputDir} (stream.mpd and one folder per track), encrypting
- * every segment with cbcs under {@code key}/{@code kid}. {@code input} is the uploaded source; without a ladder both
- * tracks are taken from it. {@code workDir} holds intermediate files and the engine log; it is never published.
+ * every segment with cbcs under the key of the track's DRM label ({@code keys}). {@code input} is the uploaded
+ * source; without a ladder both tracks are taken from it and one key encrypts them. {@code workDir} holds
+ * intermediate files and the engine log; it is never published.
  */
-public record PackagingRequest(Path input, List<Track> tracks, Path outputDir, Path workDir, ContentKey key, ContentKey kid,
+public record PackagingRequest(Path input, List<Track> tracks, List<TrackKey> keys, Path outputDir, Path workDir,
         int segmentDurationSeconds, String licenseUrl) {
 
     /** The DRM label of every track while one key encrypts them all. */
@@ -23,15 +24,36 @@ public record PackagingRequest(Path input, List<Track> tracks, Path outputDir, P
     public record Track(Path file, String stream, String folder, String drmLabel) {
     }
 
+    /** The KID and key of one DRM label. */
+    public record TrackKey(String label, ContentKey kid, ContentKey key) {
+
+        /** Keys are secrets: never print them. */
+        @Override
+        public String toString() {
+            return "TrackKey[" + label + ", redacted]";
+        }
+    }
+
     /** The source packaged as it is: its video and its audio, under one key. */
     public PackagingRequest(Path input, Path outputDir, Path workDir, ContentKey key, ContentKey kid,
             int segmentDurationSeconds, String licenseUrl) {
-        this(input, sourceTracks(input), outputDir, workDir, key, kid, segmentDurationSeconds, licenseUrl);
+        this(input, sourceTracks(input), List.of(new TrackKey(SINGLE_KEY_LABEL, kid, key)), outputDir, workDir,
+                segmentDurationSeconds, licenseUrl);
     }
 
     /** The source's video ({@code video/}) and audio ({@code audio/}) as they are, under one key. */
     public static List<Track> sourceTracks(Path input) {
         return List.of(new Track(input, "video", "video", SINGLE_KEY_LABEL), new Track(input, "audio", "audio",
                 SINGLE_KEY_LABEL));
+    }
+
+    /** The key of the first label: the only one without a ladder. */
+    public ContentKey key() {
+        return keys.get(0).key();
+    }
+
+    /** The KID of the first label: the only one without a ladder. */
+    public ContentKey kid() {
+        return keys.get(0).kid();
     }
 }

@@ -34,11 +34,10 @@ public class ShakaPackager implements Packager {
         String out = r.outputDir().toAbsolutePath().toString();
         List<String> command = new ArrayList<>(List.of(executable));
         r.tracks().forEach(track -> command.add(streamDescriptor(track, out)));
-        List<String> labels = r.tracks().stream().map(PackagingRequest.Track::drmLabel).distinct().toList();
         command.addAll(List.of(
                 "--protection_scheme", "cbcs",
                 "--enable_raw_key_encryption",
-                "--keys", labels.stream().map(label -> "label=" + label + ":key_id=" + r.kid().hex() + ":key=" + r.key().hex())
+                "--keys", r.keys().stream().map(k -> "label=" + k.label() + ":key_id=" + k.kid().hex() + ":key=" + k.key().hex())
                         .collect(Collectors.joining(",")),
                 "--protection_systems", "CommonSystem",
                 "--clear_lead", "0",

@@ -91,12 +91,14 @@ public class JobQueue {
     private final String table;
     private final String inputTable;
     private final String keyTable;
+    private final String jobKeyTable;
     private final VodpackConfig config;
 
     public JobQueue(Pool pool, PackagingJobRepository jobs, InputContentRepository inputs, VodpackConfig config,
             @ConfigProperty(name = "db.schema") String schema) {
         this.config = config;
         this.keyTable = SqlNames.table(schema, "content_key");
+        this.jobKeyTable = SqlNames.table(schema, "packaging_job_key");
         this.pool = pool;
         this.jobs = jobs;
         this.inputs = inputs;
@@ -111,7 +113,8 @@ public class JobQueue {
      * {@code vodpack.packaging.max-queued-jobs} jobs wait (enqueues take turns on a transaction lock, so the
      * bound holds across replicas), and with 409 when the job's KID is bound to another key.
      */
-    public Uni<PackagingJob> enqueue(PackagingJob job, String ownerFilter, Ladder ladder) {
+    public Uni<PackagingJob> enqueue(PackagingJob job, String ownerFilter, Ladder ladder,
+            List<PackagingRequest.TrackKey> labelledKeys) {
         int[] sourceHeight = new int[1];
         return inputs.findOwned(job.inputContentId, ownerFilter, LockModeType.PESSIMISTIC_READ)
                 .onItem().ifNull().failWith(() -> ProblemException.notFound("No input content with id " + job.inputContentId + "."))
@@ -125,33 +128,65 @@ public class JobQueue {
                     sourceHeight[0] = input.height;
                     return Panache.getSession();
                 })
-                .flatMap(session -> checkQueueRoom(session, job.owner).chain(() -> bindKey(session, job.kid(), job.key())))
+                .flatMap(session -> checkQueueRoom(session, job.owner).chain(() -> bindKey(session, job.kid(), job.key()))
+                        .chain(() -> bindKeys(session, labelledKeys)))
                 .flatMap(bound -> {
                     List<Ladder.Rung> rungs = ladder.fitting(sourceHeight[0]);
                     job.status = QUEUED;
                     job.kind = Kind.PACKAGE;
                     job.ladder = ladder.none() ? null : ladder.name();
                     job.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
-                    return jobs.persistAndFlush(job).chain(() -> enqueueRenditions(job, rungs)).replaceWith(job);
+                    return jobs.persistAndFlush(job).chain(() -> storeKeys(job, labelledKeys))
+                            .chain(() -> enqueueRenditions(job, rungs, !labelledKeys.isEmpty())).replaceWith(job);
                 });
     }
 
-    /** (new) -> QUEUED: one TRANSCODE job per rung, tallest first, then the audio; none without a ladder. */
-    private Uni<Void> enqueueRenditions(PackagingJob parent, List<Ladder.Rung> rungs) {
+    private Uni<Void> bindKeys(Mutiny.Session session, List<PackagingRequest.TrackKey> labelledKeys) {
+        Uni<Void> all = Uni.createFrom().voidItem();
+        for (PackagingRequest.TrackKey pair : labelledKeys) {
+            all = all.chain(() -> bindKey(session, pair.kid(), pair.key()));
+        }
+        return all;
+    }
+
+    /** A ladder's separate keys, one row per DRM label, in the job's transaction. */
+    private Uni<Void> storeKeys(PackagingJob job, List<PackagingRequest.TrackKey> labelledKeys) {
+        job.labelledKeys = labelledKeys.stream()
+                .map(k -> new PackagingJob.LabelledKey(k.label(), k.kid().text(), k.key().text())).toList();
+        Uni<Void> all = Uni.createFrom().voidItem();
+        for (PackagingRequest.TrackKey pair : labelledKeys) {
+            all = all.chain(() -> Panache.getSession()).chain(session -> session.createNativeQuery("INSERT INTO "
+                    + jobKeyTable + " (packaging_job_id, label, kid_hex, key_hex, kid_text, key_text)"
+                    + " VALUES (:job, :label, :kid, :key, :kidText, :keyText)").setParameter("job", job.id)
+                    .setParameter("label", pair.label()).setParameter("kid", pair.kid().hex())
+                    .setParameter("key", pair.key().hex()).setParameter("kidText", pair.kid().text())
+                    .setParameter("keyText", pair.key().text()).executeUpdate()).replaceWithVoid();
+        }
+        return all;
+    }
+
+    /**
+     * (new) -> QUEUED: one TRANSCODE job per rung, tallest first, then the audio; none without a ladder. With
+     * {@code separateKeys} each is labelled AUDIO, SD or HD, else all share the job's one key.
+     */
+    private Uni<Void> enqueueRenditions(PackagingJob parent, List<Ladder.Rung> rungs, boolean separateKeys) {
         if (rungs.isEmpty()) {
             parent.renditions = List.of();
             return Uni.createFrom().voidItem();
         }
         List<PackagingJob> renditions = new ArrayList<>();
         for (Ladder.Rung rung : rungs) {
-            renditions.add(rendition(parent, rung.name(), rung.height(), rung.videoBitrate()));
+            renditions.add(rendition(parent, rung.name(), rung.height(), rung.videoBitrate(),
+                    separateKeys ? rung.drmLabel() : PackagingRequest.SINGLE_KEY_LABEL));
         }
-        renditions.add(rendition(parent, Ffmpeg.AUDIO, null, null));
+        renditions.add(rendition(parent, Ffmpeg.AUDIO, null, null,
+                separateKeys ? Ladder.AUDIO_LABEL : PackagingRequest.SINGLE_KEY_LABEL));
         parent.renditions = renditions;
         return jobs.persist(renditions.stream()).chain(() -> Panache.getSession()).chain(Mutiny.Session::flush);
     }
 
-    private static PackagingJob rendition(PackagingJob parent, String name, Integer height, Integer bitrate) {
+    private static PackagingJob rendition(PackagingJob parent, String name, Integer height, Integer bitrate,
+            String drmLabel) {
         PackagingJob job = new PackagingJob();
         job.kind = Kind.TRANSCODE;
         job.parentId = parent.id;
@@ -161,7 +196,7 @@ public class JobQueue {
         job.rendition = name;
         job.renditionHeight = height;
         job.renditionBitrate = bitrate;
-        job.drmLabel = PackagingRequest.SINGLE_KEY_LABEL;
+        job.drmLabel = drmLabel;
         job.status = QUEUED;
         job.createdAt = parent.createdAt;
         return job;
@@ -235,7 +270,9 @@ public class JobQueue {
                 + " j.key_text, j.kid_hex, j.kid_text, j.parent_id, j.rendition, j.rendition_height, j.rendition_bitrate,"
                 + " j.drm_label, (SELECT string_agg(r.rendition || ':' || coalesce(r.rendition_height, 0) || ':'"
                 + " || coalesce(r.rendition_bitrate, 0) || ':' || r.drm_label, ',' ORDER BY r.rendition_height DESC NULLS LAST)"
-                + " FROM " + table + " r WHERE r.parent_id = j.id) AS renditions";
+                + " FROM " + table + " r WHERE r.parent_id = j.id) AS renditions,"
+                + " (SELECT string_agg(k.label || ':' || k.kid_hex || ':' || k.key_hex || ':' || k.kid_text || ':' || k.key_text,"
+                + " ',' ORDER BY k.label) FROM " + jobKeyTable + " k WHERE k.packaging_job_id = j.id) AS labelled_keys";
         return pool.preparedQuery(sql).execute(Tuple.of(owner, seconds(lease)))
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(toClaimed(rows.iterator().next(), owner, token)));
     }
@@ -255,11 +292,20 @@ public class JobQueue {
                         height == 0 ? null : Integer.valueOf(parts[2]), parts[3]));
             }
         }
+        List<PackagingRequest.TrackKey> labelledKeys = new ArrayList<>();
+        String keys = r.getString("labelled_keys");
+        if (keys != null) {
+            for (String item : keys.split(",")) {
+                String[] parts = item.split(":");
+                labelledKeys.add(new PackagingRequest.TrackKey(parts[0], ContentKey.ofHex(parts[1], parts[3]),
+                        ContentKey.ofHex(parts[2], parts[4])));
+            }
+        }
         return new ClaimedJob(r.getLong("id"), r.getInteger("attempts"), owner, token, kind, r.getString("engine"),
                 r.getString("storage_name"), r.getLong("size_bytes"), r.getLong("duration_ms"),
                 keyed ? ContentKey.ofHex(r.getString("key_hex"), r.getString("key_text")) : null,
                 keyed ? ContentKey.ofHex(r.getString("kid_hex"), r.getString("kid_text")) : null,
-                r.getLong("parent_id"), rendition, List.copyOf(renditions));
+                r.getLong("parent_id"), rendition, List.copyOf(renditions), List.copyOf(labelledKeys));
     }
 
     private static byte[] randomBytes(int n) {

@@ -19,6 +19,11 @@ import io.vodpack.core.error.ProblemException;
 public record Ladder(String name, List<Rung> rungs) {
 
     public static final int MAX_RUNGS = 8;
+    /** DRM labels of a ladder with separate keys: the audio, rungs below 720 lines, rungs of 720 lines and up. */
+    public static final String AUDIO_LABEL = "AUDIO";
+    public static final String SD_LABEL = "SD";
+    public static final String HD_LABEL = "HD";
+    public static final int HD_MIN_HEIGHT = 720;
     public static final int MIN_HEIGHT = 120;
     public static final int MAX_HEIGHT = 2160;
     public static final int MIN_BITRATE = 100;
@@ -26,6 +31,11 @@ public record Ladder(String name, List<Rung> rungs) {
 
     /** One video rendition: its height in lines and its video bitrate in kbit/s. */
     public record Rung(int height, int videoBitrate) {
+
+        /** The DRM label of this rung when the ladder has separate keys. */
+        public String drmLabel() {
+            return height >= HD_MIN_HEIGHT ? HD_LABEL : SD_LABEL;
+        }
 
         /** The rendition's name, as in folder names and the API: {@code 720p}. */
         public String name() {

@@ -51,13 +51,14 @@ final class PackagingAttempt extends Attempt {
             throw new AttemptFailure("unknown packaging engine '" + job.engine() + "'");
         }
         checkFreeSpace();
-        PackagingRequest request = new PackagingRequest(input, tracks(input), out, work, job.key(), job.kid(),
+        PackagingRequest request = new PackagingRequest(input, tracks(input), job.trackKeys(), out, work,
                 settings.segmentDuration(), StreamManifest.relativeLicenseUrl(job.id()));
         try {
             Files.createDirectories(out);
             Files.createDirectories(work);
             runEngine(request, input);
-            StreamManifest.finish(out.resolve("stream.mpd"), job.kid(), request.licenseUrl());
+            StreamManifest.finish(out.resolve("stream.mpd"),
+                    job.trackKeys().stream().map(PackagingRequest.TrackKey::kid).toList(), request.licenseUrl());
             // Everything the DONE row will point to reaches the disk before the row is committed.
             FileSync.tree(out);
             stopUnlessOurs();
@@ -132,7 +133,8 @@ final class PackagingAttempt extends Attempt {
 
     /** Runs the engine's command lines in turn, all within {@code vodpack.packaging.timeout}. */
     private void runEngine(PackagingRequest request, Path input) throws IOException, InterruptedException {
-        List<String> secrets = List.of(job.key().hex(), job.key().base64url(), job.key().text());
+        List<String> secrets = job.trackKeys().stream().map(PackagingRequest.TrackKey::key)
+                .flatMap(key -> java.util.stream.Stream.of(key.hex(), key.base64url(), key.text())).toList();
         long deadline = System.nanoTime() + settings.timeout().toNanos();
         for (List<String> command : engine.commandLines(request)) {
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
