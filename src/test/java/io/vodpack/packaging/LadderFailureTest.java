@@ -48,7 +48,7 @@ class LadderFailureTest {
         Files.writeString(FakeFfmpegProfile.MODE, "fail");
         long job = startLadder(Api.upload(TestMedia.h264Aac()));
         Api.awaitFinished(job, Duration.ofSeconds(30)).then().statusCode(409).body("status", equalTo("FAILED"))
-                .body("detail", matchesPattern("rendition (240p|120p|audio) failed after 1 attempt\\(s\\): ffmpeg exited"
+                .body("detail", matchesPattern("Job [0-9]+ is FAILED: rendition (240p|120p|audio) failed after 1 attempt\\(s\\): ffmpeg exited"
                         + " with code 1: " + java.util.regex.Pattern.quote(FakeFfmpegProfile.LAST_LINE)));
         // The other renditions are not made for nothing: failed or cancelled, none left waiting.
         assertThat(Db.count(db, "select count(*) from packaging_job where parent_id = ? and status in ('QUEUED', 'RUNNING')",
