@@ -11,7 +11,8 @@
 # Prints wall time and CPU-seconds of each (baseline: the ffmpeg and packager processes; API: the service process
 # and every process it started, from /proc/<pid>/stat utime+stime+cutime+cstime) and the ratios API/baseline.
 # Target: API wall time <= 1.25 x the baseline on 2 cores.
-# Usage: bench/ladder.sh   (env: PRESET=medium, the x264 preset of both sides; see bench/lib.sh for the rest)
+# Usage: bench/ladder.sh   (env: PRESET=medium, the x264 preset of both sides; BENCH_WAIT_MAX=600, the most seconds
+# the API job may take; see bench/lib.sh for the rest)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 PRESET=${PRESET:-medium}

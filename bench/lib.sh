@@ -279,13 +279,13 @@ package_start() {
 }
 
 # package_wait JOB_ID...: follows each job with long polling (GET ?wait=30 answers as soon as its status or progress
-# changes, a finished job at once) until every job answers 200; at most 10 min. Jobs run in parallel, so waiting on them
-# one after the other still returns right after the last one is DONE.
+# changes, a finished job at once) until every job answers 200; at most BENCH_WAIT_MAX seconds (default 600). Jobs
+# run in parallel, so waiting on them one after the other still returns right after the last one is DONE.
 package_wait() {
-    local id code deadline=$((SECONDS + 600))
+    local id code deadline=$((SECONDS + ${BENCH_WAIT_MAX:-600}))
     for id in "$@"; do
         while :; do
-            ((SECONDS < deadline)) || die "packaging job $id not done after 10 min"
+            ((SECONDS < deadline)) || die "packaging job $id not done after ${BENCH_WAIT_MAX:-600} s"
             code=$(curl -sS -K "$AUTH" -o "$WORK/job.$id.json" -w '%{http_code}' "$BASE/packaged_content/$id?wait=30") \
                 || service_alive
             case $code in
