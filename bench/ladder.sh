@@ -61,15 +61,6 @@ baseline() {
     grep -c '<Representation' "$out/stream.mpd" >/dev/null || die "baseline MPD has no representations"
 }
 
-# ladder_start INPUT: POSTs the default ladder; prints the job id
-ladder_start() {
-    local out="$WORK/post.$BASHPID.json" code
-    code=$(curl -sS -K "$AUTH" -o "$out" -w '%{http_code}' -H 'Content-Type: application/json' \
-        -d "{\"input_content_id\":$1,\"key\":\"$KEY_B64\",\"kid\":\"$KID_B64\",\"ladder\":\"default\"}" "$BASE/packaged_content")
-    [[ $code == 202 ]] || die "POST /packaged_content answered $code: $(cat "$out")"
-    jq -r .packaged_content_id "$out"
-}
-
 echo
 echo "== Default ladder of $SRC (1080p, 2 min), x264 preset $PRESET"
 wait_quiet
@@ -87,7 +78,7 @@ wait_quiet
 [[ -n $SVC_PID ]] || die "CPU-seconds of the service need the private instance (unset VODPACK_URL)"
 svc0=$(cpu_ticks "$SVC_PID")
 t0=$(now_ns)
-id=$(ladder_start "$INPUT")
+id=$(package_start "$INPUT" '"ladder":"default"')
 package_wait "$id"
 t1=$(now_ns)
 svc1=$(cpu_ticks "$SVC_PID")

@@ -269,11 +269,12 @@ delete_input() {
     [[ $code == 204 ]] || log "warning: DELETE /input_content/$1 answered $code"
 }
 
-# package_start INPUT_ID: creates a packaging job; prints its id
+# package_start INPUT_ID [FIELDS]: creates a packaging job (FIELDS: more JSON members, e.g. '"ladder":"default"');
+# prints its id
 package_start() {
     local out="$WORK/post.$BASHPID.json" code
     code=$(curl -sS -K "$AUTH" -o "$out" -w '%{http_code}' -H 'Content-Type: application/json' \
-        -d "{\"input_content_id\":$1,\"key\":\"$KEY_B64\",\"kid\":\"$KID_B64\"}" "$BASE/packaged_content")
+        -d "{\"input_content_id\":$1,\"key\":\"$KEY_B64\",\"kid\":\"$KID_B64\"${2:+,$2}}" "$BASE/packaged_content")
     [[ $code == 202 ]] || die "POST /packaged_content answered $code: $(cat "$out")"
     jq -r .packaged_content_id "$out"
 }

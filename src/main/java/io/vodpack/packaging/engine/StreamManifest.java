@@ -86,7 +86,8 @@ public final class StreamManifest {
         long videoSets = types.stream().filter("video"::equals).count();
         boolean oneAudio = types.stream().filter("audio"::equals).count() == 1;
         if (!oneAudio || videoSets < 1 || videoSets > kids.size() || types.size() != videoSets + 1) {
-            throw new InvalidOutputException("stream.mpd should have one video adaptation set (one per key with separate keys) and one audio adaptation set; it has "
+            throw new InvalidOutputException("stream.mpd should have one video adaptation set (one per key with separate"
+                    + " keys) and one audio adaptation set; it has "
                     + (types.isEmpty() ? "none" : String.join(", ", types)));
         }
         Path base = mpd.getParent();

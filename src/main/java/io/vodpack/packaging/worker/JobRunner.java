@@ -30,9 +30,9 @@ import io.vodpack.packaging.queue.JobQueue;
 import io.vodpack.packaging.transcode.Ffmpeg;
 
 /**
- * Runs claimed jobs: each {@link PackagingAttempt} or {@link TranscodeAttempt} on the packager pool with its lease renewed meanwhile, then
- * records the outcome (DONE, FAILED, or back to the queue to wait or retry) with writes guarded by the attempt's
- * lease, and removes the attempt's own staging folder. Knows the attempts running here, so that a
+ * Runs claimed jobs: each {@link PackagingAttempt} or {@link TranscodeAttempt} on the packager pool with its lease
+ * renewed meanwhile, then records the outcome (DONE, FAILED, or back to the queue to wait or retry) with writes
+ * guarded by the attempt's lease, and removes the attempt's own staging folder. Knows the attempts running here, so that a
  * cancellation or a shutdown can stop their engines.
  */
 @ApplicationScoped
