@@ -304,17 +304,22 @@ delete_job() {
     [[ $code == 204 ]] || log "warning: DELETE /packaged_content/$1 answered $code"
 }
 
-# shaka_cli INPUT OUTDIR: the command line the service runs (ShakaPackager.commandLines), run in OUTDIR/work
+# shaka_cli INPUT OUTDIR [dash]: the command line the service runs (ShakaPackager.commandLines: DASH and HLS in one
+# run), run in OUTDIR/work; with "dash", the same without the HLS options (what the service ran before HLS)
 shaka_cli() {
-    local in=$1 out=$2
+    local in=$1 out=$2 video_hls=",playlist_name=video.m3u8" audio_hls=",playlist_name=audio.m3u8,hls_group_id=audio,hls_name=audio"
+    local hls=(--hls_master_playlist_output "$out/master.m3u8" --hls_key_uri ../../license/hls/0)
+    if [[ ${3:-} == dash ]]; then
+        video_hls="" audio_hls="" hls=()
+    fi
     mkdir -p "$out/work" "$out/video" "$out/audio"
     (cd "$out/work" && "$SHAKA" \
-        "in=$in,stream=video,init_segment=$out/video/init.mp4,segment_template=$out/video/seg_\$Number\$.m4s,drm_label=CK" \
-        "in=$in,stream=audio,init_segment=$out/audio/init.mp4,segment_template=$out/audio/seg_\$Number\$.m4s,drm_label=CK" \
+        "in=$in,stream=video,init_segment=$out/video/init.mp4,segment_template=$out/video/seg_\$Number\$.m4s,drm_label=CK$video_hls" \
+        "in=$in,stream=audio,init_segment=$out/audio/init.mp4,segment_template=$out/audio/seg_\$Number\$.m4s,drm_label=CK$audio_hls" \
         --protection_scheme cbcs --enable_raw_key_encryption \
         --keys "label=CK:key_id=$KID_HEX:key=$KEY_HEX" \
         --protection_systems CommonSystem --clear_lead 0 --segment_duration "$SEGMENT_DURATION" \
-        --generate_static_live_mpd --mpd_output "$out/stream.mpd" >>"$out/work/engine.log" 2>&1 </dev/null)
+        --generate_static_live_mpd --mpd_output "$out/stream.mpd" "${hls[@]}" >>"$out/work/engine.log" 2>&1 </dev/null)
 }
 
 # media_1080p_2min: prints the path of a cached 2-minute 1080p ~8 Mbit/s H.264 + AAC MP4 (made once, ~20 s)

@@ -133,6 +133,12 @@
         a.textContent = 'play';
         td.append(a);
       }
+      if (j.player_url && j.hls_url) {
+        const hls = document.createElement('a');
+        hls.href = j.player_url + '&format=hls';
+        hls.textContent = 'HLS';
+        td.append(' · ', hls);
+      }
       tr.append(td);
       return tr;
     });

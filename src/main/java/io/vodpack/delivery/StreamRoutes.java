@@ -1,7 +1,9 @@
 package io.vodpack.delivery;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,9 +27,10 @@ import io.vodpack.packaging.PublishedContent;
 /**
  * Serves published streams at {@code /content/<job>/...} from the job's live output folder (the one its DONE row
  * names) with a Vert.x static route (byte ranges, sendfile, Last-Modified/304), adding ETag, Cache-Control, media
- * types and CORS; the MPD goes through {@link ManifestRewriter}. Only the output of DONE jobs is served; any other
- * path is 404. The MPD needs the content's playback token ({@code ?token=}); segments are public: they are
- * encrypted, immutable and meant for CDN caches (docs/security.md).
+ * types and CORS; the MPD goes through {@link ManifestRewriter}, the HLS playlists through {@link PlaylistRewriter}.
+ * Only the output of DONE jobs is served; any other path is 404. The MPD and the playlists need the content's playback
+ * token ({@code ?token=}); segments are public: they are encrypted, immutable and meant for CDN caches
+ * (docs/security.md).
  */
 @ApplicationScoped
 public class StreamRoutes {
@@ -38,13 +41,15 @@ public class StreamRoutes {
     private final ContentStorage storage;
     private final PublishedContent published;
     private final ManifestRewriter manifests;
+    private final PlaylistRewriter playlists;
     private final PlaybackTokens tokens;
     /** The live output folder of each DONE job seen; a DONE job's folder never changes. */
     private final Map<Long, String> done = new ConcurrentHashMap<>();
 
     public StreamRoutes(ContentStorage storage, PublishedContent published, ManifestRewriter manifests,
-            PlaybackTokens tokens) {
+            PlaylistRewriter playlists, PlaybackTokens tokens) {
         this.tokens = tokens;
+        this.playlists = playlists;
         this.storage = storage;
         this.published = published;
         this.manifests = manifests;
@@ -78,7 +83,7 @@ public class StreamRoutes {
         }
         long id = Long.parseLong(m.group(1));
         String relative = m.group(2);
-        if (relative.endsWith(".mpd")) {
+        if (needsToken(relative)) {
             try {
                 tokens.verify(ctx.request().getParam("token"), id);
             } catch (ProblemException refused) {
@@ -109,8 +114,17 @@ public class StreamRoutes {
                 notFound(ctx);
                 return;
             }
+            String token = ctx.request().getParam("token");
             if (relative.endsWith(".mpd")) {
-                serveManifest(ctx, id, file, result.result().lastModifiedTime());
+                String licenseUrl = manifests.licenseUrl(ctx.request(), id, token);
+                serveRewritten(ctx, file, result.result().lastModifiedTime(), "application/dash+xml",
+                        mpd -> manifests.withLicenseUrl(mpd, licenseUrl));
+                return;
+            }
+            if (relative.endsWith(".m3u8")) {
+                String playlistUrl = playlists.playlistUrl(ctx.request());
+                serveRewritten(ctx, file, result.result().lastModifiedTime(), "application/vnd.apple.mpegurl",
+                        playlist -> playlists.withToken(playlist, playlistUrl, token));
                 return;
             }
             String etag = "\"" + Long.toHexString(result.result().size()) + "-"
@@ -136,25 +150,31 @@ public class StreamRoutes {
         });
     }
 
+    /** The MPD and the HLS playlists: what opens the stream needs a playback token, and carries it on. */
+    private static boolean needsToken(String relative) {
+        return relative.endsWith(".mpd") || relative.endsWith(".m3u8");
+    }
+
     /**
-     * The MPD is served with its license URL made absolute for this request (see {@link ManifestRewriter}); its ETag
-     * covers the file and that URL.
+     * The MPD and the HLS playlists are served as {@code rewrite} makes them for this request (license and key URLs
+     * made absolute, the request's token carried on; see {@link ManifestRewriter}, {@link PlaylistRewriter}); the
+     * ETag covers the file and what was written into it.
      */
-    private void serveManifest(RoutingContext ctx, long id, String file, long lastModified) {
-        String licenseUrl = manifests.licenseUrl(ctx.request(), id, ctx.request().getParam("token"));
+    private void serveRewritten(RoutingContext ctx, String file, long lastModified, String contentType,
+            UnaryOperator<byte[]> rewrite) {
         ctx.vertx().fileSystem().readFile(file).onComplete(read -> {
             if (read.failed()) {
                 notFound(ctx);
                 return;
             }
-            byte[] body = manifests.withLicenseUrl(read.result().getBytes(), licenseUrl);
-            String etag = "\"" + Long.toHexString(lastModified) + "-" + Integer.toHexString(java.util.Arrays.hashCode(body)) + "\"";
+            byte[] body = rewrite.apply(read.result().getBytes());
+            String etag = "\"" + Long.toHexString(lastModified) + "-" + Integer.toHexString(Arrays.hashCode(body)) + "\"";
             ctx.response().putHeader(HttpHeaders.ETAG, etag).putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=10");
             if (matches(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH), etag)) {
                 ctx.response().setStatusCode(304).end();
                 return;
             }
-            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/dash+xml")
+            ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, contentType)
                     .putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(body.length));
             if (ctx.request().method() == HttpMethod.HEAD) {
                 ctx.response().end();

@@ -142,6 +142,10 @@ public class PackagingJob {
     @Column(name = "output_folder", length = 128)
     public String outputFolder;
 
+    /** Whether the live output holds HLS playlists ({@code master.m3u8}) beside the MPD; set when the job is DONE. */
+    @Column(nullable = false)
+    public boolean hls;
+
     /** A QUEUED job is not claimed before this time (waiting for free space, or after a transient failure). */
     @Column(name = "not_before")
     public OffsetDateTime notBefore;

@@ -36,6 +36,8 @@ import org.eclipse.microprofile.openapi.annotations.parameters.RequestBody;
 import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+
 import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -118,7 +120,7 @@ public class PackagingJobResource {
     @Operation(summary = "Status of a job; the stream URL, key and KID once it is DONE",
             description = "With wait=N: answers as soon as the job's status or progress changes (a finished job at once), "
                     + "or after N seconds with its current state.")
-    @APIResponse(responseCode = "200", description = "DONE: url, key, kid",
+    @APIResponse(responseCode = "200", description = "DONE: url (DASH), hls_url (HLS), key, kid",
             content = @Content(schema = @Schema(implementation = PackagingJobView.class)))
     @APIResponse(responseCode = "202", description = "QUEUED or RUNNING, with progress; ask again after Retry-After seconds",
             headers = @Header(name = "Retry-After"),
@@ -249,7 +251,9 @@ public class PackagingJobResource {
 
     /** A playback token and the URLs that carry it. */
     @RegisterForReflection
-    public record PlaybackTokenView(String token, Instant expiresAt, String url, String playerUrl, String licenseUrl) {
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record PlaybackTokenView(String token, Instant expiresAt, String url, String hlsUrl, String playerUrl,
+            String licenseUrl) {
     }
 
     @POST
@@ -278,7 +282,7 @@ public class PackagingJobResource {
             PlaybackTokens.Minted minted = tokens.mint(id, ttl);
             PackagingJobView view = PackagingJobView.of(job, base, false, minted);
             return Response.status(201).entity(new PlaybackTokenView(minted.token(), minted.expiresAt(), view.url(),
-                    view.playerUrl(), view.licenseUrl())).build();
+                    view.hlsUrl(), view.playerUrl(), view.licenseUrl())).build();
         });
     }
 

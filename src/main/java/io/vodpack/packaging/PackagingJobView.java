@@ -11,8 +11,8 @@ import io.quarkus.runtime.annotations.RegisterForReflection;
 import io.vodpack.access.playback.PlaybackTokens;
 
 /**
- * A packaging job as clients see it. Once it is DONE: {@code url}, {@code player_url} and {@code license_url}
- * carrying a fresh playback token (so they work as they are, until {@code token_expires_at}), and, for the
+ * A packaging job as clients see it. Once it is DONE: {@code url} (the MPD), {@code hls_url} (the HLS master
+ * playlist, when the engine wrote HLS), {@code player_url} and {@code license_url} carrying a fresh playback token (so they work as they are, until {@code token_expires_at}), and, for the
  * job's own GET and POST, {@code key} and {@code kid}. Lists never carry keys.
  */
 @RegisterForReflection
@@ -22,7 +22,9 @@ public record PackagingJobView(
         @Schema(example = "55") long packagedContentId,
         @Schema(example = "DONE", enumeration = { "QUEUED", "RUNNING", "DONE", "FAILED", "CANCELLED" }) String status,
         @Schema(example = "1") Long inputContentId,
-        @Schema(example = "http://localhost:8080/content/55/stream.mpd?token=eyJ…") String url,
+        @Schema(description = "The DASH MPD, once DONE", example = "http://localhost:8080/content/55/stream.mpd?token=eyJ…") String url,
+        @Schema(description = "The HLS master playlist over the same segments, once DONE (absent for engines that write no HLS)",
+                example = "http://localhost:8080/content/55/master.m3u8?token=eyJ…") String hlsUrl,
         @Schema(example = "hyN9IKGfWKdAwFaE5pm0qg") String key,
         @Schema(example = "oW5AK5BW43HzbTSKpiu3SQ") String kid,
         @Schema(description = "A ladder with separate keys: the KID and key of each DRM label (AUDIO, SD, HD); key and kid"
@@ -94,6 +96,7 @@ public record PackagingJobView(
         String query = done ? "?token=" + token.token() : "";
         return new PackagingJobView(job.id, job.status.name(), job.inputContentId,
                 done ? baseUrl + "/content/" + job.id + "/stream.mpd" + query : null,
+                done && job.hls ? baseUrl + "/content/" + job.id + "/master.m3u8" + query : null,
                 withKeys ? job.keyText : null,
                 withKeys ? job.kidText : null,
                 withKeys && job.labelledKeys != null && !job.labelledKeys.isEmpty()

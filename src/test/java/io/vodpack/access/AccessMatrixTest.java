@@ -34,7 +34,8 @@ class AccessMatrixTest {
     /** Operations that need no API key; the stream, license and player need a playback token instead. */
     static final Set<String> PUBLIC = Set.of("GET /.well-known/jwks.json", "OPTIONS /files",
             "GET /content/{packaged_content_id}/{file}", "HEAD /content/{packaged_content_id}/{file}",
-            "GET /player/{packaged_content_id}", "POST /license/clearkey", "POST /license/clearkey/{id}");
+            "GET /player/{packaged_content_id}", "POST /license/clearkey", "POST /license/clearkey/{id}",
+            "GET /license/hls/{id}");
 
     /** The scope each other operation needs. */
     static final Map<String, String> SCOPE = new LinkedHashMap<>();

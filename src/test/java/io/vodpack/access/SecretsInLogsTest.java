@@ -54,6 +54,10 @@ class SecretsInLogsTest {
         given().contentType(ContentType.JSON).body(Map.of("kids", List.of(KID), "type", "temporary"))
                 .post(done.jsonPath().getString("license_url")).then().statusCode(200);
         given().get(url.replace(token, token.substring(0, token.length() - 3) + "xyz")).then().statusCode(401);
+        given().get(done.jsonPath().getString("hls_url")).then().statusCode(200);
+        given().get("/content/" + job + "/video.m3u8?token=" + token).then().statusCode(200);
+        given().get("/license/hls/" + job + "?token=" + token).then().statusCode(200);
+        given().get("/license/hls/" + job + "?token=" + token.substring(0, token.length() - 3) + "xyz").then().statusCode(401);
         given().header("Authorization", "Bearer vpk_wrongwrongwrongwrongwrongwrong00").get("/input_content").then()
                 .statusCode(401);
 

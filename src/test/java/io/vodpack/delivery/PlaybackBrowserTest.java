@@ -33,7 +33,7 @@ import io.vodpack.support.TestMedia;
 
 /**
  * The built-in player in a real browser (Debian Chromium, headless): a packaged stream decrypts and
- * plays; with a wrong key from the license server it does not.
+ * plays, as DASH and as HLS (with the rendition shown and selectable); with a wrong key it does not.
  */
 @QuarkusTest
 class PlaybackBrowserTest {
@@ -42,7 +42,8 @@ class PlaybackBrowserTest {
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     static final String STATE_JS = "const v = document.getElementById('video');"
             + " const q = v.getVideoPlaybackQuality ? v.getVideoPlaybackQuality() : {totalVideoFrames: -1};"
-            + " return {time: v.currentTime, frames: q.totalVideoFrames,"
+            + " return {time: v.currentTime, frames: q.totalVideoFrames, height: v.videoHeight,"
+            + " rendition: window.vodpack ? window.vodpack.rendition : null,"
             + " error: window.vodpack ? window.vodpack.error : 'page script did not run',"
             + " status: window.vodpack ? window.vodpack.status : null,"
             + " text: document.getElementById('status').textContent};";
@@ -52,6 +53,9 @@ class PlaybackBrowserTest {
 
     @Inject
     AgroalDataSource db;
+
+    @Inject
+    io.vodpack.core.storage.ContentStorage storage;
 
     ChromeDriver browser;
     Path profile;
@@ -107,15 +111,128 @@ class PlaybackBrowserTest {
         ContentKey kid = ContentKey.random();
         long job = Api.startPackaging(Api.upload(TestMedia.h264AacLong()), "hyN9IKGfWKdAwFaE5pm0qg", kid.base64url());
         String playerUrl = Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200).extract().path("player_url");
-        // The license server now hands out another key for this content's KID (binding and job changed together).
-        Db.update(db, "with binding as (update content_key set key_hex = '00112233445566778899aabbccddeeff' where kid_hex = ?)"
-                + " update packaging_job set key_hex = '00112233445566778899aabbccddeeff' where id = ?", kid.hex(), job);
+        // The license server now hands out another key for this content's KID.
+        giveAnotherKey(kid, job);
 
         browser.get(secure(playerUrl));
         Map<String, Object> state = pollUntil(Duration.ofSeconds(30),
                 s -> s.get("error") != null || number(s.get("time")) > 5);
         assertThat(number(state.get("time"))).as("currentTime with a wrong key").isLessThan(1);
         assertThat((String) state.get("error")).as("the page explains the failure").startsWith("Playback failed");
+    }
+
+    @Test
+    void builtInPlayerPlaysTheHlsPlaylistWithTheKeyFromItsKeyUriAndShowsTheRendition() throws Exception {
+        long job = Api.startPackaging(Api.upload(TestMedia.h264AacLong()), null, null);
+        String playerUrl = Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200).extract().path("player_url");
+
+        browser.get(secure(playerUrl) + "&format=hls");
+        Map<String, Object> state = pollUntil(Duration.ofSeconds(45),
+                s -> number(s.get("time")) > 5 || s.get("error") != null);
+        assertThat(state.get("error")).as("player error; page says: " + state.get("text")).isNull();
+        assertThat(number(state.get("time"))).as("currentTime").isGreaterThan(5);
+        assertThat(number(state.get("height"))).as("videoHeight").isEqualTo(360);
+        assertThat((String) state.get("text")).contains("HLS");
+        // The page played the HLS playlists and took its key from the HLS key URI, not from the ClearKey license.
+        @SuppressWarnings("unchecked")
+        java.util.List<String> fetched = (java.util.List<String>) ((JavascriptExecutor) browser).executeScript(
+                "return performance.getEntriesByType('resource').map(e => new URL(e.name).pathname);");
+        assertThat(fetched).contains("/content/" + job + "/master.m3u8", "/content/" + job + "/video.m3u8",
+                "/content/" + job + "/audio.m3u8", "/license/hls/" + job).noneMatch(p -> p.startsWith("/license/clearkey"));
+
+        Path shot = Path.of("target", "screenshots", "player-hls.png");
+        Files.createDirectories(shot.getParent());
+        Files.write(shot, browser.getScreenshotAs(OutputType.BYTES));
+
+        // The rendition picker: Auto plus the one rendition there is; the page names the one playing.
+        assertThat(browser.findElement(By.id("rendition")).getText()).matches("Now: 360p · \\d+ kbit/s \\(Auto\\)");
+        org.openqa.selenium.support.ui.Select picker = new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("rendition-select")));
+        assertThat(picker.getOptions()).extracting(org.openqa.selenium.WebElement::getText)
+                .hasSize(2).first().isEqualTo("Auto");
+        picker.selectByIndex(1);
+        new WebDriverWait(browser, Duration.ofSeconds(5)).until(d -> d.findElement(By.id("rendition")).getText().matches("Now: 360p · \\d+ kbit/s"));
+        assertThat(((JavascriptExecutor) browser).executeScript("return window.vodpack.player.getConfiguration().abr.enabled"))
+                .as("ABR off once a rendition is picked").isEqualTo(false);
+        picker.selectByVisibleText("Auto");
+        assertThat(((JavascriptExecutor) browser).executeScript("return window.vodpack.player.getConfiguration().abr.enabled"))
+                .as("ABR on with Auto").isEqualTo(true);
+        double before = number(pollUntil(Duration.ofSeconds(1), s -> false).get("time"));
+        assertThat(number(pollUntil(Duration.ofSeconds(10), s -> number(s.get("time")) > before + 1).get("time")))
+                .as("still playing after switching").isGreaterThan(before + 1);
+    }
+
+    /**
+     * The picker with more than one rendition, as a ladder will publish: the test packages a second, 180-line rendition
+     * of the job's source beside the 360-line one (one packager run, the job's key, the engine's own layout) and names
+     * that folder the job's live output. In both formats the picker lists Auto and both, and the picked one plays.
+     */
+    @Test
+    void theRenditionPickerListsEveryRenditionAndThePickedOnePlays(@org.junit.jupiter.api.io.TempDir Path tmp) throws Exception {
+        ContentKey key = ContentKey.random();
+        ContentKey kid = ContentKey.random();
+        // 40 s, so that each format has time to switch both ways before the end.
+        Path source = tmp.resolve("360.mp4");
+        io.vodpack.support.StreamCheck.run(java.util.List.of("ffmpeg", "-v", "error", "-nostdin", "-f", "lavfi", "-i",
+                "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "40",
+                "-c:v", "libx264", "-preset", "veryfast", "-g", "50", "-keyint_min", "50", "-sc_threshold", "0",
+                "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k", "-movflags", "+faststart", source.toString()));
+        long job = Api.startPackaging(Api.upload(source), key.base64url(), kid.base64url());
+        String playerUrl = Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200).extract().path("player_url");
+        Path small = tmp.resolve("180.mp4");
+        io.vodpack.support.StreamCheck.run(java.util.List.of("ffmpeg", "-v", "error", "-nostdin", "-i", source.toString(),
+                "-vf", "scale=-2:180", "-c:v", "libx264", "-preset", "veryfast", "-b:v", "150k", "-g", "50", "-keyint_min", "50",
+                "-sc_threshold", "0", "-an", small.toString()));
+        String folderName = job + "-two-renditions";
+        Path out = storage.publishedFolder(folderName);
+        io.vodpack.support.StreamCheck.run(java.util.List.of(io.vodpack.support.StreamCheck.PACKAGER.toString(),
+                "in=" + source + ",stream=video,init_segment=" + out + "/video/init.mp4,segment_template=" + out
+                        + "/video/seg_$Number$.m4s,drm_label=CK,playlist_name=video.m3u8",
+                "in=" + small + ",stream=video,init_segment=" + out + "/video_180/init.mp4,segment_template=" + out
+                        + "/video_180/seg_$Number$.m4s,drm_label=CK,playlist_name=video_180.m3u8",
+                "in=" + source + ",stream=audio,init_segment=" + out + "/audio/init.mp4,segment_template=" + out
+                        + "/audio/seg_$Number$.m4s,drm_label=CK,playlist_name=audio.m3u8,hls_group_id=audio,hls_name=audio",
+                "--protection_scheme", "cbcs", "--enable_raw_key_encryption",
+                "--keys", "label=CK:key_id=" + kid.hex() + ":key=" + key.hex(), "--protection_systems", "CommonSystem",
+                "--clear_lead", "0", "--segment_duration", "2", "--generate_static_live_mpd", "--mpd_output", out + "/stream.mpd",
+                "--hls_master_playlist_output", out + "/master.m3u8", "--hls_key_uri", "../../license/hls/" + job));
+        Db.update(db, "update packaging_job set output_folder = ? where id = ?", folderName, job);
+
+        for (String format : java.util.List.of("hls", "dash")) {
+            browser.get(secure(playerUrl) + "&format=" + format);
+            Map<String, Object> state = pollUntil(Duration.ofSeconds(30), s -> number(s.get("time")) > 1 || s.get("error") != null);
+            assertThat(state.get("error")).as(format + " player error; page says: " + state.get("text")).isNull();
+            org.openqa.selenium.support.ui.Select picker = new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("rendition-select")));
+            assertThat(picker.getOptions()).extracting(org.openqa.selenium.WebElement::getText).as(format + " renditions")
+                    .hasSize(3).satisfies(options -> {
+                        assertThat(options.get(0)).isEqualTo("Auto");
+                        assertThat(options.get(1)).startsWith("360p · ");
+                        assertThat(options.get(2)).startsWith("180p · ");
+                    });
+            picker.selectByIndex(2);
+            Map<String, Object> picked = pollUntil(Duration.ofSeconds(15), s -> number(s.get("height")) == 180 || s.get("error") != null);
+            assertThat(picked.get("error")).as(format + " error after picking 180p").isNull();
+            assertThat(number(picked.get("height"))).as(format + " videoHeight after picking 180p; state " + picked).isEqualTo(180);
+            assertThat(browser.findElement(By.id("rendition")).getText()).as(format).startsWith("Now: 180p · ").doesNotContain("Auto");
+            picker.selectByIndex(1);
+            Map<String, Object> back = pollUntil(Duration.ofSeconds(15), s -> number(s.get("height")) == 360 || s.get("error") != null);
+            assertThat(number(back.get("height"))).as(format + " videoHeight after picking 360p; state " + back).isEqualTo(360);
+        }
+    }
+
+    @Test
+    void hlsDoesNotPlayWhenTheKeyUriGivesAWrongKey() throws Exception {
+        ContentKey kid = ContentKey.random();
+        long job = Api.startPackaging(Api.upload(TestMedia.h264AacLong()), ContentKey.random().base64url(), kid.base64url());
+        String playerUrl = Api.awaitFinished(job, Duration.ofSeconds(60)).then().statusCode(200).extract().path("player_url");
+        // The key URI now answers another key for this content.
+        giveAnotherKey(kid, job);
+
+        browser.get(secure(playerUrl) + "&format=hls");
+        Map<String, Object> state = pollUntil(Duration.ofSeconds(30),
+                s -> s.get("error") != null || number(s.get("time")) > 5);
+        assertThat(number(state.get("time"))).as("currentTime with a wrong key").isLessThan(1);
+        assertThat((String) state.get("error")).as("the page explains the failure")
+                .startsWith("Playback failed").contains("key does not match the content");
     }
 
     /**
@@ -198,6 +315,12 @@ class PlaybackBrowserTest {
                 s -> number(s.get("time")) > 5 || s.get("error") != null);
         assertThat(state.get("error")).as("player error; page says: " + state.get("text")).isNull();
         assertThat(number(state.get("time"))).isGreaterThan(5);
+    }
+
+    /** The stored key of the content's KID changes (binding and job together, as the database requires). */
+    private void giveAnotherKey(ContentKey kid, long job) {
+        Db.update(db, "with binding as (update content_key set key_hex = '00112233445566778899aabbccddeeff' where kid_hex = ?)"
+                + " update packaging_job set key_hex = '00112233445566778899aabbccddeeff' where id = ?", kid.hex(), job);
     }
 
     /** The same URL on 127.0.0.1, a secure context, which EME requires (as localhost is). */

@@ -121,7 +121,7 @@ class JobQueueTest {
         long job = Api.startPackaging(input, null, null);
         assertThat(claim("owner-a")).isEqualTo(job);
         assertThat(queue.renew(job, lease("owner-b"), Duration.ofMinutes(1), 50).await().indefinitely()).isFalse();
-        assertThat(queue.complete(job, lease("owner-b"), "job-out").await().indefinitely()).isFalse();
+        assertThat(queue.complete(job, lease("owner-b"), "job-out", false).await().indefinitely()).isFalse();
         assertThat(queue.renew(job, lease("owner-a"), Duration.ofMinutes(1), 50).await().indefinitely()).isTrue();
         given().get("/packaged_content/" + job).then().statusCode(202).body("status", equalTo("RUNNING"))
                 .body("progress", equalTo(50));
@@ -183,7 +183,7 @@ class JobQueueTest {
     void completeByTheOwnerMarksTheJobDoneAndDropsTheLease() {
         long job = Api.startPackaging(input, null, null);
         claim("owner-a");
-        assertThat(await(queue.complete(job, lease("owner-a"), "job-out"))).isTrue();
+        assertThat(await(queue.complete(job, lease("owner-a"), "job-out", false))).isTrue();
         assertThat(status(job)).isEqualTo("DONE");
         assertThat(owner(job)).isNull();
         assertThat(Db.count(db, "select progress from packaging_job where id = ?", job)).isEqualTo(100);
@@ -244,7 +244,7 @@ class JobQueueTest {
         assertThat(await(queue.delete(queued)).deleted()).isFalse();
         claim("owner-a");
         assertThat(await(queue.delete(queued)).deleted()).as("running").isFalse();
-        assertThat(await(queue.complete(queued, lease("owner-a"), "queued-out"))).isTrue();
+        assertThat(await(queue.complete(queued, lease("owner-a"), "queued-out", false))).isTrue();
         assertThat(await(queue.delete(queued)).deleted()).as("done").isTrue();
         assertThat(Db.count(db, "select count(*) from packaging_job where id = ?", queued)).isZero();
         assertThat(await(queue.delete(queued)).deleted()).as("already gone").isFalse();
@@ -255,7 +255,7 @@ class JobQueueTest {
         long job = Api.startPackaging(input, null, null);
         claim("owner-a");
         assertThat(await(queue.cancel(job, "cancelled by a test"))).isTrue();
-        assertThat(await(queue.complete(job, lease("owner-a"), "job-out"))).as("complete").isFalse();
+        assertThat(await(queue.complete(job, lease("owner-a"), "job-out", false))).as("complete").isFalse();
         assertThat(await(queue.fail(job, lease("owner-a"), "late"))).as("fail").isFalse();
         assertThat(await(queue.renew(job, lease("owner-a"), LEASE, 50))).as("renew").isFalse();
         assertThat(await(queue.release(job, lease("owner-a")))).as("release").isFalse();
@@ -267,7 +267,7 @@ class JobQueueTest {
     void cancelIsRefusedAfterTheJobWasPublished() {
         long job = Api.startPackaging(input, null, null);
         claim("owner-a");
-        assertThat(await(queue.complete(job, lease("owner-a"), "job-out"))).isTrue();
+        assertThat(await(queue.complete(job, lease("owner-a"), "job-out", false))).isTrue();
         assertThat(await(queue.cancel(job, "too late"))).isFalse();
         assertThat(status(job)).isEqualTo("DONE");
         assertThat(Db.string(db, "select error_detail from packaging_job where id = ?", job)).isNull();
@@ -281,13 +281,13 @@ class JobQueueTest {
         await(queue.reclaimExpired(3));
         assertThat(claim("owner-b")).isEqualTo(job);
         assertThat(await(queue.renew(job, lease("owner-a"), LEASE, 90))).as("late renew").isFalse();
-        assertThat(await(queue.complete(job, lease("owner-a"), "job-out"))).as("late complete").isFalse();
+        assertThat(await(queue.complete(job, lease("owner-a"), "job-out", false))).as("late complete").isFalse();
         assertThat(await(queue.fail(job, lease("owner-a"), "late failure"))).as("late fail").isFalse();
         assertThat(await(queue.release(job, lease("owner-a")))).as("late release").isFalse();
         assertThat(status(job)).isEqualTo("RUNNING");
         assertThat(owner(job)).isEqualTo(lease("owner-b")).startsWith("owner-b#");
         assertThat(Db.count(db, "select attempts from packaging_job where id = ?", job)).isEqualTo(2);
-        assertThat(await(queue.complete(job, lease("owner-b"), "job-out"))).isTrue();
+        assertThat(await(queue.complete(job, lease("owner-b"), "job-out", false))).isTrue();
         assertThat(status(job)).isEqualTo("DONE");
     }
 
@@ -297,7 +297,7 @@ class JobQueueTest {
         claim("owner-a");
         assertThat(await(queue.fail(job, lease("owner-a"), "broken"))).isTrue();
         assertThat(await(queue.claim("owner-b", LEASE))).isEmpty();
-        assertThat(await(queue.complete(job, lease("owner-a"), "job-out"))).as("done after failed").isFalse();
+        assertThat(await(queue.complete(job, lease("owner-a"), "job-out", false))).as("done after failed").isFalse();
         assertThat(status(job)).isEqualTo("FAILED");
     }
 

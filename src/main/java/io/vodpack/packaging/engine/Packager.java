@@ -3,7 +3,8 @@ package io.vodpack.packaging.engine;
 import java.util.List;
 
 /**
- * A packaging engine: an external program that turns an MP4 into MPEG-DASH encrypted with cbcs.
+ * A packaging engine: an external program that turns an MP4 into MPEG-DASH (and, for some, HLS)
+ * encrypted with cbcs.
  * Engines describe their command lines; {@link EngineProcess} runs them (argument lists, never a shell).
  */
 public interface Packager {
@@ -13,6 +14,14 @@ public interface Packager {
 
     /** Command lines to run one after another, each in {@link PackagingRequest#workDir()}. */
     List<List<String>> commandLines(PackagingRequest request);
+
+    /**
+     * Whether this engine also writes HLS ({@code master.m3u8} and its media playlists) over the same segments,
+     * with the request's {@link PackagingRequest#hlsKeyUri()} in every {@code EXT-X-KEY}.
+     */
+    default boolean writesHls() {
+        return false;
+    }
 
     /** Executables this engine needs, for the readiness check. */
     List<String> executables();

@@ -10,8 +10,9 @@ import io.vodpack.core.config.VodpackConfig;
 
 /**
  * Shaka Packager: one run writes every track (the source's video and audio, or each rendition of a ladder),
- * encrypted with cbcs from the first segment (clear lead 0), and a static MPD. Output paths are relative so the
- * MPD's URLs are too.
+ * encrypted with cbcs from the first segment (clear lead 0), a static MPD and, over the same segments, an HLS master
+ * playlist with one media playlist per track (SAMPLE-AES, key format identity). Output paths are relative so the
+ * MPD's and the playlists' URLs are too.
  */
 @ApplicationScoped
 public class ShakaPackager implements Packager {
@@ -30,6 +31,11 @@ public class ShakaPackager implements Packager {
     }
 
     @Override
+    public boolean writesHls() {
+        return true;
+    }
+
+    @Override
     public List<List<String>> commandLines(PackagingRequest r) {
         String out = r.outputDir().toAbsolutePath().toString();
         List<String> command = new ArrayList<>(List.of(executable));
@@ -44,18 +50,44 @@ public class ShakaPackager implements Packager {
                 "--segment_duration", Integer.toString(r.segmentDurationSeconds()),
                 "--generate_static_live_mpd",
                 "--mpd_output", out + "/stream.mpd"));
+        command.addAll(hlsFlags(r));
         return List.of(command);
     }
 
     /**
      * The one place a track becomes a stream descriptor: its input and stream, its init segment and segment template
-     * under {@code out/<folder>/}, and its DRM label (always explicit: Shaka Packager would otherwise derive labels
-     * from pixel counts).
+     * under {@code out/<folder>/}, its DRM label (always explicit: Shaka Packager would otherwise derive labels from
+     * pixel counts) and its HLS media playlist ({@code <folder>.m3u8}, slashes as underscores: one per rendition).
      */
     static String streamDescriptor(PackagingRequest.Track track, String out) {
         String folder = out + "/" + track.folder();
+        String playlist = track.folder().replace('/', '_') + ".m3u8";
         return "in=" + track.file().toAbsolutePath() + ",stream=" + track.stream() + ",init_segment=" + folder
-                + "/init.mp4,segment_template=" + folder + "/seg_$Number$.m4s,drm_label=" + track.drmLabel();
+                + "/init.mp4,segment_template=" + folder + "/seg_$Number$.m4s,drm_label=" + track.drmLabel()
+                + ("audio".equals(track.stream()) ? hlsAudio(playlist) : hlsVideo(playlist));
+    }
+
+    /**
+     * The HLS part of a video stream descriptor: its media playlist, named relative to the master playlist (each
+     * video rendition needs a name of its own).
+     */
+    static String hlsVideo(String playlist) {
+        return ",playlist_name=" + playlist;
+    }
+
+    /** The HLS part of an audio stream descriptor: its media playlist, in the one audio group every variant names. */
+    static String hlsAudio(String playlist) {
+        return ",playlist_name=" + playlist + ",hls_group_id=audio,hls_name=audio";
+    }
+
+    /**
+     * The flags that make the same run write {@code master.m3u8} beside the MPD. Every media playlist's
+     * {@code EXT-X-KEY} gets {@code METHOD=SAMPLE-AES}, {@code KEYFORMAT="identity"} and the request's relative key
+     * URI; delivery makes it absolute, with the viewer's token, when it serves the playlist.
+     */
+    static List<String> hlsFlags(PackagingRequest r) {
+        return List.of("--hls_master_playlist_output", r.outputDir().toAbsolutePath() + "/" + HlsPlaylists.MASTER,
+                "--hls_key_uri", r.hlsKeyUri());
     }
 
     @Override

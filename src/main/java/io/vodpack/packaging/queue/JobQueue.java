@@ -351,12 +351,13 @@ public class JobQueue {
 
     /**
      * RUNNING -> DONE, making {@code outputFolder} (under {@code packaged/}) the job's live output, in one statement
-     * guarded by the attempt's lease: false when the job was cancelled or taken over meanwhile.
+     * guarded by the attempt's lease: false when the job was cancelled or taken over meanwhile. {@code hls}: the
+     * output holds HLS playlists beside the MPD.
      */
-    public Uni<Boolean> complete(long id, String owner, String outputFolder) {
+    public Uni<Boolean> complete(long id, String owner, String outputFolder, boolean hls) {
         return update("UPDATE " + table + " SET " + set(DONE) + ", progress = 100, finished_at = now(),"
-                + " lease_owner = NULL, lease_expires_at = NULL, error_detail = NULL, output_folder = $3"
-                + " WHERE id = $1 AND lease_owner = $2 AND " + from(DONE), Tuple.of(id, owner, outputFolder));
+                + " lease_owner = NULL, lease_expires_at = NULL, error_detail = NULL, output_folder = $3, hls = $4"
+                + " WHERE id = $1 AND lease_owner = $2 AND " + from(DONE), Tuple.of(id, owner, outputFolder, hls));
     }
 
     /** Whether job {@code id} is DONE with {@code outputFolder} live: tells a repeated {@link #complete} it had succeeded. */

@@ -42,6 +42,11 @@ abstract class Attempt {
     /** Blocking: removes output of this attempt that will never be used. */
     abstract void discardOutput();
 
+    /** Whether the output holds HLS playlists beside the MPD: a rendition's attempt publishes none. */
+    boolean writesHls() {
+        return false;
+    }
+
     ClaimedJob job() {
         return job;
     }

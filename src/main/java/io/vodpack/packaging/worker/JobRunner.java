@@ -115,7 +115,7 @@ public class JobRunner {
                 return false;
             });
         }
-        return retried(() -> queue.complete(job.id(), job.leaseOwner(), job.folderName()))
+        return retried(() -> queue.complete(job.id(), job.leaseOwner(), job.folderName(), attempt.writesHls()))
                 // A commit whose answer was lost is refused when repeated: ask whether it took effect.
                 .flatMap(completed -> completed ? Uni.createFrom().item(true)
                         : retried(() -> queue.isLive(job.id(), job.folderName())))

@@ -13,6 +13,7 @@ import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.core.storage.FileSync;
 import io.vodpack.packaging.engine.EngineProcess;
+import io.vodpack.packaging.engine.HlsPlaylists;
 import io.vodpack.packaging.engine.Packager;
 import io.vodpack.packaging.engine.PackagingRequest;
 import io.vodpack.packaging.engine.StreamManifest;
@@ -21,7 +22,7 @@ import io.vodpack.packaging.queue.JobQueue;
 
 /**
  * One attempt at one claimed job, start to finish: the free-space check, the attempt's own staging folder
- * ({@code staging/<job>-<attempt>-<token>}), the engine's processes, the MPD check, fsync, and the publish to the
+ * ({@code staging/<job>-<attempt>-<token>}), the engine's processes, the MPD (and HLS playlist) check, fsync, and the publish to the
  * attempt's own {@code packaged/<job>-<attempt>-<token>}. It never touches another attempt's folders; which
  * published folder is live is decided by the DONE transition, guarded by this attempt's lease (see JobRunner).
  * Blocking: it runs on a {@code vodpack-packager-N} thread. A cancellation or a lost lease (from any thread) kills
@@ -41,6 +42,12 @@ final class PackagingAttempt extends Attempt {
         this.published = storage.publishedFolder(job.folderName());
     }
 
+    /** Whether the output holds HLS playlists beside the MPD (checked before it is published). */
+    @Override
+    boolean writesHls() {
+        return engine != null && engine.writesHls();
+    }
+
     /** Blocking: packages and publishes into this attempt's own folder, or throws {@link AttemptFailure}. */
     @Override
     void execute() {
@@ -52,13 +59,16 @@ final class PackagingAttempt extends Attempt {
         }
         checkFreeSpace();
         PackagingRequest request = new PackagingRequest(input, tracks(input), job.trackKeys(), out, work,
-                settings.segmentDuration(), StreamManifest.relativeLicenseUrl(job.id()));
+                settings.segmentDuration(), StreamManifest.relativeLicenseUrl(job.id()), HlsPlaylists.relativeKeyUri(job.id()));
         try {
             Files.createDirectories(out);
             Files.createDirectories(work);
             runEngine(request, input);
             StreamManifest.finish(out.resolve("stream.mpd"),
                     job.trackKeys().stream().map(PackagingRequest.TrackKey::kid).toList(), request.licenseUrl());
+            if (writesHls()) {
+                HlsPlaylists.check(out, request.hlsKeyUri());
+            }
             // Everything the DONE row will point to reaches the disk before the row is committed.
             FileSync.tree(out);
             stopUnlessOurs();

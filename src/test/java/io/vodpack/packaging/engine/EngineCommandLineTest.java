@@ -16,7 +16,8 @@ class EngineCommandLineTest {
 
     static final PackagingRequest REQUEST = new PackagingRequest(Path.of("/data/inputs/in.mp4"), Path.of("/data/staging/7/out"),
             Path.of("/data/staging/7/work"), ContentKey.parse("key", "hyN9IKGfWKdAwFaE5pm0qg"),
-            ContentKey.parse("kid", "oW5AK5BW43HzbTSKpiu3SQ"), 4, "http://vod.example/license/clearkey/7");
+            ContentKey.parse("kid", "oW5AK5BW43HzbTSKpiu3SQ"), 4, "http://vod.example/license/clearkey/7",
+            "../../license/hls/7");
 
     static VodpackConfig config(String... keyValues) {
         java.util.Map<String, String> values = new java.util.HashMap<>();
@@ -50,12 +51,22 @@ class EngineCommandLineTest {
         List<String> args = commands.get(0);
         assertThat(args.get(0)).isEqualTo("/usr/local/bin/packager");
         assertThat(args).contains(
-                "in=/data/inputs/in.mp4,stream=video,init_segment=/data/staging/7/out/video/init.mp4,segment_template=/data/staging/7/out/video/seg_$Number$.m4s,drm_label=CK",
-                "in=/data/inputs/in.mp4,stream=audio,init_segment=/data/staging/7/out/audio/init.mp4,segment_template=/data/staging/7/out/audio/seg_$Number$.m4s,drm_label=CK",
+                "in=/data/inputs/in.mp4,stream=video,init_segment=/data/staging/7/out/video/init.mp4,segment_template=/data/staging/7/out/video/seg_$Number$.m4s,drm_label=CK,playlist_name=video.m3u8",
+                "in=/data/inputs/in.mp4,stream=audio,init_segment=/data/staging/7/out/audio/init.mp4,segment_template=/data/staging/7/out/audio/seg_$Number$.m4s,drm_label=CK,playlist_name=audio.m3u8,hls_group_id=audio,hls_name=audio",
                 "--enable_raw_key_encryption", "--generate_static_live_mpd");
         assertThat(String.join(" ", args)).contains("--protection_scheme cbcs", "--clear_lead 0",
                 "--keys label=CK:key_id=a16e402b9056e371f36d348aa62bb749:key=87237d20a19f58a740c05684e699b4aa",
                 "--protection_systems CommonSystem", "--segment_duration 4", "--mpd_output /data/staging/7/out/stream.mpd");
+    }
+
+    @Test
+    void shakaWritesHlsBesideTheMpdWithSampleAesKeysFromTheRelativeKeyUri() {
+        ShakaPackager shaka = new ShakaPackager(config("vodpack.packaging.shaka.path", "/usr/local/bin/packager"));
+        String args = String.join(" ", shaka.commandLines(REQUEST).get(0));
+        assertThat(shaka.writesHls()).isTrue();
+        assertThat(args).contains("--hls_master_playlist_output /data/staging/7/out/master.m3u8",
+                "--hls_key_uri ../../license/hls/7");
+        assertThat(new Bento4Packager(config()).writesHls()).as("Bento4 writes DASH only").isFalse();
     }
 
     @Test

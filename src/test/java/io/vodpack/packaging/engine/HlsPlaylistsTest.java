@@ -1,0 +1,102 @@
+package io.vodpack.packaging.engine;
+
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** HLS output is published only when every playlist is finished, keyed from its first segment, and complete on disk. */
+class HlsPlaylistsTest {
+
+    static final String KEY_URI = "../../license/hls/7";
+    static final String MASTER = """
+            #EXTM3U
+            ## Generated with https://github.com/shaka-project/shaka-packager version v3.4.2
+            #EXT-X-INDEPENDENT-SEGMENTS
+            #EXT-X-MEDIA:TYPE=AUDIO,URI="audio.m3u8",GROUP-ID="audio",NAME="audio",DEFAULT=NO,AUTOSELECT=YES,CHANNELS="1"
+            #EXT-X-STREAM-INF:BANDWIDTH=895127,CODECS="avc1.64001e,mp4a.40.2",RESOLUTION=640x360,AUDIO="audio"
+            video.m3u8
+            """;
+
+    static String media(String track, String key) {
+        return """
+                #EXTM3U
+                #EXT-X-VERSION:6
+                #EXT-X-TARGETDURATION:5
+                #EXT-X-PLAYLIST-TYPE:VOD
+                #EXT-X-MAP:URI="%1$s/init.mp4"
+                %2$s
+                #EXTINF:4.000,
+                %1$s/seg_1.m4s
+                #EXTINF:2.000,
+                %1$s/seg_2.m4s
+                #EXT-X-ENDLIST
+                """.formatted(track, key);
+    }
+
+    static String key(String method, String uri, String format) {
+        return "#EXT-X-KEY:METHOD=" + method + ",URI=\"" + uri + "\",IV=0x91f344b8b48d600be56b3fa6de138473,KEYFORMAT=\"" + format + "\"";
+    }
+
+    static Path write(Path dir, String master, String video, String audio) throws Exception {
+        for (String track : new String[] { "video", "audio" }) {
+            Files.createDirectories(dir.resolve(track));
+            Files.writeString(dir.resolve(track + "/init.mp4"), "i");
+            Files.writeString(dir.resolve(track + "/seg_1.m4s"), "s");
+            Files.writeString(dir.resolve(track + "/seg_2.m4s"), "s");
+        }
+        Files.writeString(dir.resolve("master.m3u8"), master);
+        Files.writeString(dir.resolve("video.m3u8"), video);
+        Files.writeString(dir.resolve("audio.m3u8"), audio);
+        return dir;
+    }
+
+    @Test
+    void sampleAesIdentityPlaylistsOverWrittenSegmentsCheckOut(@TempDir Path dir) throws Exception {
+        String good = key("SAMPLE-AES", KEY_URI, "identity");
+        write(dir, MASTER, media("video", good), media("audio", good));
+        assertThatCode(() -> HlsPlaylists.check(dir, KEY_URI)).doesNotThrowAnyException();
+    }
+
+    @Test
+    void aKeyOtherThanSampleAesIdentityAtTheJobsUriIsRefused(@TempDir Path dir) throws Exception {
+        String good = key("SAMPLE-AES", KEY_URI, "identity");
+        write(dir, MASTER, media("video", key("AES-128", KEY_URI, "identity")), media("audio", good));
+        assertThatThrownBy(() -> HlsPlaylists.check(dir, KEY_URI)).hasMessageContaining("video.m3u8 has #EXT-X-KEY:METHOD=AES-128");
+        write(dir, MASTER, media("video", good), media("audio", key("SAMPLE-AES", "../../license/hls/8", "identity")));
+        assertThatThrownBy(() -> HlsPlaylists.check(dir, KEY_URI)).hasMessageContaining("audio.m3u8");
+        write(dir, MASTER, media("video", key("SAMPLE-AES", KEY_URI, "com.apple.streamingkeydelivery")), media("audio", good));
+        assertThatThrownBy(() -> HlsPlaylists.check(dir, KEY_URI)).hasMessageContaining("KEYFORMAT=\"identity\"");
+    }
+
+    @Test
+    void aSegmentBeforeAnyKeyIsRefused(@TempDir Path dir) throws Exception {
+        String good = key("SAMPLE-AES", KEY_URI, "identity");
+        write(dir, MASTER, media("video", ""), media("audio", good));
+        assertThatThrownBy(() -> HlsPlaylists.check(dir, KEY_URI)).hasMessageContaining("before any EXT-X-KEY");
+    }
+
+    @Test
+    void missingPlaylistsSegmentsOrEndAreRefused(@TempDir Path dir) throws Exception {
+        String good = key("SAMPLE-AES", KEY_URI, "identity");
+        write(dir, MASTER, media("video", good), media("audio", good));
+        Files.delete(dir.resolve("audio/seg_2.m4s"));
+        assertThatThrownBy(() -> HlsPlaylists.check(dir, KEY_URI)).hasMessageContaining("audio/seg_2.m4s");
+
+        write(dir, MASTER, media("video", good).replace("#EXT-X-ENDLIST\n", ""), media("audio", good));
+        assertThatThrownBy(() -> HlsPlaylists.check(dir, KEY_URI)).hasMessageContaining("no EXT-X-ENDLIST");
+
+        write(dir, MASTER.replace("video.m3u8", "../elsewhere/video.m3u8"), media("video", good), media("audio", good));
+        assertThatThrownBy(() -> HlsPlaylists.check(dir, KEY_URI)).hasMessageContaining("../elsewhere/video.m3u8");
+
+        write(dir, "#EXTM3U\n#EXT-X-INDEPENDENT-SEGMENTS\n", media("video", good), media("audio", good));
+        assertThatThrownBy(() -> HlsPlaylists.check(dir, KEY_URI)).hasMessageContaining("no variant");
+
+        Files.delete(dir.resolve("master.m3u8"));
+        assertThatThrownBy(() -> HlsPlaylists.check(dir, KEY_URI)).hasMessageContaining("no master.m3u8");
+    }
+}
