@@ -9,7 +9,9 @@
 #   2. 4 jobs POSTed at once vs 4 sequential CLI runs (and, for reference, 4 CLI runs 2 at a time): wall times, ratio.
 # The service packages min(jobs, vodpack.packaging.concurrency = number of cores) at once.
 # Runs in which other users' processes took more than BENCH_MAX_OTHERS CPU-s are shown, not counted, and repeated.
-# Usage: bench/package.sh   (env: REPS=5, see bench/lib.sh)
+# The service log keeps each job's timeline at DEBUG (checks, engine start, engine run, MPD and playlist check, fsync,
+# publish, DONE commit): run with KEEP_WORK=1 and read "timeline" in $WORK/service.log.
+# Usage: bench/package.sh   (env: REPS=5; ONE_JOB_ONLY=1 skips part 2; see bench/lib.sh)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 REPS=${REPS:-5}
@@ -39,14 +41,26 @@ job_times() {
         "\((.started_at | ts) - (.created_at | ts) | . * 100 | round / 100) \((.finished_at | ts) - (.started_at | ts) | . * 100 | round / 100)"' "$1"
 }
 
-# api_run: one job through the API; prints "NS QUEUED_S RUN_S" (wall time POST..200, then the job's own times)
+# engine_s ID: seconds the engine process ran inside the service for job ID ("engine start" + "engine run" of the
+# job's DEBUG timeline in the service log; "-" without one, e.g. with VODPACK_URL)
+engine_s() {
+    local line
+    line=$(grep -h "Job $1 timeline:" "$WORK/service.log" 2>/dev/null | tail -1)
+    [[ -n $line ]] || { echo -; return; }
+    awk -v l="$line" 'BEGIN { match(l, /engine start [0-9.]+/); s = substr(l, RSTART + 13, RLENGTH - 13)
+        match(l, /engine run [0-9.]+/); r = substr(l, RSTART + 11, RLENGTH - 11); printf "%.2f", (s + r) / 1000 }'
+}
+
+# api_run: one job through the API; prints "NS QUEUED_S RUN_S ENGINE_S" (wall time POST..200, the job's own times, and
+# the engine's time inside the service)
 api_run() {
     local t0 t1 id
     t0=$(now_ns)
     id=$(package_start "$INPUT")
     package_wait "$id"
     t1=$(now_ns)
-    echo "$((t1 - t0)) $(job_times "$WORK/job.$id.json")"
+    sleep 0.2 # the timeline is logged right after the DONE commit
+    echo "$((t1 - t0)) $(job_times "$WORK/job.$id.json") $(engine_s "$id")"
     delete_job "$id"
 }
 
@@ -56,7 +70,8 @@ api_run >/dev/null
 
 echo
 echo "== One job: $SRC ($(kib_to_mib $((SRC_BYTES / 1024))) MiB, 1080p, 2 min), $REPS clean runs"
-printf '%-6s %8s %8s %12s %16s %14s %9s\n' run cli_s api_s api/cli job_queued_s job_running_s others_s
+printf '%-6s %8s %8s %12s %16s %14s %9s %13s %9s\n' run cli_s api_s api/cli job_queued_s job_running_s others_s \
+    engine_in_svc api-eng
 clis=() apis=() ratios=()
 for ((attempt = 1; ${#ratios[@]} < REPS && attempt <= 2 * REPS; attempt++)); do
     wait_quiet
@@ -64,20 +79,28 @@ for ((attempt = 1; ${#ratios[@]} < REPS && attempt <= 2 * REPS; attempt++)); do
     cli_ns=$(cli_run "$attempt")
     res=$(api_run)
     others_stop
-    read -r api_ns queued running <<<"$res"
+    read -r api_ns queued running engine <<<"$res"
     cli=$(secs "$cli_ns") api=$(secs "$api_ns") rt=$(ratio "$api_ns" "$cli_ns") note=""
+    overhead=$([[ $engine == - ]] && echo - || awk -v a="$api" -v e="$engine" 'BEGIN { printf "%.2f", a - e }')
     if is_clean; then
         clis+=("$cli") apis+=("$api") ratios+=("$rt")
     else
         note="  (skewed by other processes: not counted)"
     fi
-    printf '%-6s %8s %8s %12s %16s %14s %9s%s\n' "$attempt" "$cli" "$api" "$rt" "$queued" "$running" "$OTHERS_CPU" "$note"
+    printf '%-6s %8s %8s %12s %16s %14s %9s %13s %9s%s\n' "$attempt" "$cli" "$api" "$rt" "$queued" "$running" "$OTHERS_CPU" \
+        "$engine" "$overhead" "$note"
 done
 ((${#ratios[@]} > 0)) || die "no clean run: other processes kept the machine busy"
 printf '%-6s %8s %8s %12s\n' median "$(median "${clis[@]}")" "$(median "${apis[@]}")" "$(median "${ratios[@]}")"
 echo "target: API/CLI <= 1.05 -> median $(median "${ratios[@]}")"
 echo "(medians of the ${#ratios[@]} clean runs; job_queued_s, job_running_s: the job's created_at..started_at and"
-echo " started_at..finished_at; others_s: CPU seconds other users' processes took during the run)"
+echo " started_at..finished_at; others_s: CPU seconds other users' processes took during the run; engine_in_svc: the"
+echo " engine process as the service ran it, from the job's timeline; api-eng: what the API adds to it, client included)"
+
+if [[ -n ${ONE_JOB_ONLY:-} ]]; then
+    delete_input "$INPUT"
+    exit 0
+fi
 
 seq4() {
     local t0 t1 i

@@ -9,15 +9,18 @@ import java.time.OffsetDateTime;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
@@ -25,19 +28,26 @@ import io.smallrye.mutiny.infrastructure.Infrastructure;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
+import io.vodpack.core.async.Async;
+import io.vodpack.core.config.PublicUrls;
 import io.vodpack.core.config.VodpackConfig;
+import io.vodpack.core.db.DatabaseNotifications;
 
 /**
- * Sends due webhook deliveries from the outbox, at least once: a delivery is claimed with a lease (its next attempt
- * moved past the timeout, so no other instance takes it meanwhile), sent, and its attempt recorded; anything but a
- * 2xx answer is tried again with exponential backoff until {@code give-up-after}. Sends are asynchronous and bounded
- * ({@code max-concurrent}), each with a timeout, so a slow or dead receiver holds one slot for at most the timeout and
- * never delays jobs or other receivers.
+ * Sends due webhook deliveries from the outbox as soon as they are committed (a notification on {@value #CHANNEL}
+ * wakes it, on every replica; the poll is the fallback and the clock of retries), at least once: a delivery is claimed
+ * with a lease (its next attempt moved past the timeout, so no other instance takes it meanwhile), sent, and its
+ * attempt recorded; anything but a 2xx answer is tried again with exponential backoff until {@code give-up-after}.
+ * Sends are asynchronous and bounded ({@code max-concurrent}), each with a timeout, so a slow or dead receiver holds
+ * one slot for at most the timeout and never delays jobs or other receivers.
  */
 @ApplicationScoped
 public class WebhookDeliverer {
 
     private static final Logger LOG = Logger.getLogger(WebhookDeliverer.class);
+
+    /** The channel migration V41's trigger announces new outbox rows on. */
+    static final String CHANNEL = "vodpack_webhooks";
 
     private final Pool pool;
     private final WebhookTables tables;
@@ -47,9 +57,15 @@ public class WebhookDeliverer {
     private final Semaphore slots;
     private final HttpClient http;
     private final String baseUrl;
+    private final DatabaseNotifications notifications;
+    private final Async async;
+    private final AtomicLong wakeUps = new AtomicLong();
+    private final AtomicBoolean passRunning = new AtomicBoolean();
 
     public WebhookDeliverer(Pool pool, WebhookTables tables, VodpackConfig config, ObjectMapper json,
-            Instance<WebhookEventData> renderers, @ConfigProperty(name = "quarkus.http.port") int port) {
+            Instance<WebhookEventData> renderers, PublicUrls urls, DatabaseNotifications notifications, Async async) {
+        this.notifications = notifications;
+        this.async = async;
         this.pool = pool;
         this.tables = tables;
         this.config = config;
@@ -58,7 +74,7 @@ public class WebhookDeliverer {
         this.slots = new Semaphore(config.webhooks().maxConcurrent());
         this.http = HttpClient.newBuilder().connectTimeout(config.webhooks().timeout())
                 .followRedirects(HttpClient.Redirect.NEVER).build();
-        this.baseUrl = config.publicBaseUrl().map(url -> url.replaceAll("/+$", "")).orElse("http://localhost:" + port);
+        this.baseUrl = urls.base();
     }
 
     /** A claimed delivery: what to send where. */
@@ -66,9 +82,37 @@ public class WebhookDeliverer {
             String url, String secret) {
     }
 
-    // Runs on a Vert.x event loop (the method returns a Uni); it only claims and starts sends, never waits for them.
+    void start(@Observes StartupEvent startup) {
+        notifications.subscribe(CHANNEL, payload -> wake(), this::wake);
+    }
+
+    /** Fallback for a missed notification, and the clock of retries: due deliveries go out within this period. */
     @Scheduled(every = "${vodpack.webhooks.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    Uni<Void> deliverDue() {
+    void poll() {
+        wake();
+    }
+
+    /**
+     * There may be due deliveries: one pass sends them, at most one pass runs at a time, and a wake-up that arrives
+     * during a pass is never lost (one more pass follows). Safe to call from any thread.
+     */
+    void wake() {
+        wakeUps.incrementAndGet();
+        if (!passRunning.compareAndSet(false, true)) {
+            return;
+        }
+        long seen = wakeUps.get();
+        // Rendering reads through Hibernate Reactive, which needs a context of its own: no request gives one here.
+        async.onNewContext(this::deliverDue, () -> {
+            passRunning.set(false);
+            if (wakeUps.get() != seen) {
+                wake();
+            }
+        });
+    }
+
+    // Runs on an event loop; it only claims and starts sends, never waits for them.
+    private Uni<Void> deliverDue() {
         int free = slots.availablePermits();
         if (free == 0) {
             return Uni.createFrom().voidItem();

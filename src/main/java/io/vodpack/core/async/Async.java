@@ -2,10 +2,14 @@ package io.vodpack.core.async;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.quarkus.vertx.core.runtime.context.VertxContextSafetyToggle;
+import io.smallrye.common.vertx.VertxContext;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 
@@ -19,6 +23,8 @@ import io.vertx.core.Vertx;
  * <li>{@link #detached}: work that must run to its end even when the HTTP client goes away. Quarkus REST
  * cancels a request's {@code Uni} when the client disconnects; cleanup and bookkeeping must not be
  * cancelled with it.</li>
+ * <li>{@link #onNewContext}: work started outside any request (a notification, a scheduler thread) that calls
+ * Hibernate Reactive, which needs a duplicated Vert.x context of its own.</li>
  * </ul>
  * Long-running work (engine processes) runs on its own bounded pool instead; see the packaging worker.
  */
@@ -64,6 +70,19 @@ public class Async {
             }
         });
         return Uni.createFrom().completionStage(copy);
+    }
+
+    /**
+     * Subscribes to {@code work} on a new duplicated Vert.x context (on an event loop), from any thread: what a
+     * request would give it, for work a notification or a timer starts. {@code whenDone} runs after it, either way.
+     */
+    public void onNewContext(Supplier<Uni<Void>> work, Runnable whenDone) {
+        Context context = VertxContext.createNewDuplicatedContext(vertx.getOrCreateContext());
+        VertxContextSafetyToggle.setContextSafe(context, true);
+        context.runOnContext(ignored -> Uni.createFrom().deferred(work::get).onTermination().invoke(whenDone)
+                .subscribe().with(done -> {
+                }, failure -> {
+                }));
     }
 
     /** Blocking work without a result, allowed to throw. */

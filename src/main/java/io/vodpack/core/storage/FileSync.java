@@ -1,11 +1,18 @@
 package io.vodpack.core.storage;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 /**
@@ -17,21 +24,49 @@ public final class FileSync {
     private FileSync() {
     }
 
-    /** Fsyncs every file under {@code root}, then every folder from the deepest up to {@code root} itself. */
+    /**
+     * Threads that wait for the disk in {@link #tree}: concurrent fsyncs on one file system share its journal commits,
+     * where one after the other each may wait for a commit of its own. Daemon threads, made when first needed.
+     */
+    private static final ExecutorService SYNCERS = Executors.newFixedThreadPool(8, runnable -> {
+        Thread thread = new Thread(runnable, "vodpack-fsync");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    /**
+     * Fsyncs every file and folder under {@code root}, {@code root} included, several at once; returns when all are on
+     * disk, or throws the first failure.
+     */
     public static void tree(Path root) throws IOException {
         List<Path> paths;
         try (Stream<Path> walk = Files.walk(root)) {
-            paths = walk.toList();
+            paths = walk.filter(path -> Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)
+                    || Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)).toList();
         }
+        List<Future<?>> syncs = new ArrayList<>(paths.size());
         for (Path path : paths) {
-            if (Files.isRegularFile(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            syncs.add(SYNCERS.submit(() -> {
                 force(path);
+                return null;
+            }));
+        }
+        IOException failure = null;
+        for (Future<?> sync : syncs) {
+            try {
+                sync.get();
+            } catch (ExecutionException e) {
+                if (failure == null) {
+                    failure = e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                syncs.forEach(pending -> pending.cancel(false));
+                throw new InterruptedIOException("interrupted while waiting for fsync");
             }
         }
-        for (int i = paths.size() - 1; i >= 0; i--) {
-            if (Files.isDirectory(paths.get(i), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                force(paths.get(i));
-            }
+        if (failure != null) {
+            throw failure;
         }
     }
 

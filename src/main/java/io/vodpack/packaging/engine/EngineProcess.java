@@ -18,6 +18,9 @@ public final class EngineProcess {
 
     private static final int TAIL_LINES = 15;
 
+    /** How often {@code whileRunning} is called while the engine runs. */
+    static final Duration TICK = Duration.ofMillis(40);
+
     private EngineProcess() {
     }
 
@@ -30,10 +33,11 @@ public final class EngineProcess {
 
     /**
      * @param onStart receives the process so that a cancellation can kill it
+     * @param whileRunning called on this thread every {@link #TICK} while the process runs (work that overlaps with it)
      * @param secrets strings (keys) to blank out of the captured output
      */
     public static Outcome run(List<String> command, Path workDir, Duration timeout, Consumer<Process> onStart,
-            List<String> secrets) throws IOException, InterruptedException {
+            Runnable whileRunning, List<String> secrets) throws IOException, InterruptedException {
         Files.createDirectories(workDir);
         Path log = workDir.resolve("engine.log");
         Process process = new ProcessBuilder(diesWithService(command)).directory(workDir.toFile()).redirectErrorStream(true)
@@ -42,8 +46,16 @@ public final class EngineProcess {
                 .start();
         onStart.accept(process);
         boolean exited;
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
-            exited = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            exited = false;
+            long left;
+            while (!exited && (left = deadline - System.nanoTime()) > 0) {
+                exited = process.waitFor(Math.min(left, TICK.toNanos()), TimeUnit.NANOSECONDS);
+                if (!exited) {
+                    whileRunning.run();
+                }
+            }
         } catch (InterruptedException e) {
             killTree(process);
             throw e;

@@ -217,7 +217,8 @@ public final class StreamManifest {
 
     private static Document parse(Path mpd) throws InvalidOutputException {
         try {
-            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+            // The JDK's own parser: newInstance() would search the class path for another one on every job.
+            DocumentBuilderFactory factory = DocumentBuilderFactory.newDefaultInstance();
             factory.setNamespaceAware(true);
             factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
             factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
@@ -230,7 +231,7 @@ public final class StreamManifest {
 
     private static void write(Document doc, Path mpd) throws IOException {
         try (OutputStream out = Files.newOutputStream(mpd)) {
-            Transformer transformer = TransformerFactory.newInstance().newTransformer();
+            Transformer transformer = TransformerFactory.newDefaultInstance().newTransformer();
             transformer.setOutputProperty(OutputKeys.ENCODING, "UTF-8");
             transformer.transform(new DOMSource(doc), new StreamResult(out));
         } catch (javax.xml.transform.TransformerException e) {

@@ -1,32 +1,29 @@
 package io.vodpack.packaging.events;
 
+import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.pgclient.PgConnection;
-import io.vertx.pgclient.SslMode;
 import io.vodpack.core.config.VodpackConfig;
+import io.vodpack.core.db.DatabaseNotifications;
 import io.vodpack.core.error.ProblemException;
 
 /**
- * This instance's ear on the job table: one dedicated PostgreSQL connection that LISTENs on {@value #CHANNEL} (the
- * trigger of migration V30 announces every committed status or progress change there, whichever replica made it),
- * and the {@link JobWatch}es of the requests waiting for a job to change. A notification only wakes a watch; the
- * waiting request then reads the row again, so a lost notification costs latency, never correctness.
+ * This instance's ear on the job table: the channel {@value #CHANNEL} of {@link DatabaseNotifications} (the trigger of
+ * migration V30 announces every committed status or progress change there, whichever replica made it), the
+ * {@link JobWatch}es of the requests waiting for a job to change, and the listeners told of newly queued jobs (the
+ * claim loop). A notification only wakes a watch; the waiting request then reads the row again, so a lost
+ * notification costs latency, never correctness.
  */
 @ApplicationScoped
 public class JobEvents {
@@ -40,33 +37,27 @@ public class JobEvents {
 
     private final Vertx vertx;
     private final VodpackConfig config;
-    private final PgConnectOptions connectOptions;
+    private final DatabaseNotifications notifications;
     private final Map<Long, Set<JobWatch>> watches = new ConcurrentHashMap<>();
+    private final List<Runnable> queuedListeners = new CopyOnWriteArrayList<>();
     private final AtomicInteger open = new AtomicInteger();
-    private volatile PgConnection connection;
-    private volatile boolean stopped;
 
-    public JobEvents(Vertx vertx, VodpackConfig config,
-            @ConfigProperty(name = "quarkus.datasource.reactive.url") String url,
-            @ConfigProperty(name = "quarkus.datasource.username") String user,
-            @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password,
-            @ConfigProperty(name = "db.ssl-mode") String sslMode) {
+    public JobEvents(Vertx vertx, VodpackConfig config, DatabaseNotifications notifications) {
         this.vertx = vertx;
         this.config = config;
-        this.connectOptions = PgConnectOptions.fromUri(url.replaceFirst("^vertx-reactive:", ""))
-                .setUser(user).setPassword(password.orElse("")).setSslMode(SslMode.of(sslMode));
+        this.notifications = notifications;
     }
 
     void start(@Observes StartupEvent startup) {
-        connect();
+        notifications.subscribe(CHANNEL, this::notified, this::signalAll);
     }
 
-    void stop(@Observes ShutdownEvent shutdown) {
-        stopped = true;
-        PgConnection current = connection;
-        if (current != null) {
-            current.close();
-        }
+    /**
+     * Calls {@code listener} (on an event loop) whenever a job was queued or put back in the queue, by any replica,
+     * and after a reconnection (a notification may have been missed).
+     */
+    public void onQueued(Runnable listener) {
+        queuedListeners.add(listener);
     }
 
     /**
@@ -100,7 +91,7 @@ public class JobEvents {
 
     /** Whether the LISTEN connection is up (notifications flow). */
     public boolean listening() {
-        return connection != null;
+        return notifications.listening();
     }
 
     private void closed(JobWatch watch) {
@@ -122,6 +113,9 @@ public class JobEvents {
         }
         signal(watches.get(jobId));
         signal(watches.get(ANY_JOB));
+        if (payload.startsWith(":QUEUED:", colon)) {
+            queuedListeners.forEach(Runnable::run);
+        }
     }
 
     private static void signal(Set<JobWatch> set) {
@@ -133,43 +127,6 @@ public class JobEvents {
     /** After a (re)connection, notifications may have been missed: every watcher reads its row again. */
     private void signalAll() {
         watches.values().forEach(JobEvents::signal);
-    }
-
-    private void connect() {
-        if (stopped) {
-            return;
-        }
-        PgConnection.connect(vertx, connectOptions).onSuccess(conn -> {
-            AtomicBoolean gone = new AtomicBoolean();
-            conn.notificationHandler(notification -> notified(notification.getPayload()));
-            conn.closeHandler(closed -> lost(conn, gone, null));
-            conn.exceptionHandler(failure -> lost(conn, gone, failure));
-            conn.query("LISTEN " + CHANNEL).execute().onSuccess(listening -> {
-                connection = conn;
-                LOG.debugf("Listening for job events on %s", CHANNEL);
-                signalAll();
-            }).onFailure(failure -> lost(conn, gone, failure));
-        }).onFailure(this::retry);
-    }
-
-    /** The connection failed or closed (each connection is given up, and replaced, once). */
-    private void lost(PgConnection conn, AtomicBoolean gone, Throwable failure) {
-        if (!gone.compareAndSet(false, true)) {
-            return;
-        }
-        if (connection == conn) {
-            connection = null;
-        }
-        conn.close();
-        retry(failure);
-    }
-
-    private void retry(Throwable failure) {
-        if (stopped) {
-            return;
-        }
-        LOG.warnf("Job event connection to PostgreSQL lost (%s); reconnecting in %s",
-                failure == null ? "closed" : failure.getMessage(), config.events().reconnectDelay());
-        vertx.setTimer(Math.max(1, config.events().reconnectDelay().toMillis()), timer -> connect());
+        queuedListeners.forEach(Runnable::run);
     }
 }

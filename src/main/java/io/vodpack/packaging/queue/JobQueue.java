@@ -208,20 +208,18 @@ public class JobQueue {
         long retryAfter = Math.max(1, config.packaging().retryBackoff().toSeconds());
         return session.createNativeQuery("SELECT pg_advisory_xact_lock(hashtext(:name))::text")
                 .setParameter("name", table + " enqueue").getSingleResult()
-                .chain(() -> session.createNativeQuery("SELECT count(*) FROM " + table + " WHERE status = '" + QUEUED
-                        + "' AND kind = '" + Kind.PACKAGE + "'",
-                        Long.class).getSingleResult())
-                .invoke(queued -> {
+                // One round trip for both bounds: the whole queue and this owner's part of it.
+                .chain(() -> session.createNativeQuery("SELECT count(*), count(*) FILTER (WHERE owner = :owner) FROM " + table
+                        + " WHERE status = '" + QUEUED + "' AND kind = '" + Kind.PACKAGE + "'", Object[].class).setParameter("owner", owner).getSingleResult())
+                .invoke(counts -> {
+                    long queued = ((Number) counts[0]).longValue();
+                    long queuedForOwner = ((Number) counts[1]).longValue();
                     if (queued >= max) {
                         throw ProblemException.tooManyRequests("queue-full", queued + " packaging jobs are waiting, the most"
                                 + " this service queues (vodpack.packaging.max-queued-jobs); try again later.", retryAfter);
                     }
-                })
-                .chain(() -> session.createNativeQuery("SELECT count(*) FROM " + table + " WHERE status = '" + QUEUED
-                        + "' AND kind = '" + Kind.PACKAGE + "' AND owner = :owner", Long.class).setParameter("owner", owner).getSingleResult())
-                .invoke(queued -> {
-                    if (queued >= maxForOwner) {
-                        throw ProblemException.tooManyRequests("owner-queue-full", "Owner '" + owner + "' has " + queued
+                    if (queuedForOwner >= maxForOwner) {
+                        throw ProblemException.tooManyRequests("owner-queue-full", "Owner '" + owner + "' has " + queuedForOwner
                                 + " packaging jobs waiting, the most one owner may queue"
                                 + " (vodpack.security.owner-max-queued-jobs); try again later.", retryAfter);
                     }

@@ -19,6 +19,8 @@ abstract class Attempt {
     protected final ContentStorage storage;
     protected final VodpackConfig.Packaging settings;
     protected final Path staging;
+    /** When each step of the attempt ended, for the log. */
+    protected final AttemptTimeline timeline = new AttemptTimeline();
     private Process process;
     private volatile boolean cancelled;
     private volatile boolean leaseLost;
@@ -49,6 +51,10 @@ abstract class Attempt {
 
     ClaimedJob job() {
         return job;
+    }
+
+    AttemptTimeline timeline() {
+        return timeline;
     }
 
     boolean cancelled() {
@@ -91,6 +97,7 @@ abstract class Attempt {
     }
 
     protected synchronized void attach(Process p) {
+        timeline.mark("engine start");
         process = p;
         if (cancelled || leaseLost) {
             EngineProcess.killTree(p);

@@ -11,12 +11,14 @@ import org.jboss.logging.Logger;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.vodpack.core.config.VodpackConfig;
+import io.vodpack.packaging.events.JobEvents;
 import io.vodpack.packaging.queue.JobQueue;
 
 /**
  * Claims queued jobs while this instance has a free worker: one permit of {@link #slots} per job it may run
- * at once. A signal (a job was queued here, the poll, the sweeper) that arrives while a claim is under way is
- * never lost: a claim that finds nothing looks again when signals came in meanwhile.
+ * at once. Signals: a job was queued here (at once, after its commit), a job was queued or handed back by any
+ * replica (the job event notification), the sweeper, and the poll as a fallback. A signal that arrives while a claim
+ * is under way is never lost: a claim that finds nothing looks again when signals came in meanwhile.
  */
 @ApplicationScoped
 public class ClaimLoop {
@@ -30,7 +32,10 @@ public class ClaimLoop {
     private final Semaphore slots;
     private final AtomicLong signals = new AtomicLong();
 
-    public ClaimLoop(JobQueue queue, JobRunner runner, PackagingWorkers workers, VodpackConfig config) {
+    private final JobEvents events;
+
+    public ClaimLoop(JobQueue queue, JobRunner runner, PackagingWorkers workers, VodpackConfig config, JobEvents events) {
+        this.events = events;
         this.queue = queue;
         this.runner = runner;
         this.workers = workers;
@@ -45,10 +50,11 @@ public class ClaimLoop {
         }
         LOG.infof("Packaging with engine '%s', %d job(s) at once, worker %s", config.packaging().engine(),
                 workers.concurrency(), workers.owner());
+        events.onQueued(this::signal);
         signal();
     }
 
-    /** Polling fallback: jobs created by other replicas, or handed back, start within this period. */
+    /** Fallback for a missed notification: a queued job starts within this period at the latest. */
     @Scheduled(every = "${vodpack.packaging.poll-interval}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void poll() {
         signal();

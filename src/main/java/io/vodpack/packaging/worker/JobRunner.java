@@ -121,7 +121,9 @@ public class JobRunner {
                         : retried(() -> queue.isLive(job.id(), job.folderName())))
                 .flatMap(live -> {
                     if (live) {
+                        attempt.timeline().mark("DONE commit");
                         LOG.infof("Job %d: done", job.id());
+                        LOG.debugf("Job %d timeline: %s", job.id(), attempt.timeline());
                         outcome(job, "done", started);
                         return Uni.createFrom().item(job.ladder());
                     }

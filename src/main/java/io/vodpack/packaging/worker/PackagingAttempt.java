@@ -12,6 +12,7 @@ import java.util.List;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.core.storage.FileSync;
+import io.vodpack.core.storage.SyncAhead;
 import io.vodpack.packaging.engine.EngineProcess;
 import io.vodpack.packaging.engine.HlsPlaylists;
 import io.vodpack.packaging.engine.Packager;
@@ -63,19 +64,24 @@ final class PackagingAttempt extends Attempt {
         try {
             Files.createDirectories(out);
             Files.createDirectories(work);
+            timeline.mark("checks");
             runEngine(request, input);
+            timeline.mark("engine run");
             StreamManifest.finish(out.resolve("stream.mpd"),
                     job.trackKeys().stream().map(PackagingRequest.TrackKey::kid).toList(), request.licenseUrl());
             if (writesHls()) {
                 HlsPlaylists.check(out, request.hlsKeyUri());
             }
+            timeline.mark("MPD and playlist check");
             // Everything the DONE row will point to reaches the disk before the row is committed.
             FileSync.tree(out);
+            timeline.mark("fsync");
             stopUnlessOurs();
             Files.move(out, published, StandardCopyOption.ATOMIC_MOVE);
             FileSync.folder(published.getParent());
             // The sweeper spares published folders younger than a lease: this one is about to become live.
             Files.setLastModifiedTime(published, FileTime.fromMillis(System.currentTimeMillis()));
+            timeline.mark("publish");
         } catch (StreamManifest.InvalidOutputException e) {
             throw new AttemptFailure("the engine's output does not check out: " + e.getMessage());
         } catch (IOException e) {
@@ -146,9 +152,12 @@ final class PackagingAttempt extends Attempt {
         List<String> secrets = job.trackKeys().stream().map(PackagingRequest.TrackKey::key)
                 .flatMap(key -> java.util.stream.Stream.of(key.hex(), key.base64url(), key.text())).toList();
         long deadline = System.nanoTime() + settings.timeout().toNanos();
+        // The output reaches the disk while the engine writes it: the fsync before DONE then has little left to do.
+        SyncAhead output = new SyncAhead(request.outputDir());
         for (List<String> command : engine.commandLines(request)) {
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
-            EngineProcess.Outcome outcome = EngineProcess.run(command, request.workDir(), left, this::attach, secrets);
+            EngineProcess.Outcome outcome = EngineProcess.run(command, request.workDir(), left, this::attach,
+                    output::syncGrown, secrets);
             stopUnlessOurs();
             if (outcome.timedOut()) {
                 throw new AttemptFailure("the engine ran longer than " + settings.timeout()

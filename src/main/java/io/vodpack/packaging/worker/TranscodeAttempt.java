@@ -52,7 +52,7 @@ final class TranscodeAttempt extends Attempt {
         try {
             Files.createDirectories(work);
             List<String> command = ffmpeg.commandLine(input, made, progressFile, rendition.height(), rendition.videoBitrate());
-            EngineProcess.Outcome outcome = EngineProcess.run(command, work, timeout, this::attach, List.of());
+            EngineProcess.Outcome outcome = EngineProcess.run(command, work, timeout, this::attach, () -> { }, List.of());
             stopUnlessOurs();
             if (outcome.timedOut()) {
                 throw new AttemptFailure("ffmpeg ran longer than " + timeout

@@ -1,0 +1,48 @@
+package io.vodpack.core.storage;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Fsyncs a folder's files while a process is still writing them, so that the disk writes overlap with the work
+ * and the fsync before commit ({@link FileSync#tree}) finds little left to write. Only an optimisation: that final
+ * fsync stays the guarantee, so a failure here is ignored. Blocking; one thread at a time.
+ */
+public final class SyncAhead {
+
+    private final Path root;
+    /** Each file's size when it was last fsynced here. */
+    private final Map<Path, Long> synced = new HashMap<>();
+
+    public SyncAhead(Path root) {
+        this.root = root;
+    }
+
+    /** Fsyncs the files under the folder that grew since their last fsync here (all of them the first time). */
+    public void syncGrown() {
+        List<Path> files;
+        try (Stream<Path> walk = Files.walk(root)) {
+            files = walk.filter(path -> Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)).toList();
+        } catch (IOException | UncheckedIOException e) {
+            return; // not there yet, or changing under the walk: the next call looks again
+        }
+        for (Path file : files) {
+            try {
+                long size = Files.size(file);
+                if (size > 0 && synced.getOrDefault(file, -1L) != size) {
+                    FileSync.file(file);
+                    synced.put(file, size);
+                }
+            } catch (IOException e) {
+                // renamed or removed meanwhile: the final fsync decides
+            }
+        }
+    }
+}
