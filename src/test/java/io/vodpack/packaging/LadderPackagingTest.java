@@ -273,18 +273,18 @@ class LadderPackagingTest {
     void renditionOfACrashedWorkerIsTranscodedAgainAndTheLadderFinishes() throws Exception {
         long input = Api.upload(TestMedia.h264Aac());
         Db.update(db, "insert into content_key (kid_hex, key_hex) values (?, ?) on conflict do nothing", KID_HEX, KEY_HEX);
-        Db.update(db, "insert into packaging_job (input_content_id, status, engine, key_hex, kid_hex, key_text, kid_text,"
-                + " ladder, created_at, owner) values (?, 'QUEUED', 'shaka', ?, ?, ?, ?, 'custom', now(), 'admin')",
-                input, KEY_HEX, KID_HEX, KEY, KID);
-        long job = Db.count(db, "select max(id) from packaging_job");
-        // The 234p rendition was being made by a worker that was killed: RUNNING, its lease expired.
-        Db.update(db, "insert into packaging_job (input_content_id, status, kind, parent_id, engine, rendition,"
-                + " rendition_height, rendition_bitrate, drm_label, attempts, lease_owner, lease_expires_at, created_at,"
-                + " started_at, owner) values (?, 'RUNNING', 'TRANSCODE', ?, 'ffmpeg', '234p', 234, 400, 'CK', 1,"
-                + " 'worker-killed-with-sigkill', now() - interval '1 second', now(), now(), 'admin')", input, job);
-        Db.update(db, "insert into packaging_job (input_content_id, status, kind, parent_id, engine, rendition,"
-                + " drm_label, created_at, owner) values (?, 'QUEUED', 'TRANSCODE', ?, 'ffmpeg', 'audio', 'CK', now(),"
-                + " 'admin')", input, job);
+        // One statement, as the service enqueues a ladder in one transaction: no worker sees the job without its
+        // renditions. The 234p rendition was being made by a worker that was killed: RUNNING, its lease expired.
+        Db.update(db, "with p as (insert into packaging_job (input_content_id, status, engine, key_hex, kid_hex, key_text,"
+                + " kid_text, ladder, created_at, owner) values (?, 'QUEUED', 'shaka', ?, ?, ?, ?, 'custom', now(), 'admin')"
+                + " returning id)"
+                + " insert into packaging_job (input_content_id, status, kind, parent_id, engine, rendition, rendition_height,"
+                + " rendition_bitrate, drm_label, attempts, lease_owner, lease_expires_at, created_at, started_at, owner)"
+                + " select ?, 'RUNNING', 'TRANSCODE', p.id, 'ffmpeg', '234p', 234, 400, 'CK', 1, 'worker-killed-with-sigkill',"
+                + " now() - interval '1 second', now(), now(), 'admin' from p"
+                + " union all select ?, 'QUEUED', 'TRANSCODE', p.id, 'ffmpeg', 'audio', null, null, 'CK', 0, null, null, now(),"
+                + " null, 'admin' from p", input, KEY_HEX, KID_HEX, KEY, KID, input, input);
+        long job = Db.count(db, "select max(id) from packaging_job where kind = 'PACKAGE'");
 
         Api.awaitFinished(job, Duration.ofSeconds(90)).then().statusCode(200).body("status", equalTo("DONE"))
                 .body("renditions.name", contains("234p", "audio"));
