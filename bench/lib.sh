@@ -319,11 +319,12 @@ delete_input() {
     [[ $code == 204 ]] || log "warning: DELETE /input_content/$1 answered $code"
 }
 
-# package_start INPUT_ID: creates a packaging job; prints its id
+# package_start INPUT_ID [FIELDS]: creates a packaging job (FIELDS: more JSON members, e.g. '"ladder":"default"');
+# prints its id
 package_start() {
     local out="$WORK/post.$BASHPID.json" code
     code=$(curl -sS -K "$AUTH" -o "$out" -w '%{http_code}' -H 'Content-Type: application/json' \
-        -d "{\"input_content_id\":$1,\"key\":\"$KEY_B64\",\"kid\":\"$KID_B64\"}" "$BASE/packaged_content")
+        -d "{\"input_content_id\":$1,\"key\":\"$KEY_B64\",\"kid\":\"$KID_B64\"${2:+,$2}}" "$BASE/packaged_content")
     [[ $code == 202 ]] || die "POST /packaged_content answered $code: $(cat "$out")"
     # Read with bash, not jq: this runs inside the timed span, and a jq process costs ~10 ms of it.
     local body
@@ -333,13 +334,13 @@ package_start() {
 }
 
 # package_wait JOB_ID...: follows each job with long polling (GET ?wait=30 answers as soon as its status or progress
-# changes, a finished job at once) until every job answers 200; at most 10 min. Jobs run in parallel, so waiting on them
-# one after the other still returns right after the last one is DONE.
+# changes, a finished job at once) until every job answers 200; at most BENCH_WAIT_MAX seconds (default 600). Jobs
+# run in parallel, so waiting on them one after the other still returns right after the last one is DONE.
 package_wait() {
-    local id code deadline=$((SECONDS + 600))
+    local id code deadline=$((SECONDS + ${BENCH_WAIT_MAX:-600}))
     for id in "$@"; do
         while :; do
-            ((SECONDS < deadline)) || die "packaging job $id not done after 10 min"
+            ((SECONDS < deadline)) || die "packaging job $id not done after ${BENCH_WAIT_MAX:-600} s"
             code=$(curl -sS -K "$AUTH" -o "$WORK/job.$id.json" -w '%{http_code}' "$BASE/packaged_content/$id?wait=30") \
                 || service_alive
             case $code in

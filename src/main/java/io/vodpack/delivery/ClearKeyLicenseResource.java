@@ -136,15 +136,16 @@ public class ClearKeyLicenseResource {
         return request.kids();
     }
 
-    /** Answers every requested KID with the content's key; a KID of any other content is refused (403). */
+    /** Answers every requested KID with its key; a KID that is not one of the content's is refused (403). */
     private static License answer(LicenseRequest request, List<String> kids, Keys content) {
         List<Jwk> keys = new ArrayList<>();
         for (String kid : kids) {
-            if (kid == null || !ContentKey.parse("kids", kid).equals(content.kid())) {
+            ContentKey key = kid == null ? null : content.keyOf(ContentKey.parse("kids", kid)).orElse(null);
+            if (key == null) {
                 throw new ProblemException(403, "kid-of-other-content", "Forbidden",
-                        "KID " + kid + " is not the KID of packaged content " + content.id() + ".");
+                        "KID " + kid + " is not a KID of packaged content " + content.id() + ".");
             }
-            keys.add(new Jwk("oct", kid, content.key().base64url()));
+            keys.add(new Jwk("oct", kid, key.base64url()));
         }
         return new License(keys, request.type() == null ? "temporary" : request.type());
     }

@@ -12,8 +12,12 @@ import jakarta.persistence.GeneratedValue;
 import jakarta.persistence.GenerationType;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
+import jakarta.persistence.Transient;
 
-/** A request to package one input into an encrypted DASH stream, and its progress through the queue. */
+/**
+ * A request to package one input into an encrypted DASH stream, and its progress through the queue. A job of kind
+ * {@link Kind#TRANSCODE} makes one rendition of its parent's ladder; the parent packages the renditions.
+ */
 @Entity
 @Table(name = "packaging_job")
 public class PackagingJob {
@@ -25,10 +29,13 @@ public class PackagingJob {
     public enum Status {
         QUEUED, RUNNING, DONE, FAILED, CANCELLED;
 
-        /** Whether a job in this status may move to {@code next}. */
+        /**
+         * Whether a job in this status may move to {@code next}. QUEUED -> FAILED: a ladder's packaging job waiting for
+         * its renditions fails when one of them fails for good.
+         */
         public boolean canMoveTo(Status next) {
             return switch (this) {
-                case QUEUED -> next == RUNNING || next == CANCELLED;
+                case QUEUED -> next == RUNNING || next == CANCELLED || next == FAILED;
                 case RUNNING -> next == QUEUED || next == DONE || next == FAILED || next == CANCELLED;
                 case DONE, FAILED, CANCELLED -> false;
             };
@@ -50,6 +57,11 @@ public class PackagingJob {
         }
     }
 
+    /** What a job does: package an input (or a ladder's renditions), or transcode one rendition of a ladder. */
+    public enum Kind {
+        PACKAGE, TRANSCODE
+    }
+
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
     public Long id;
@@ -61,19 +73,63 @@ public class PackagingJob {
     @Column(nullable = false, length = 16)
     public Status status;
 
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false, length = 16)
+    public Kind kind = Kind.PACKAGE;
+
+    /** TRANSCODE jobs: the PACKAGE job their rendition is made for. */
+    @Column(name = "parent_id")
+    public Long parentId;
+
+    /** PACKAGE jobs: the ladder asked for ({@code default} or {@code custom}), null for the input as it is. */
+    @Column(length = 16)
+    public String ladder;
+
+    /** TRANSCODE jobs: the rendition made, {@code 1080p} … or {@code audio}. */
+    @Column(length = 16)
+    public String rendition;
+
+    @Column(name = "rendition_height")
+    public Integer renditionHeight;
+
+    /** kbit/s of the video; null for the audio rendition. */
+    @Column(name = "rendition_bitrate")
+    public Integer renditionBitrate;
+
+    @Column(name = "drm_label", length = 8)
+    public String drmLabel;
+
+    /** PACKAGE jobs with separate keys, when read for a view: the pair of each DRM label, in the forms they were given. */
+    @Transient
+    public List<LabelledKey> labelledKeys;
+
+    /** One DRM label's KID and key as the client gave them (or as generated). */
+    public record LabelledKey(String label, String kid, String key) {
+
+        /** Keys are secrets: never print them. */
+        @Override
+        public String toString() {
+            return "LabelledKey[" + label + ", redacted]";
+        }
+    }
+
+    /** PACKAGE jobs with a ladder, when read for a view: its TRANSCODE jobs, tallest first, then the audio. */
+    @Transient
+    public List<PackagingJob> renditions;
+
     @Column(nullable = false, length = 16)
     public String engine;
 
-    @Column(name = "key_hex", nullable = false, length = 32, columnDefinition = "bpchar(32)")
+    @Column(name = "key_hex", length = 32, columnDefinition = "bpchar(32)")
     public String keyHex;
 
-    @Column(name = "kid_hex", nullable = false, length = 32, columnDefinition = "bpchar(32)")
+    @Column(name = "kid_hex", length = 32, columnDefinition = "bpchar(32)")
     public String kidHex;
 
-    @Column(name = "key_text", nullable = false, length = 64)
+    @Column(name = "key_text", length = 64)
     public String keyText;
 
-    @Column(name = "kid_text", nullable = false, length = 64)
+    @Column(name = "kid_text", length = 64)
     public String kidText;
 
     @Column(name = "idempotency_key", unique = true)

@@ -17,8 +17,12 @@ import io.vodpack.access.Caller;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.error.ProblemException;
+import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.core.storage.ContentStore;
+import io.vodpack.packaging.engine.PackagingRequest;
+import io.vodpack.packaging.engine.ShakaPackager;
 import io.vodpack.packaging.queue.JobQueue;
+import io.vodpack.packaging.transcode.Ladder;
 import io.vodpack.packaging.worker.ClaimLoop;
 
 /**
@@ -34,18 +38,20 @@ public class PackagingJobService {
     private final JobQueue queue;
     private final ClaimLoop workers;
     private final VodpackConfig config;
+    private final ContentStorage storage;
     private final ContentStore store;
     private final Async async;
     private final Event<ContentRemoved> removals;
     private final Caller caller;
 
     public PackagingJobService(PackagingJobRepository jobs, JobQueue queue, ClaimLoop workers, VodpackConfig config,
-            ContentStore store, Async async, Event<ContentRemoved> removals, Caller caller) {
+            ContentStorage storage, ContentStore store, Async async, Event<ContentRemoved> removals, Caller caller) {
         this.caller = caller;
         this.jobs = jobs;
         this.queue = queue;
         this.workers = workers;
         this.config = config;
+        this.storage = storage;
         this.store = store;
         this.async = async;
         this.removals = removals;
@@ -60,22 +66,41 @@ public class PackagingJobService {
             return Uni.createFrom().failure(ProblemException.badRequest("invalid-request",
                     "'input_content_id' is required: the id returned by POST /upload_input_content."));
         }
-        ContentKey key = request.key() == null ? ContentKey.random() : ContentKey.parse("key", request.key());
-        ContentKey kid = request.kid() == null ? ContentKey.random() : ContentKey.parse("kid", request.kid());
+        Ladder ladder = Ladder.parse(request.ladder());
+        List<PackagingRequest.TrackKey> labelled = labelledKeys(request, ladder);
+        // With separate keys, the job's own pair is the SD pair.
+        ContentKey key = !labelled.isEmpty() ? labelled.get(1).key()
+                : request.key() == null ? ContentKey.random() : ContentKey.parse("key", request.key());
+        ContentKey kid = !labelled.isEmpty() ? labelled.get(1).kid()
+                : request.kid() == null ? ContentKey.random() : ContentKey.parse("kid", request.kid());
         if (key.equals(kid)) {
             return Uni.createFrom().failure(ProblemException.badRequest("key-equals-kid",
                     "'key' and 'kid' must differ: the KID is public (it is in the MPD and every segment), the key is secret."));
+        }
+        if (!ladder.none() && !ShakaPackager.NAME.equals(config.packaging().engine())) {
+            return Uni.createFrom().failure(ProblemException.conflict("ladder-needs-shaka", "This service packages with '"
+                    + config.packaging().engine() + "', which cannot package a ladder; only 'shaka' can"
+                    + " (vodpack.packaging.engine). Send \"ladder\": \"none\" to package the input as it is."));
+        }
+        if (!ladder.none() && !store.inputsAreLocal()) {
+            // Renditions are written to a worker's local folder, and the packaging run may be claimed by another
+            // replica: with inputs and streams in a bucket there is no folder they share.
+            return Uni.createFrom().failure(ProblemException.conflict("ladder-needs-filesystem-storage",
+                    "This service keeps inputs and streams in an S3 bucket (vodpack.storage.kind=s3), where a ladder"
+                            + " cannot be made yet: only the filesystem kind can. Send \"ladder\": \"none\" to"
+                            + " package the input as it is."));
         }
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
             return Uni.createFrom().failure(ProblemException.badRequest("invalid-idempotency-key",
                     "Idempotency-Key must be 1 to 255 characters."));
         }
-        String fingerprint = fingerprint(request);
+        String fingerprint = fingerprint(request, ladder);
         String owner = caller.owner();
         String ownerFilter = caller.ownerFilter();
         return Panache.withTransaction(() -> replay(owner, idempotencyKey, fingerprint)
                 .flatMap(existing -> existing != null ? Uni.createFrom().item(new Created(existing, true))
-                        : insert(request.inputContentId(), key, kid, idempotencyKey, fingerprint, ownerFilter)
+                        : insert(request.inputContentId(), key, kid, ladder, labelled, idempotencyKey, fingerprint,
+                                ownerFilter)
                                 .map(job -> new Created(job, false))))
                 .onFailure(PackagingJobService::isUniqueViolation).recoverWithUni(
                         // Two requests with one Idempotency-Key raced; the first one's job is the answer.
@@ -87,6 +112,42 @@ public class PackagingJobService {
                         workers.signal();
                     }
                 });
+    }
+
+    /**
+     * The AUDIO, SD and HD pairs of a ladder with separate keys (in that order), each generated when omitted; empty
+     * without {@code keys}. 400 when {@code keys} comes without a ladder or beside {@code key}/{@code kid}, when a
+     * key equals its KID, or when two labels share a KID.
+     */
+    private static List<PackagingRequest.TrackKey> labelledKeys(PackagingJobRequest request, Ladder ladder) {
+        PackagingJobRequest.LadderKeys keys = request.keys();
+        if (keys == null) {
+            return List.of();
+        }
+        if (ladder.none()) {
+            throw ProblemException.badRequest("keys-need-ladder", "'keys' (separate AUDIO, SD and HD keys) needs a ladder;"
+                    + " without one, send 'key' and 'kid'.");
+        }
+        if (request.key() != null || request.kid() != null) {
+            throw ProblemException.badRequest("keys-and-key", "Send either 'key' and 'kid' (one key for every track) or"
+                    + " 'keys' (separate AUDIO, SD and HD keys), not both.");
+        }
+        List<PackagingRequest.TrackKey> pairs = List.of(pair(Ladder.AUDIO_LABEL, "keys.audio", keys.audio()),
+                pair(Ladder.SD_LABEL, "keys.sd", keys.sd()), pair(Ladder.HD_LABEL, "keys.hd", keys.hd()));
+        if (pairs.stream().map(PackagingRequest.TrackKey::kid).distinct().count() < pairs.size()) {
+            throw ProblemException.badRequest("kid-reused", "AUDIO, SD and HD need three different KIDs.");
+        }
+        return pairs;
+    }
+
+    private static PackagingRequest.TrackKey pair(String label, String field, PackagingJobRequest.KeyPair given) {
+        ContentKey key = given == null || given.key() == null ? ContentKey.random() : ContentKey.parse(field + ".key", given.key());
+        ContentKey kid = given == null || given.kid() == null ? ContentKey.random() : ContentKey.parse(field + ".kid", given.kid());
+        if (key.equals(kid)) {
+            throw ProblemException.badRequest("key-equals-kid", "'" + field + "': key and kid must differ: the KID is public,"
+                    + " the key is secret.");
+        }
+        return new PackagingRequest.TrackKey(label, kid, key);
     }
 
     private Uni<PackagingJob> replay(String owner, String idempotencyKey, String fingerprint) {
@@ -102,8 +163,8 @@ public class PackagingJobService {
         });
     }
 
-    private Uni<PackagingJob> insert(long inputId, ContentKey key, ContentKey kid, String idempotencyKey,
-            String fingerprint, String ownerFilter) {
+    private Uni<PackagingJob> insert(long inputId, ContentKey key, ContentKey kid, Ladder ladder,
+            List<PackagingRequest.TrackKey> labelled, String idempotencyKey, String fingerprint, String ownerFilter) {
         PackagingJob job = new PackagingJob();
         job.inputContentId = inputId;
         job.engine = config.packaging().engine();
@@ -113,7 +174,7 @@ public class PackagingJobService {
         job.kidText = kid.text();
         job.idempotencyKey = idempotencyKey;
         job.requestFingerprint = fingerprint;
-        return queue.enqueue(job, ownerFilter);
+        return queue.enqueue(job, ownerFilter, ladder, labelled);
     }
 
     /** The caller's job; 404 when unknown or another owner's. */
@@ -152,15 +213,19 @@ public class PackagingJobService {
     }
 
     /**
-     * Tells the observers (a local engine stops, delivery forgets the stream), then deletes the published folder, if
-     * any: a cancelled job has none live (its attempt removes its own output when its DONE is refused).
+     * Tells the observers (a local engine stops, delivery forgets the stream), then deletes the ladder's renditions and
+     * the published folder, if any: a cancelled job has none live (its attempt removes its own output when its DONE is
+     * refused).
      */
     private Uni<Void> removed(long id, String outputFolder) {
         removals.fire(new ContentRemoved(id));
-        if (outputFolder == null) {
-            return Uni.createFrom().voidItem();
-        }
-        return async.blocking(() -> store.deletePublished(outputFolder));
+        return async.blocking(() -> {
+            // A ladder's renditions are of no use once its job ended (the sweeper catches one written after this).
+            ContentStorage.deleteRecursively(storage.renditionsFolder(id));
+            if (outputFolder != null) {
+                store.deletePublished(outputFolder);
+            }
+        });
     }
 
     private static ProblemException notFound(long id) {
@@ -181,8 +246,16 @@ public class PackagingJobService {
         return false;
     }
 
-    private static String fingerprint(PackagingJobRequest request) {
-        String canonical = request.inputContentId() + "|" + request.key() + "|" + request.kid();
+    private static String canonical(PackagingJobRequest.KeyPair pair) {
+        return pair == null ? "-" : pair.key() + "/" + pair.kid();
+    }
+
+    private static String fingerprint(PackagingJobRequest request, Ladder ladder) {
+        // Requests without a ladder keep the fingerprint they had before ladders existed.
+        PackagingJobRequest.LadderKeys keys = request.keys();
+        String canonical = request.inputContentId() + "|" + request.key() + "|" + request.kid()
+                + (ladder.none() ? "" : "|" + ladder.canonical())
+                + (keys == null ? "" : "|" + canonical(keys.audio()) + "|" + canonical(keys.sd()) + "|" + canonical(keys.hd()));
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
                     .digest(canonical.getBytes(StandardCharsets.UTF_8)));

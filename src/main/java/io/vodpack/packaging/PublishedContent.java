@@ -1,5 +1,6 @@
 package io.vodpack.packaging;
 
+import java.util.List;
 import java.util.Optional;
 
 import io.smallrye.mutiny.Uni;
@@ -10,8 +11,36 @@ import io.smallrye.mutiny.Uni;
  */
 public interface PublishedContent {
 
-    /** The KID and key of one published job. */
-    record Keys(long id, ContentKey kid, ContentKey key) {
+    /**
+     * The KIDs and keys of one published job: one pair, or one per DRM label of a ladder with separate keys (the
+     * job's own pair first).
+     */
+    record Keys(long id, List<Pair> pairs) {
+
+        /** One KID and its key. */
+        public record Pair(ContentKey kid, ContentKey key) {
+
+            /** Keys are secrets: never print them. */
+            @Override
+            public String toString() {
+                return "Pair[redacted]";
+            }
+        }
+
+        /** The key of {@code kid}, if it is one of this job's KIDs. */
+        public Optional<ContentKey> keyOf(ContentKey kid) {
+            return pairs.stream().filter(p -> p.kid().equals(kid)).map(Pair::key).findFirst();
+        }
+
+        /** The job's own KID (with separate keys: its SD KID). */
+        public ContentKey kid() {
+            return pairs.get(0).kid();
+        }
+
+        /** The job's own key (with separate keys: its SD key). */
+        public ContentKey key() {
+            return pairs.get(0).key();
+        }
 
         /** Keys are secrets: never print them. */
         @Override

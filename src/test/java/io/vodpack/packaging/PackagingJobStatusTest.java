@@ -21,7 +21,8 @@ class PackagingJobStatusTest {
     @Test
     void transitionTableAllowsExactlyTheDocumentedMoves() {
         Map<Status, Set<Status>> allowed = Map.of(
-                QUEUED, EnumSet.of(RUNNING, CANCELLED),
+                // QUEUED -> FAILED: a ladder's packaging job whose rendition failed for good
+                QUEUED, EnumSet.of(RUNNING, CANCELLED, FAILED),
                 RUNNING, EnumSet.of(QUEUED, DONE, FAILED, CANCELLED),
                 DONE, EnumSet.noneOf(Status.class),
                 FAILED, EnumSet.noneOf(Status.class),

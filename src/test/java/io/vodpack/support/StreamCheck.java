@@ -73,6 +73,58 @@ public final class StreamCheck {
         return out;
     }
 
+    /**
+     * Downloads one Representation (init segment + media segments, from its own SegmentTemplate or its adaptation
+     * set's) into {@code out}: a fragmented MP4 of that encrypted track.
+     */
+    public static Path downloadRepresentation(String mpdUrl, Element representation, Path out) throws IOException {
+        String base = mpdUrl.substring(0, mpdUrl.lastIndexOf('/') + 1);
+        Element template = segmentTemplate(representation);
+        int segments = 0;
+        NodeList s = template.getElementsByTagNameNS(MPD_NS, "S");
+        for (int i = 0; i < s.getLength(); i++) {
+            Element e = (Element) s.item(i);
+            segments += 1 + (e.getAttribute("r").isEmpty() ? 0 : Integer.parseInt(e.getAttribute("r")));
+        }
+        String id = representation.getAttribute("id");
+        try (OutputStream file = Files.newOutputStream(out)) {
+            file.write(fetch(base + template.getAttribute("initialization").replace("$RepresentationID$", id)));
+            int start = Integer.parseInt(template.getAttribute("startNumber"));
+            for (int n = start; n < start + segments; n++) {
+                file.write(fetch(base + template.getAttribute("media").replace("$RepresentationID$", id)
+                        .replace("$Number$", Integer.toString(n))));
+            }
+        }
+        return out;
+    }
+
+    /** The segment timeline a Representation plays by, as text: t, d and r of every S. */
+    public static String timeline(Element representation) {
+        Element template = segmentTemplate(representation);
+        StringBuilder text = new StringBuilder("timescale=" + template.getAttribute("timescale"));
+        NodeList s = template.getElementsByTagNameNS(MPD_NS, "S");
+        for (int i = 0; i < s.getLength(); i++) {
+            Element e = (Element) s.item(i);
+            text.append(" [t=").append(e.getAttribute("t")).append(" d=").append(e.getAttribute("d")).append(" r=")
+                    .append(e.getAttribute("r")).append(']');
+        }
+        return text.toString();
+    }
+
+    private static Element segmentTemplate(Element representation) {
+        NodeList own = representation.getElementsByTagNameNS(MPD_NS, "SegmentTemplate");
+        if (own.getLength() > 0) {
+            return (Element) own.item(0);
+        }
+        Element set = (Element) representation.getParentNode();
+        for (org.w3c.dom.Node n = set.getFirstChild(); n != null; n = n.getNextSibling()) {
+            if (n instanceof Element e && "SegmentTemplate".equals(e.getLocalName())) {
+                return e;
+            }
+        }
+        throw new IllegalStateException("representation " + representation.getAttribute("id") + " has no SegmentTemplate");
+    }
+
     private static byte[] fetch(String url) {
         return given().get(url).then().statusCode(200).extract().asByteArray();
     }

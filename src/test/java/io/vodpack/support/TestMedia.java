@@ -36,6 +36,22 @@ public final class TestMedia {
                 "-movflags", "+faststart");
     }
 
+    /** 6 s, 1920x1080 H.264 at a low bitrate (2 s GOP) + AAC: a short source for the full default ladder. */
+    public static Path h264Aac1080p() {
+        return make("h264-aac-1080p.mp4", "-f", "lavfi", "-i", "testsrc2=size=1920x1080:rate=25", "-f", "lavfi", "-i",
+                "sine=frequency=440:sample_rate=48000", "-t", "6", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "1500k",
+                "-g", "50", "-keyint_min", "50", "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
+                "-movflags", "+faststart");
+    }
+
+    /** 6 s, 1280x720 H.264 at a low bitrate + AAC: a source shorter than the default ladder's top rung. */
+    public static Path h264Aac720p() {
+        return make("h264-aac-720p.mp4", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25", "-f", "lavfi", "-i",
+                "sine=frequency=440:sample_rate=48000", "-t", "6", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "1000k",
+                "-g", "50", "-keyint_min", "50", "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
+                "-movflags", "+faststart");
+    }
+
     public static Path videoOnly() {
         return make("video-only.mp4", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25", "-t", "2", "-c:v", "libx264",
                 "-preset", "veryfast", "-pix_fmt", "yuv420p");

@@ -166,6 +166,20 @@ public interface VodpackConfig {
         Shaka shaka();
 
         Bento4 bento4();
+
+        Transcode transcode();
+    }
+
+    /** ffmpeg, which makes the renditions of a ladder (docs/multi-bitrate.md). */
+    interface Transcode {
+        /** ffmpeg executable: a path, or a name looked up on the PATH. */
+        String ffmpegPath();
+
+        /** libx264 preset of every video rendition (ultrafast … veryslow). */
+        String preset();
+
+        /** A rendition whose ffmpeg runs longer than this is killed and the attempt fails. */
+        Duration timeout();
     }
 
     interface Shaka {

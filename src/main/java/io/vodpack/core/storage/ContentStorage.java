@@ -29,6 +29,7 @@ public class ContentStorage {
     private final Path staging;
     private final Path packaged;
     private final Path resumable;
+    private final Path renditions;
 
     public ContentStorage(VodpackConfig config) {
         this.root = config.storage().root().toAbsolutePath().normalize();
@@ -37,8 +38,9 @@ public class ContentStorage {
         this.staging = root.resolve("staging");
         this.packaged = root.resolve("packaged");
         this.resumable = root.resolve("resumable");
+        this.renditions = root.resolve("renditions");
         try {
-            for (Path dir : new Path[] { incoming, inputs, staging, packaged, resumable }) {
+            for (Path dir : new Path[] { incoming, inputs, staging, packaged, resumable, renditions }) {
                 Files.createDirectories(dir);
             }
         } catch (IOException e) {
@@ -68,6 +70,18 @@ public class ContentStorage {
 
     public Path resumableDir() {
         return resumable;
+    }
+
+    public Path renditionsDir() {
+        return renditions;
+    }
+
+    /**
+     * The transcoded renditions of one ladder ({@code <name>.mp4}), kept until its packaging job ends; named by the
+     * packaging job's id.
+     */
+    public Path renditionsFolder(long packagingJobId) {
+        return renditions.resolve(Long.toString(packagingJobId));
     }
 
     /** The partial file of a resumable upload; kept until the upload completes or expires. */

@@ -2,18 +2,22 @@ package io.vodpack.packaging.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.vodpack.core.config.VodpackConfig;
 
 /**
- * Shaka Packager: one run writes both tracks, encrypted with cbcs from the first segment (clear lead 0), a static
- * MPD and, over the same segments, an HLS master playlist with one media playlist per track (SAMPLE-AES, key format
- * identity). Output paths are relative so the MPD's and the playlists' URLs are too.
+ * Shaka Packager: one run writes every track (the source's video and audio, or each rendition of a ladder),
+ * encrypted with cbcs from the first segment (clear lead 0), a static MPD and, over the same segments, an HLS master
+ * playlist with one media playlist per track (SAMPLE-AES, key format identity). Output paths are relative so the
+ * MPD's and the playlists' URLs are too.
  */
 @ApplicationScoped
 public class ShakaPackager implements Packager {
+
+    public static final String NAME = "shaka";
 
     private final String executable;
 
@@ -23,7 +27,7 @@ public class ShakaPackager implements Packager {
 
     @Override
     public String name() {
-        return "shaka";
+        return NAME;
     }
 
     @Override
@@ -33,16 +37,14 @@ public class ShakaPackager implements Packager {
 
     @Override
     public List<List<String>> commandLines(PackagingRequest r) {
-        String in = r.input().toAbsolutePath().toString();
         String out = r.outputDir().toAbsolutePath().toString();
-        List<String> command = new ArrayList<>(List.of(executable,
-                "in=" + in + ",stream=video,init_segment=" + out + "/video/init.mp4,segment_template=" + out
-                        + "/video/seg_$Number$.m4s,drm_label=CK" + hlsVideo("video.m3u8"),
-                "in=" + in + ",stream=audio,init_segment=" + out + "/audio/init.mp4,segment_template=" + out
-                        + "/audio/seg_$Number$.m4s,drm_label=CK" + hlsAudio("audio.m3u8"),
+        List<String> command = new ArrayList<>(List.of(executable));
+        r.tracks().forEach(track -> command.add(streamDescriptor(track, out)));
+        command.addAll(List.of(
                 "--protection_scheme", "cbcs",
                 "--enable_raw_key_encryption",
-                "--keys", "label=CK:key_id=" + r.kid().hex() + ":key=" + r.key().hex(),
+                "--keys", r.keys().stream().map(k -> "label=" + k.label() + ":key_id=" + k.kid().hex() + ":key=" + k.key().hex())
+                        .collect(Collectors.joining(",")),
                 "--protection_systems", "CommonSystem",
                 "--clear_lead", "0",
                 "--segment_duration", Integer.toString(r.segmentDurationSeconds()),
@@ -50,6 +52,19 @@ public class ShakaPackager implements Packager {
                 "--mpd_output", out + "/stream.mpd"));
         command.addAll(hlsFlags(r));
         return List.of(command);
+    }
+
+    /**
+     * The one place a track becomes a stream descriptor: its input and stream, its init segment and segment template
+     * under {@code out/<folder>/}, its DRM label (always explicit: Shaka Packager would otherwise derive labels from
+     * pixel counts) and its HLS media playlist ({@code <folder>.m3u8}, slashes as underscores: one per rendition).
+     */
+    static String streamDescriptor(PackagingRequest.Track track, String out) {
+        String folder = out + "/" + track.folder();
+        String playlist = track.folder().replace('/', '_') + ".m3u8";
+        return "in=" + track.file().toAbsolutePath() + ",stream=" + track.stream() + ",init_segment=" + folder
+                + "/init.mp4,segment_template=" + folder + "/seg_$Number$.m4s,drm_label=" + track.drmLabel()
+                + ("audio".equals(track.stream()) ? hlsAudio(playlist) : hlsVideo(playlist));
     }
 
     /**

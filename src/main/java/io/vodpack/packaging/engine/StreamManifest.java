@@ -58,6 +58,14 @@ public final class StreamManifest {
     }
 
     public static void finish(Path mpd, ContentKey kid, String licenseUrl) throws InvalidOutputException, IOException {
+        finish(mpd, List.of(kid), licenseUrl);
+    }
+
+    /**
+     * As {@link #finish(Path, ContentKey, String)} for a job whose tracks are encrypted under several keys (one per
+     * DRM label): every adaptation set must name one of {@code kids}, and there may be one video set per key.
+     */
+    public static void finish(Path mpd, List<ContentKey> kids, String licenseUrl) throws InvalidOutputException, IOException {
         if (!Files.isRegularFile(mpd)) {
             throw new InvalidOutputException("the engine wrote no " + mpd.getFileName());
         }
@@ -75,14 +83,17 @@ public final class StreamManifest {
             throw new InvalidOutputException("stream.mpd has no adaptation sets");
         }
         List<String> types = sets.stream().map(StreamManifest::contentType).sorted().toList();
-        if (!types.equals(List.of("audio", "video"))) {
-            throw new InvalidOutputException("stream.mpd should have one video and one audio adaptation set; it has "
+        long videoSets = types.stream().filter("video"::equals).count();
+        boolean oneAudio = types.stream().filter("audio"::equals).count() == 1;
+        if (!oneAudio || videoSets < 1 || videoSets > kids.size() || types.size() != videoSets + 1) {
+            throw new InvalidOutputException("stream.mpd should have one video adaptation set (one per key with separate"
+                    + " keys) and one audio adaptation set; it has "
                     + (types.isEmpty() ? "none" : String.join(", ", types)));
         }
         Path base = mpd.getParent();
         for (Element set : sets) {
             String type = contentType(set);
-            checkProtection(set, kid, type);
+            checkProtection(set, kids, type);
             addClearKey(doc, set, licenseUrl);
             for (Element representation : elements(set, "Representation")) {
                 checkSegments(base, set, representation);
@@ -105,7 +116,7 @@ public final class StreamManifest {
         return slash < 0 ? "unknown" : mime.substring(0, slash);
     }
 
-    private static void checkProtection(Element set, ContentKey kid, String type) throws InvalidOutputException {
+    private static void checkProtection(Element set, List<ContentKey> kids, String type) throws InvalidOutputException {
         for (Element cp : children(set, "ContentProtection")) {
             if (MP4_PROTECTION.equals(cp.getAttribute("schemeIdUri"))) {
                 if (!"cbcs".equals(cp.getAttribute("value"))) {
@@ -113,7 +124,7 @@ public final class StreamManifest {
                             + cp.getAttribute("value") + "', expected cbcs");
                 }
                 String defaultKid = cp.getAttributeNS(CENC_NS, "default_KID").toLowerCase(Locale.ROOT);
-                if (!defaultKid.equals(kid.uuid())) {
+                if (kids.stream().noneMatch(kid -> defaultKid.equals(kid.uuid()))) {
                     throw new InvalidOutputException("the " + type + " adaptation set names default_KID '" + defaultKid
                             + "', not the job's KID");
                 }

@@ -36,7 +36,11 @@ import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.packaging.ContentKey;
 import io.vodpack.packaging.PackagingJob;
+import io.vodpack.packaging.PackagingJob.Kind;
 import io.vodpack.packaging.PackagingJob.Status;
+import io.vodpack.packaging.engine.PackagingRequest;
+import io.vodpack.packaging.transcode.Ffmpeg;
+import io.vodpack.packaging.transcode.Ladder;
 import io.vodpack.packaging.PackagingJobRepository;
 import io.vodpack.upload.InputContent;
 import io.vodpack.upload.InputContentRepository;
@@ -51,15 +55,18 @@ import io.vodpack.upload.InputContentRepository;
  * from              to         method          who                               guard
  * ----------------  ---------  --------------  --------------------------------  ---------------------------------
  * (new)             QUEUED     enqueue         POST /packaged_content            input READY, locked FOR SHARE
- * QUEUED            RUNNING    claim           a worker with capacity            oldest, FOR UPDATE SKIP LOCKED
+ * QUEUED            RUNNING    claim           a worker with capacity            oldest, FOR UPDATE SKIP LOCKED,
+ *                                                                                     every rendition of it DONE
  * RUNNING           RUNNING    renew           the worker, every lease/3         status, lease owner
  * RUNNING           DONE       complete        the worker, output published      status, lease owner
  * RUNNING           FAILED     fail            the worker, attempt failed        status, lease owner
+ * QUEUED            FAILED     fail            (its rendition failed for good)   status (the ladder's PACKAGE job)
  * RUNNING           QUEUED     release         the worker, shutting down         status, lease owner
  * RUNNING           QUEUED     retryLater      the worker, disk full / transient status, lease owner
  * RUNNING           QUEUED     reclaimExpired  the sweeper, attempts left        status, lease expired
  * RUNNING           FAILED     reclaimExpired  the sweeper, attempts used up     status, lease expired
- * QUEUED, RUNNING   CANCELLED  cancel          DELETE /packaged_content/{id}     status
+ * QUEUED, RUNNING   CANCELLED  cancel          DELETE /packaged_content/{id}     status (and its renditions')
+ * QUEUED, RUNNING   CANCELLED  fail            (a sibling rendition failed)      status
  * DONE, FAILED,     (deleted)  delete          DELETE /packaged_content/{id}     status
  *   CANCELLED
  * </pre>
@@ -67,11 +74,16 @@ import io.vodpack.upload.InputContentRepository;
  * {@link #enqueue} joins the caller's Hibernate Reactive transaction (the idempotency check and the input
  * lock belong to it); every other change is one SQL statement on the reactive pool, which any thread may call.
  * A lease owner is unique to one attempt ({@link #claim}), so "lease owner" in a guard means "this attempt".
+ * A ladder is one PACKAGE job and its TRANSCODE jobs (one per rendition, {@code parent_id} naming the PACKAGE job):
+ * the PACKAGE job is claimed only once every rendition is DONE, fails when one fails for good (the others are
+ * cancelled in the same statement), and cancelling it cancels them.
  */
 @ApplicationScoped
 public class JobQueue {
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** The share of a ladder's progress figure its transcodes make up; packaging makes the rest. */
+    public static final int TRANSCODE_SHARE = 90;
 
     private final Pool pool;
     private final PackagingJobRepository jobs;
@@ -79,12 +91,14 @@ public class JobQueue {
     private final String table;
     private final String inputTable;
     private final String keyTable;
+    private final String jobKeyTable;
     private final VodpackConfig config;
 
     public JobQueue(Pool pool, PackagingJobRepository jobs, InputContentRepository inputs, VodpackConfig config,
             @ConfigProperty(name = "db.schema") String schema) {
         this.config = config;
         this.keyTable = SqlNames.table(schema, "content_key");
+        this.jobKeyTable = SqlNames.table(schema, "packaging_job_key");
         this.pool = pool;
         this.jobs = jobs;
         this.inputs = inputs;
@@ -99,7 +113,9 @@ public class JobQueue {
      * {@code vodpack.packaging.max-queued-jobs} jobs wait (enqueues take turns on a transaction lock, so the
      * bound holds across replicas), and with 409 when the job's KID is bound to another key.
      */
-    public Uni<PackagingJob> enqueue(PackagingJob job, String ownerFilter) {
+    public Uni<PackagingJob> enqueue(PackagingJob job, String ownerFilter, Ladder ladder,
+            List<PackagingRequest.TrackKey> labelledKeys) {
+        int[] sourceHeight = new int[1];
         return inputs.findOwned(job.inputContentId, ownerFilter, LockModeType.PESSIMISTIC_READ)
                 .onItem().ifNull().failWith(() -> ProblemException.notFound("No input content with id " + job.inputContentId + "."))
                 .flatMap(input -> {
@@ -109,14 +125,81 @@ public class JobQueue {
                     }
                     // the job belongs to the input's owner (an admin may package any owner's input)
                     job.owner = input.owner;
+                    sourceHeight[0] = input.height;
                     return Panache.getSession();
                 })
-                .flatMap(session -> checkQueueRoom(session, job.owner).chain(() -> bindKey(session, job.kid(), job.key())))
+                .flatMap(session -> checkQueueRoom(session, job.owner).chain(() -> bindKey(session, job.kid(), job.key()))
+                        .chain(() -> bindKeys(session, labelledKeys)))
                 .flatMap(bound -> {
+                    List<Ladder.Rung> rungs = ladder.fitting(sourceHeight[0]);
                     job.status = QUEUED;
+                    job.kind = Kind.PACKAGE;
+                    job.ladder = ladder.none() ? null : ladder.name();
                     job.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
-                    return jobs.persist(job);
+                    return jobs.persistAndFlush(job).chain(() -> storeKeys(job, labelledKeys))
+                            .chain(() -> enqueueRenditions(job, rungs, !labelledKeys.isEmpty())).replaceWith(job);
                 });
+    }
+
+    private Uni<Void> bindKeys(Mutiny.Session session, List<PackagingRequest.TrackKey> labelledKeys) {
+        Uni<Void> all = Uni.createFrom().voidItem();
+        for (PackagingRequest.TrackKey pair : labelledKeys) {
+            all = all.chain(() -> bindKey(session, pair.kid(), pair.key()));
+        }
+        return all;
+    }
+
+    /** A ladder's separate keys, one row per DRM label, in the job's transaction. */
+    private Uni<Void> storeKeys(PackagingJob job, List<PackagingRequest.TrackKey> labelledKeys) {
+        job.labelledKeys = labelledKeys.stream()
+                .map(k -> new PackagingJob.LabelledKey(k.label(), k.kid().text(), k.key().text())).toList();
+        Uni<Void> all = Uni.createFrom().voidItem();
+        for (PackagingRequest.TrackKey pair : labelledKeys) {
+            all = all.chain(() -> Panache.getSession()).chain(session -> session.createNativeQuery("INSERT INTO "
+                    + jobKeyTable + " (packaging_job_id, label, kid_hex, key_hex, kid_text, key_text)"
+                    + " VALUES (:job, :label, :kid, :key, :kidText, :keyText)").setParameter("job", job.id)
+                    .setParameter("label", pair.label()).setParameter("kid", pair.kid().hex())
+                    .setParameter("key", pair.key().hex()).setParameter("kidText", pair.kid().text())
+                    .setParameter("keyText", pair.key().text()).executeUpdate()).replaceWithVoid();
+        }
+        return all;
+    }
+
+    /**
+     * (new) -> QUEUED: one TRANSCODE job per rung, tallest first, then the audio; none without a ladder. With
+     * {@code separateKeys} each is labelled AUDIO, SD or HD, else all share the job's one key.
+     */
+    private Uni<Void> enqueueRenditions(PackagingJob parent, List<Ladder.Rung> rungs, boolean separateKeys) {
+        if (rungs.isEmpty()) {
+            parent.renditions = List.of();
+            return Uni.createFrom().voidItem();
+        }
+        List<PackagingJob> renditions = new ArrayList<>();
+        for (Ladder.Rung rung : rungs) {
+            renditions.add(rendition(parent, rung.name(), rung.height(), rung.videoBitrate(),
+                    separateKeys ? rung.drmLabel() : PackagingRequest.SINGLE_KEY_LABEL));
+        }
+        renditions.add(rendition(parent, Ffmpeg.AUDIO, null, null,
+                separateKeys ? Ladder.AUDIO_LABEL : PackagingRequest.SINGLE_KEY_LABEL));
+        parent.renditions = renditions;
+        return jobs.persist(renditions.stream()).chain(() -> Panache.getSession()).chain(Mutiny.Session::flush);
+    }
+
+    private static PackagingJob rendition(PackagingJob parent, String name, Integer height, Integer bitrate,
+            String drmLabel) {
+        PackagingJob job = new PackagingJob();
+        job.kind = Kind.TRANSCODE;
+        job.parentId = parent.id;
+        job.inputContentId = parent.inputContentId;
+        job.owner = parent.owner;
+        job.engine = "ffmpeg";
+        job.rendition = name;
+        job.renditionHeight = height;
+        job.renditionBitrate = bitrate;
+        job.drmLabel = drmLabel;
+        job.status = QUEUED;
+        job.createdAt = parent.createdAt;
+        return job;
     }
 
     private Uni<Void> checkQueueRoom(Mutiny.Session session, String owner) {
@@ -127,7 +210,7 @@ public class JobQueue {
                 .setParameter("name", table + " enqueue").getSingleResult()
                 // One round trip for both bounds: the whole queue and this owner's part of it.
                 .chain(() -> session.createNativeQuery("SELECT count(*), count(*) FILTER (WHERE owner = :owner) FROM " + table
-                        + " WHERE status = '" + QUEUED + "'", Object[].class).setParameter("owner", owner).getSingleResult())
+                        + " WHERE status = '" + QUEUED + "' AND kind = '" + Kind.PACKAGE + "'", Object[].class).setParameter("owner", owner).getSingleResult())
                 .invoke(counts -> {
                     long queued = ((Number) counts[0]).longValue();
                     long queuedForOwner = ((Number) counts[1]).longValue();
@@ -164,30 +247,63 @@ public class JobQueue {
     }
 
     /**
-     * QUEUED -> RUNNING: claims the oldest queued job that is not waiting (see {@link #retryLater}) for an attempt of
-     * {@code instance}, or nothing when there is none. The lease owner written in the row is unique to this attempt.
+     * QUEUED -> RUNNING: claims the oldest queued job that is not waiting (see {@link #retryLater}) and whose
+     * renditions, if any, are all DONE, for an attempt of {@code instance}, or nothing when there is none. The lease
+     * owner written in the row is unique to this attempt. A ladder's packaging starts at 90 % progress: the
+     * transcodes made the first 90.
      */
     public Uni<Optional<ClaimedJob>> claim(String instance, Duration lease) {
         String token = HexFormat.of().formatHex(randomBytes(6));
         String owner = instance + "#" + token;
         String sql = "UPDATE " + table + " j SET " + set(RUNNING) + ", lease_owner = $1,"
                 + " lease_expires_at = now() + make_interval(secs => $2), attempts = j.attempts + 1,"
-                + " started_at = now(), progress = 0, not_before = NULL"
+                + " started_at = now(), progress = CASE WHEN j.ladder IS NULL THEN 0 ELSE " + TRANSCODE_SHARE + " END,"
+                + " not_before = NULL"
                 + " FROM " + inputTable + " i"
-                + " WHERE j.id = (SELECT id FROM " + table + " WHERE " + from(RUNNING)
-                + " AND (not_before IS NULL OR not_before <= now()) ORDER BY id"
-                + " FOR UPDATE SKIP LOCKED LIMIT 1) AND i.id = j.input_content_id"
-                + " RETURNING j.id, j.attempts, j.engine, i.storage_name, i.size_bytes, i.duration_ms, j.key_hex, j.key_text,"
-                + " j.kid_hex, j.kid_text";
+                + " WHERE j.id = (SELECT q.id FROM " + table + " q WHERE q." + from(RUNNING)
+                + " AND (q.not_before IS NULL OR q.not_before <= now())"
+                + " AND NOT EXISTS (SELECT 1 FROM " + table + " r WHERE r.parent_id = q.id AND r.status <> '" + DONE + "')"
+                + " ORDER BY q.id FOR UPDATE SKIP LOCKED LIMIT 1) AND i.id = j.input_content_id"
+                + " RETURNING j.id, j.attempts, j.kind, j.engine, i.storage_name, i.size_bytes, i.duration_ms, j.key_hex,"
+                + " j.key_text, j.kid_hex, j.kid_text, j.parent_id, j.rendition, j.rendition_height, j.rendition_bitrate,"
+                + " j.drm_label, (SELECT string_agg(r.rendition || ':' || coalesce(r.rendition_height, 0) || ':'"
+                + " || coalesce(r.rendition_bitrate, 0) || ':' || r.drm_label, ',' ORDER BY r.rendition_height DESC NULLS LAST)"
+                + " FROM " + table + " r WHERE r.parent_id = j.id) AS renditions,"
+                + " (SELECT string_agg(k.label || ':' || k.kid_hex || ':' || k.key_hex || ':' || k.kid_text || ':' || k.key_text,"
+                + " ',' ORDER BY k.label) FROM " + jobKeyTable + " k WHERE k.packaging_job_id = j.id) AS labelled_keys";
         return pool.preparedQuery(sql).execute(Tuple.of(owner, seconds(lease)))
                 .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(toClaimed(rows.iterator().next(), owner, token)));
     }
 
     private static ClaimedJob toClaimed(Row r, String owner, String token) {
-        return new ClaimedJob(r.getLong("id"), r.getInteger("attempts"), owner, token, r.getString("engine"),
+        Kind kind = Kind.valueOf(r.getString("kind"));
+        boolean keyed = kind == Kind.PACKAGE;
+        ClaimedJob.Rendition rendition = keyed ? null : new ClaimedJob.Rendition(r.getString("rendition"),
+                r.getInteger("rendition_height"), r.getInteger("rendition_bitrate"), r.getString("drm_label"));
+        List<ClaimedJob.Rendition> renditions = new ArrayList<>();
+        String listed = r.getString("renditions");
+        if (listed != null) {
+            for (String item : listed.split(",")) {
+                String[] parts = item.split(":");
+                int height = Integer.parseInt(parts[1]);
+                renditions.add(new ClaimedJob.Rendition(parts[0], height == 0 ? null : height,
+                        height == 0 ? null : Integer.valueOf(parts[2]), parts[3]));
+            }
+        }
+        List<PackagingRequest.TrackKey> labelledKeys = new ArrayList<>();
+        String keys = r.getString("labelled_keys");
+        if (keys != null) {
+            for (String item : keys.split(",")) {
+                String[] parts = item.split(":");
+                labelledKeys.add(new PackagingRequest.TrackKey(parts[0], ContentKey.ofHex(parts[1], parts[3]),
+                        ContentKey.ofHex(parts[2], parts[4])));
+            }
+        }
+        return new ClaimedJob(r.getLong("id"), r.getInteger("attempts"), owner, token, kind, r.getString("engine"),
                 r.getString("storage_name"), r.getLong("size_bytes"), r.getLong("duration_ms"),
-                ContentKey.ofHex(r.getString("key_hex"), r.getString("key_text")),
-                ContentKey.ofHex(r.getString("kid_hex"), r.getString("kid_text")));
+                keyed ? ContentKey.ofHex(r.getString("key_hex"), r.getString("key_text")) : null,
+                keyed ? ContentKey.ofHex(r.getString("kid_hex"), r.getString("kid_text")) : null,
+                r.getLong("parent_id"), rendition, List.copyOf(renditions), List.copyOf(labelledKeys));
     }
 
     private static byte[] randomBytes(int n) {
@@ -207,6 +323,31 @@ public class JobQueue {
     }
 
     /**
+     * RUNNING -> RUNNING for a rendition, as {@link #renew}, and the ladder's progress recomputed on its PACKAGE job
+     * (still QUEUED while renditions are made): {@value #TRANSCODE_SHARE} % times the renditions' progress, each
+     * weighted by its pixel count (height squared; the audio counts as a 120-line picture).
+     */
+    public Uni<Boolean> renewRendition(long id, long parentId, String owner, Duration lease, int progress) {
+        return renew(id, owner, lease, progress).call(ours -> ours ? updateLadderProgress(parentId) : Uni.createFrom().voidItem());
+    }
+
+    /** RUNNING -> DONE for a rendition, guarded by the attempt's lease; its file is in place before this is called. */
+    public Uni<Boolean> completeRendition(long id, long parentId, String owner) {
+        return update("UPDATE " + table + " SET " + set(DONE) + ", progress = 100, finished_at = now(),"
+                + " lease_owner = NULL, lease_expires_at = NULL, error_detail = NULL"
+                + " WHERE id = $1 AND lease_owner = $2 AND " + from(DONE), Tuple.of(id, owner))
+                .call(done -> done ? updateLadderProgress(parentId) : Uni.createFrom().voidItem());
+    }
+
+    private Uni<Void> updateLadderProgress(long parentId) {
+        return pool.preparedQuery("UPDATE " + table + " p SET progress = GREATEST(p.progress, (SELECT (" + TRANSCODE_SHARE
+                + " * sum(r.progress * w.weight) / sum(w.weight) / 100)::int FROM " + table + " r,"
+                + " LATERAL (SELECT (coalesce(r.rendition_height, 120)::bigint * coalesce(r.rendition_height, 120)) AS weight) w"
+                + " WHERE r.parent_id = p.id)) WHERE p.id = $1 AND p.status = '" + QUEUED + "'")
+                .execute(Tuple.of(parentId)).replaceWithVoid();
+    }
+
+    /**
      * RUNNING -> DONE, making {@code outputFolder} (under {@code packaged/}) the job's live output, in one statement
      * guarded by the attempt's lease: false when the job was cancelled or taken over meanwhile. {@code hls}: the
      * output holds HLS playlists beside the MPD.
@@ -223,11 +364,30 @@ public class JobQueue {
                 .execute(Tuple.of(id, outputFolder)).map(rows -> rows.size() > 0);
     }
 
-    /** RUNNING -> FAILED with a reason a person can act on; false when the job was cancelled or lost meanwhile. */
+    /**
+     * RUNNING -> FAILED with a reason a person can act on; false when the job was cancelled or lost meanwhile. A
+     * rendition that fails fails its ladder's PACKAGE job too (QUEUED -> FAILED, naming the rendition and the reason)
+     * and cancels the other renditions, in the same statement.
+     */
     public Uni<Boolean> fail(long id, String owner, String reason) {
-        return update("UPDATE " + table + " SET " + set(FAILED) + ", finished_at = now(), lease_owner = NULL,"
-                + " lease_expires_at = NULL, error_detail = $3 WHERE id = $1 AND lease_owner = $2 AND " + from(FAILED),
-                Tuple.of(id, owner, reason));
+        return pool.preparedQuery("WITH failed AS (UPDATE " + table + " SET " + set(FAILED) + ", finished_at = now(),"
+                + " lease_owner = NULL, lease_expires_at = NULL, error_detail = $3 WHERE id = $1 AND lease_owner = $2 AND "
+                + from(FAILED) + " RETURNING id, parent_id, rendition, attempts, error_detail)" + failLadders()
+                + " SELECT count(*) AS n FROM failed").execute(Tuple.of(id, owner, reason))
+                .map(rows -> rows.iterator().next().getLong("n") > 0);
+    }
+
+    /**
+     * CTEs that follow a CTE {@code failed} (rows with id, parent_id, rendition, attempts, error_detail): the PACKAGE
+     * job of each failed rendition fails with the rendition's reason, and its other renditions are cancelled.
+     */
+    private String failLadders() {
+        return ", ladder_failed AS (UPDATE " + table + " p SET " + set(FAILED) + ", finished_at = now(),"
+                + " error_detail = 'rendition ' || f.rendition || ' failed after ' || f.attempts || ' attempt(s): ' || f.error_detail"
+                + " FROM failed f WHERE p.id = f.parent_id AND p.status = '" + QUEUED + "' RETURNING p.id)"
+                + ", siblings_cancelled AS (UPDATE " + table + " s SET " + set(CANCELLED) + ", finished_at = now(),"
+                + " lease_owner = NULL, lease_expires_at = NULL, error_detail = 'rendition ' || f.rendition || ' failed'"
+                + " FROM failed f WHERE s.parent_id = f.parent_id AND s.id <> f.id AND s." + from(CANCELLED) + " RETURNING s.id)";
     }
 
     /** RUNNING -> QUEUED (shutdown): another replica or the next start picks it up; the attempt is not counted. */
@@ -253,11 +413,14 @@ public class JobQueue {
      * Returns the number of jobs requeued and failed.
      */
     public Uni<int[]> reclaimExpired(int maxAttempts) {
-        Uni<Integer> failed = pool.preparedQuery("UPDATE " + table + " SET " + set(FAILED) + ", finished_at = now(),"
-                + " lease_owner = NULL, lease_expires_at = NULL, error_detail = 'the worker running it stopped ' || attempts"
+        Uni<Integer> failed = pool.preparedQuery("WITH failed AS (UPDATE " + table + " SET " + set(FAILED)
+                + ", finished_at = now(), lease_owner = NULL, lease_expires_at = NULL,"
+                + " error_detail = 'the worker running it stopped ' || attempts"
                 + " || ' time(s) (crash or lost lease); giving up after ' || $1 || ' attempts'"
-                + " WHERE " + from(FAILED) + " AND lease_expires_at < now() AND attempts >= $1")
-                .execute(Tuple.of(maxAttempts)).map(RowSet::rowCount);
+                + " WHERE " + from(FAILED) + " AND lease_expires_at < now() AND attempts >= $1"
+                + " RETURNING id, parent_id, rendition, attempts, error_detail)" + failLadders()
+                + " SELECT count(*)::int AS n FROM failed")
+                .execute(Tuple.of(maxAttempts)).map(rows -> rows.iterator().next().getInteger("n"));
         Uni<Integer> requeued = pool.preparedQuery("UPDATE " + table + " SET " + set(QUEUED) + ", lease_owner = NULL,"
                 + " lease_expires_at = NULL, error_detail = 'attempt ' || attempts || ' stopped (crash or lost lease); retrying'"
                 + " WHERE " + from(QUEUED) + " AND lease_expires_at < now() AND attempts < $1")
@@ -265,10 +428,34 @@ public class JobQueue {
         return failed.flatMap(f -> requeued.map(r -> new int[] { r, f }));
     }
 
-    /** QUEUED or RUNNING -> CANCELLED; false when the job is finished or gone. A running engine is stopped by its worker. */
+    /**
+     * QUEUED or RUNNING -> CANCELLED, with the renditions of its ladder; false when the job is finished or gone. A
+     * running engine or ffmpeg is stopped by its worker.
+     */
     public Uni<Boolean> cancel(long id, String reason) {
-        return update("UPDATE " + table + " SET " + set(CANCELLED) + ", finished_at = now(), lease_owner = NULL,"
-                + " lease_expires_at = NULL, error_detail = $2 WHERE id = $1 AND " + from(CANCELLED), Tuple.of(id, reason));
+        return pool.preparedQuery("WITH cancelled AS (UPDATE " + table + " SET " + set(CANCELLED) + ", finished_at = now(),"
+                + " lease_owner = NULL, lease_expires_at = NULL, error_detail = $2 WHERE id = $1 AND " + from(CANCELLED)
+                + " RETURNING id), renditions AS (UPDATE " + table + " r SET " + set(CANCELLED) + ", finished_at = now(),"
+                + " lease_owner = NULL, lease_expires_at = NULL, error_detail = $2 FROM cancelled c WHERE r.parent_id = c.id"
+                + " AND r." + from(CANCELLED) + " RETURNING r.id) SELECT count(*) AS n FROM cancelled")
+                .execute(Tuple.of(id, reason)).map(rows -> rows.iterator().next().getLong("n") > 0);
+    }
+
+    /** How many renditions wait or run (all replicas together): whether this instance's ffmpeg is needed. */
+    public Uni<Long> unfinishedRenditions() {
+        return pool.query("SELECT count(*) AS n FROM " + table + " WHERE kind = '" + Kind.TRANSCODE + "' AND "
+                + in(List.of(QUEUED, RUNNING))).execute().map(rows -> rows.iterator().next().getLong("n"));
+    }
+
+    /** Of the given PACKAGE job ids, those still waiting or running: their renditions' files are in use. */
+    public Uni<Set<Long>> unfinished(List<Long> ids) {
+        return pool.preparedQuery("SELECT id FROM " + table + " WHERE id = ANY($1) AND " + in(List.of(QUEUED, RUNNING)))
+                .execute(Tuple.of(ids.toArray(Long[]::new)))
+                .map(rows -> {
+                    Set<Long> found = new HashSet<>();
+                    rows.forEach(r -> found.add(r.getLong("id")));
+                    return found;
+                });
     }
 
     /** What {@link #delete} removed: whether a row went, and its live output folder (null when it had none). */

@@ -26,7 +26,7 @@ import io.vodpack.packaging.worker.ClaimLoop;
 /**
  * Recovers from crashes: RUNNING jobs whose lease expired go back to the queue (or fail after
  * {@code vodpack.packaging.max-attempts}), staging folders of jobs that are not running are removed, and so are
- * published attempt folders that no job names as its live output.
+ * published attempt folders that no job names as its live output and the renditions of ladders that have ended.
  */
 @ApplicationScoped
 public class JobSweeper {
@@ -67,7 +67,40 @@ public class JobSweeper {
                 .flatMap(removed -> async.blocking(this::unlivePublishedFolders))
                 .flatMap(candidates -> queue.liveOutputs(candidates)
                         .flatMap(live -> async.blocking(() -> removeUnlive(candidates, live))))
+                .flatMap(removed -> async.blocking(this::renditionFolders))
+                .flatMap(folders -> queue.unfinished(folders)
+                        .flatMap(unfinished -> async.blocking(() -> removeEndedRenditions(folders, unfinished))))
                 .replaceWithVoid();
+    }
+
+    /** Blocking: the ids of the ladders under {@code renditions/} older than a lease. */
+    private List<Long> renditionFolders() {
+        try (Stream<Path> folders = Files.list(storage.renditionsDir())) {
+            return folders.filter(f -> f.getFileName().toString().matches("[0-9]+"))
+                    .filter(f -> olderThan(f, config.packaging().lease()))
+                    .map(f -> Long.valueOf(f.getFileName().toString())).toList();
+        } catch (IOException e) {
+            LOG.warnf("Cannot sweep %s: %s", storage.renditionsDir(), e.getMessage());
+            return List.of();
+        }
+    }
+
+    /**
+     * Blocking: removes the renditions of ladders whose job is over or gone: normally removed when the job ends, these
+     * are left by a crash, or written by a rendition's attempt that was stopped after its ladder ended.
+     */
+    private int removeEndedRenditions(List<Long> folders, Set<Long> unfinished) {
+        int removed = 0;
+        for (Long id : folders) {
+            if (!unfinished.contains(id)) {
+                ContentStorage.deleteRecursively(storage.renditionsFolder(id));
+                removed++;
+            }
+        }
+        if (removed > 0) {
+            LOG.infof("Removed the renditions of %d ladder(s) whose job has ended", removed);
+        }
+        return removed;
     }
 
     /** Blocking: published attempt folders last written over a lease ago; whether one is live the database says. */

@@ -21,15 +21,18 @@ import io.smallrye.mutiny.Uni;
 import io.vertx.pgclient.PgException;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.config.VodpackConfig;
+import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.packaging.ContentRemoved;
+import io.vodpack.packaging.PackagingJob;
 import io.vodpack.packaging.engine.Packager;
 import io.vodpack.packaging.queue.ClaimedJob;
 import io.vodpack.packaging.queue.JobQueue;
+import io.vodpack.packaging.transcode.Ffmpeg;
 
 /**
- * Runs claimed jobs: each {@link PackagingAttempt} on the packager pool with its lease renewed meanwhile, then
- * records the outcome (DONE, FAILED, or back to the queue to wait or retry) with writes guarded by the attempt's
- * lease, and removes the attempt's own staging folder. Knows the attempts running here, so that a
+ * Runs claimed jobs: each {@link PackagingAttempt} or {@link TranscodeAttempt} on the packager pool with its lease
+ * renewed meanwhile, then records the outcome (DONE, FAILED, or back to the queue to wait or retry) with writes
+ * guarded by the attempt's lease, and removes the attempt's own staging folder. Knows the attempts running here, so that a
  * cancellation or a shutdown can stop their engines.
  */
 @ApplicationScoped
@@ -45,12 +48,14 @@ public class JobRunner {
     private final Async async;
     private final MeterRegistry metrics;
     private final Map<String, Packager> engines;
+    private final Ffmpeg ffmpeg;
     /** Attempts running here, by their folder name (one job may have a stale and a new attempt on one instance). */
-    private final Map<String, PackagingAttempt> running = new ConcurrentHashMap<>();
+    private final Map<String, Attempt> running = new ConcurrentHashMap<>();
     private volatile boolean stopping;
 
     public JobRunner(JobQueue queue, PackagingWorkers workers, LeaseRenewer leases, AttemptStorage storage,
-            VodpackConfig config, Async async, MeterRegistry metrics, Instance<Packager> packagers) {
+            VodpackConfig config, Async async, MeterRegistry metrics, Instance<Packager> packagers, Ffmpeg ffmpeg) {
+        this.ffmpeg = ffmpeg;
         this.queue = queue;
         this.workers = workers;
         this.leases = leases;
@@ -67,11 +72,16 @@ public class JobRunner {
         return stopping;
     }
 
-    /** Runs one claimed job to its end; the Uni completes when its outcome is recorded. */
+    /**
+     * Runs one claimed job to its end; the Uni completes when its outcome is recorded. Once a ladder is over (its
+     * packaging recorded DONE or FAILED, or a rendition failed for good), its renditions' files are removed.
+     */
     Uni<Void> run(ClaimedJob job) {
-        LOG.infof("Job %d: attempt %d with %s", job.id(), job.attempt(), job.engine());
+        LOG.infof("Job %d: attempt %d with %s%s", job.id(), job.attempt(), job.engine(),
+                job.rendition() == null ? "" : " (rendition " + job.rendition().name() + " of job " + job.parentId() + ")");
         long started = System.nanoTime();
-        PackagingAttempt attempt = new PackagingAttempt(job, engines.get(job.engine()), storage, config);
+        Attempt attempt = job.kind() == PackagingJob.Kind.TRANSCODE ? new TranscodeAttempt(job, ffmpeg, storage.scratch, config)
+                : new PackagingAttempt(job, engines.get(job.engine()), storage, config);
         running.put(job.folderName(), attempt);
         long renewal = leases.start(attempt);
         return workers.run(attempt::execute)
@@ -82,15 +92,29 @@ public class JobRunner {
                     running.remove(job.folderName());
                     return async.blocking(attempt::removeStaging);
                 })
-                .replaceWithVoid();
+                .flatMap(ladderOver -> ladderOver ? async.blocking(
+                        () -> ContentStorage.deleteRecursively(storage.scratch.renditionsFolder(job.packagingJobId())))
+                        : Uni.createFrom().voidItem());
     }
 
     /**
      * The fence: the job becomes DONE with this attempt's folder live only while the lease is still this attempt's.
      * Refused (cancelled, or taken over) the attempt removes its own folder; the live output, if any, is another's.
      */
-    private Uni<Void> makeLive(PackagingAttempt attempt, long started) {
+    private Uni<Boolean> makeLive(Attempt attempt, long started) {
         ClaimedJob job = attempt.job();
+        if (job.kind() == PackagingJob.Kind.TRANSCODE) {
+            return retried(() -> queue.completeRendition(job.id(), job.parentId(), job.leaseOwner())).map(done -> {
+                LOG.infof(done ? "Job %d: rendition %s done" : "Job %d: rendition %s is no longer this attempt's", job.id(),
+                        job.rendition().name());
+                outcome(job, done ? "done" : "superseded", started);
+                return false;
+            }).onFailure().recoverWithItem(failure -> {
+                LOG.warnf("Job %d: could not record the outcome (%s); its lease will expire", job.id(), failure.getMessage());
+                outcome(job, "unrecorded", started);
+                return false;
+            });
+        }
         return retried(() -> queue.complete(job.id(), job.leaseOwner(), job.folderName(), attempt.writesHls()))
                 // A commit whose answer was lost is refused when repeated: ask whether it took effect.
                 .flatMap(completed -> completed ? Uni.createFrom().item(true)
@@ -101,29 +125,32 @@ public class JobRunner {
                         LOG.infof("Job %d: done", job.id());
                         LOG.debugf("Job %d timeline: %s", job.id(), attempt.timeline());
                         outcome(job, "done", started);
-                        return Uni.createFrom().voidItem();
+                        return Uni.createFrom().item(job.ladder());
                     }
                     LOG.infof("Job %d is no longer this attempt's (cancelled or taken over); removing its output", job.id());
                     outcome(job, "superseded", started);
-                    return async.blocking(attempt::discardOutput);
+                    return async.blocking(attempt::discardOutput).replaceWith(false);
                 })
                 .onFailure().recoverWithUni(failure -> {
                     // Outcome unknown: keep the folder; the sweeper removes it unless the row names it live.
                     LOG.warnf("Job %d: could not record the outcome (%s); its lease will expire", job.id(), failure.getMessage());
                     outcome(job, "unrecorded", started);
-                    return Uni.createFrom().voidItem();
+                    return Uni.createFrom().item(false);
                 });
     }
 
-    /** Records why an attempt ended; a stale attempt (lost lease, cancelled) leaves the row to its new owner. */
-    private Uni<Void> recordFailure(PackagingAttempt attempt, Throwable failure, long started) {
+    /**
+     * Records why an attempt ended; a stale attempt (lost lease, cancelled) leaves the row to its new owner. True when
+     * the failure ended a ladder (its packaging, or one of its renditions, failed for good).
+     */
+    private Uni<Boolean> recordFailure(Attempt attempt, Throwable failure, long started) {
         ClaimedJob job = attempt.job();
         Uni<Void> discard = async.blocking(attempt::discardOutput);
         if (attempt.leaseLost() || attempt.cancelled() || stopping) {
             String why = attempt.leaseLost() ? "its lease was lost" : stopping ? "shutting down" : "cancelled";
             LOG.infof("Job %d: attempt %d stopped (%s)", job.id(), job.attempt(), why);
             outcome(job, attempt.leaseLost() ? "lease-lost" : stopping ? "handed-back" : "cancelled", started);
-            return discard;
+            return discard.replaceWith(false);
         }
         AttemptFailure.Kind kind = failure instanceof AttemptFailure af ? af.kind()
                 : failure instanceof UncheckedIOException ? AttemptFailure.Kind.TRANSIENT : AttemptFailure.Kind.PERMANENT;
@@ -131,6 +158,7 @@ public class JobRunner {
                 : failure instanceof UncheckedIOException ? "storage error: " + failure.getMessage() : "internal error: " + failure;
         Duration backoff = config.packaging().retryBackoff();
         Uni<Boolean> recorded;
+        boolean endsLadder = false;
         if (kind == AttemptFailure.Kind.NO_SPACE) {
             LOG.infof("Job %d: %s", job.id(), reason);
             outcome(job, "waiting-for-space", started);
@@ -144,11 +172,14 @@ public class JobRunner {
             LOG.warnf("Job %d failed: %s", job.id(), reason);
             outcome(job, "failed", started);
             recorded = retried(() -> queue.fail(job.id(), job.leaseOwner(), reason));
+            endsLadder = job.parentId() != null || job.ladder();
         }
+        boolean ladderOver = endsLadder;
         return discard.chain(() -> recorded)
+                .map(failed -> failed && ladderOver)
                 .onFailure().invoke(e -> LOG.warnf("Job %d: could not record the failure (%s); its lease will expire",
                         job.id(), e.getMessage()))
-                .onFailure().recoverWithNull().replaceWithVoid();
+                .onFailure().recoverWithItem(false);
     }
 
     /**
@@ -177,16 +208,16 @@ public class JobRunner {
                 .register(metrics).record(System.nanoTime() - startedNanos, TimeUnit.NANOSECONDS);
     }
 
-    /** A job was cancelled or deleted: stops its engine if it runs here. */
+    /** A job was cancelled or deleted: stops its engine, or the ffmpeg of its renditions, if they run here. */
     void onRemoved(@Observes ContentRemoved removed) {
-        running.values().stream().filter(attempt -> attempt.job().id() == removed.id())
+        running.values().stream().filter(attempt -> attempt.job().packagingJobId() == removed.id())
                 .forEach(attempt -> async.blocking(attempt::cancel).subscribe().with(v -> { }));
     }
 
     /** On shutdown: stop the engines and hand running jobs back to the queue for another replica or the next start. */
     void onStop(@Observes ShutdownEvent event) {
         stopping = true;
-        for (PackagingAttempt attempt : running.values()) {
+        for (Attempt attempt : running.values()) {
             attempt.cancel();
             long id = attempt.job().id();
             try {

@@ -35,7 +35,7 @@ class LeaseRenewer {
     }
 
     /** Starts renewing; returns the handle for {@link #stop}. */
-    long start(PackagingAttempt attempt) {
+    long start(Attempt attempt) {
         Duration lease = config.packaging().lease();
         long tick = Math.max(200, lease.toMillis() / 6);
         long id = attempt.job().id();
@@ -52,7 +52,9 @@ class LeaseRenewer {
                 return;
             }
             async.blocking(attempt::progress)
-                    .flatMap(progress -> queue.renew(id, attempt.job().leaseOwner(), lease, progress))
+                    .flatMap(progress -> attempt.job().parentId() == null
+                            ? queue.renew(id, attempt.job().leaseOwner(), lease, progress)
+                            : queue.renewRendition(id, attempt.job().parentId(), attempt.job().leaseOwner(), lease, progress))
                     .subscribe().with(stillOurs -> {
                         if (stillOurs) {
                             attempt.leaseConfirmed(now);

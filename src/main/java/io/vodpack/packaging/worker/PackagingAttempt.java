@@ -1,9 +1,11 @@
 package io.vodpack.packaging.worker;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,6 +19,7 @@ import io.vodpack.packaging.engine.Packager;
 import io.vodpack.packaging.engine.PackagingRequest;
 import io.vodpack.packaging.engine.StreamManifest;
 import io.vodpack.packaging.queue.ClaimedJob;
+import io.vodpack.packaging.queue.JobQueue;
 
 /**
  * One attempt at one claimed job, start to finish: the free-space check, the attempt's own staging folder
@@ -27,95 +30,28 @@ import io.vodpack.packaging.queue.ClaimedJob;
  * Blocking: it runs on a {@code vodpack-packager-N} thread. A cancellation or a lost lease (from any thread) kills
  * the engine's process tree.
  */
-final class PackagingAttempt {
+final class PackagingAttempt extends Attempt {
 
-    private final ClaimedJob job;
     private final Packager engine;
-    private final ContentStorage storage;
     private final ContentStore store;
-    private final VodpackConfig.Packaging settings;
     private final long minFreeSpace;
-    private final Path staging;
-    private final AttemptTimeline timeline = new AttemptTimeline();
-    private Process process;
-    private volatile boolean cancelled;
-    private volatile boolean leaseLost;
-    /** {@link System#nanoTime()} until which the lease is known to be ours; renewals push it on. */
-    private volatile long leaseConfirmedUntil;
 
     /** {@code engine} is null when the job names an engine this instance does not have. */
     PackagingAttempt(ClaimedJob job, Packager engine, AttemptStorage storage, VodpackConfig config) {
-        this.job = job;
+        super(job, storage.scratch, config);
         this.engine = engine;
-        this.storage = storage.scratch;
         this.store = storage.store;
-        this.settings = config.packaging();
         this.minFreeSpace = config.upload().minFreeSpace();
-        this.staging = storage.scratch.stagingFolder(job.folderName());
-        this.leaseConfirmedUntil = System.nanoTime() + settings.lease().toNanos();
-    }
-
-    ClaimedJob job() {
-        return job;
-    }
-
-    AttemptTimeline timeline() {
-        return timeline;
-    }
-
-    boolean cancelled() {
-        return cancelled;
-    }
-
-    boolean leaseLost() {
-        return leaseLost;
-    }
-
-    long leaseConfirmedUntil() {
-        return leaseConfirmedUntil;
-    }
-
-    /** A renewal sent at {@code sentAtNanos} was confirmed: the lease is ours for one more lease from then. */
-    void leaseConfirmed(long sentAtNanos) {
-        leaseConfirmedUntil = Math.max(leaseConfirmedUntil, sentAtNanos + settings.lease().toNanos());
     }
 
     /** Whether the output holds HLS playlists beside the MPD (checked before it is published). */
+    @Override
     boolean writesHls() {
         return engine != null && engine.writesHls();
     }
 
-    /** Blocking: stops the engine, now or as soon as it starts (cancelled, or shutting down). */
-    void cancel() {
-        cancelled = true;
-        killEngine();
-    }
-
-    /** Blocking: the lease is no longer ours, or cannot be confirmed before it runs out: stop the engine. */
-    void loseLease() {
-        leaseLost = true;
-        killEngine();
-    }
-
-    private void killEngine() {
-        Process p;
-        synchronized (this) {
-            p = process;
-        }
-        if (p != null && p.isAlive()) {
-            EngineProcess.killTree(p);
-        }
-    }
-
-    private synchronized void attach(Process p) {
-        timeline.mark("engine start");
-        process = p;
-        if (cancelled || leaseLost) {
-            EngineProcess.killTree(p);
-        }
-    }
-
     /** Blocking: packages and publishes into this attempt's own folder, or throws {@link AttemptFailure}. */
+    @Override
     void execute() {
         Path out = staging.resolve("out");
         Path work = staging.resolve("work");
@@ -125,7 +61,7 @@ final class PackagingAttempt {
         }
         checkFreeSpace();
         Path input = localInput();
-        PackagingRequest request = new PackagingRequest(input, out, work, job.key(), job.kid(),
+        PackagingRequest request = new PackagingRequest(input, tracks(input), job.trackKeys(), out, work,
                 settings.segmentDuration(), StreamManifest.relativeLicenseUrl(job.id()), HlsPlaylists.relativeKeyUri(job.id()));
         try {
             Files.createDirectories(out);
@@ -133,7 +69,8 @@ final class PackagingAttempt {
             timeline.mark("checks");
             runEngine(request, input);
             timeline.mark("engine run");
-            StreamManifest.finish(out.resolve("stream.mpd"), job.kid(), request.licenseUrl());
+            StreamManifest.finish(out.resolve("stream.mpd"),
+                    job.trackKeys().stream().map(PackagingRequest.TrackKey::kid).toList(), request.licenseUrl());
             if (writesHls()) {
                 HlsPlaylists.check(out, request.hlsKeyUri());
             }
@@ -153,14 +90,25 @@ final class PackagingAttempt {
         }
     }
 
-    /** A lease that lapsed while this thread was not looking (a paused process) ends the attempt before it publishes. */
-    private void stopUnlessOurs() {
-        if (System.nanoTime() >= leaseConfirmedUntil) {
-            leaseLost = true;
+    /**
+     * The input's video and audio as they are; with a ladder, each transcoded rendition ({@code video/<name>/} for a
+     * rung, {@code audio/} for the audio), which must all be in place.
+     */
+    private List<PackagingRequest.Track> tracks(Path input) {
+        if (!job.ladder()) {
+            return PackagingRequest.sourceTracks(input);
         }
-        if (leaseLost || cancelled) {
-            throw new AttemptFailure(leaseLost ? "the lease was lost" : "cancelled");
+        Path folder = storage.renditionsFolder(job.id());
+        List<PackagingRequest.Track> tracks = new ArrayList<>();
+        for (ClaimedJob.Rendition rendition : job.renditions()) {
+            Path file = folder.resolve(rendition.name() + ".mp4");
+            if (!Files.isRegularFile(file)) {
+                throw new AttemptFailure("rendition " + rendition.name() + " is missing from storage");
+            }
+            tracks.add(rendition.audio() ? new PackagingRequest.Track(file, "audio", "audio", rendition.drmLabel())
+                    : new PackagingRequest.Track(file, "video", "video/" + rendition.name(), rendition.drmLabel()));
         }
+        return List.copyOf(tracks);
     }
 
     /**
@@ -215,7 +163,8 @@ final class PackagingAttempt {
 
     /** Runs the engine's command lines in turn, all within {@code vodpack.packaging.timeout}. */
     private void runEngine(PackagingRequest request, Path input) throws IOException, InterruptedException {
-        List<String> secrets = List.of(job.key().hex(), job.key().base64url(), job.key().text());
+        List<String> secrets = job.trackKeys().stream().map(PackagingRequest.TrackKey::key)
+                .flatMap(key -> java.util.stream.Stream.of(key.hex(), key.base64url(), key.text())).toList();
         long deadline = System.nanoTime() + settings.timeout().toNanos();
         // The output reaches the disk while the engine writes it: the fsync before DONE then has little left to do.
         SyncAhead output = new SyncAhead(request.outputDir());
@@ -238,26 +187,33 @@ final class PackagingAttempt {
     }
 
     /** Blocking: progress from the media time written so far (video segments) against the input's duration. */
+    @Override
     int progress() {
         if (job.inputDurationMillis() <= 0) {
             return 0;
         }
-        try (var files = Files.list(staging.resolve("out").resolve("video"))) {
+        // With a ladder, the tallest rung's segments; the transcodes made the first 90 %.
+        Path video = staging.resolve("out").resolve("video");
+        if (job.ladder()) {
+            video = video.resolve(job.renditions().get(0).name());
+        }
+        try (var files = Files.list(video)) {
             long segments = files.filter(f -> f.getFileName().toString().startsWith("seg")).count();
             long writtenMillis = segments * settings.segmentDuration() * 1000L;
-            return (int) Math.min(99, writtenMillis * 100 / job.inputDurationMillis());
+            int packaged = (int) Math.min(99, writtenMillis * 100 / job.inputDurationMillis());
+            return job.ladder() ? JobQueue.TRANSCODE_SHARE + packaged * (100 - JobQueue.TRANSCODE_SHARE) / 100 : packaged;
         } catch (IOException e) {
             return 0;
         }
     }
 
-    /** Blocking: removes this attempt's staging folder (never another attempt's). */
-    void removeStaging() {
-        ContentStorage.deleteRecursively(staging);
-    }
-
     /** Blocking: removes this attempt's published folder, which never became live. */
-    void discardOutput() throws IOException {
-        store.deletePublished(job.folderName());
+    @Override
+    void discardOutput() {
+        try {
+            store.deletePublished(job.folderName());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -46,6 +46,9 @@ class VodpackConfigDefaultsTest {
                 "src/main/npm/node_modules/shaka-packager/bin/packager-linux-x64"));
         assertThat(config.packaging().bento4().mp4fragment()).isEqualTo(System.getenv().getOrDefault("BENTO4_MP4FRAGMENT", "mp4fragment"));
         assertThat(config.packaging().bento4().mp4dash()).isEqualTo(System.getenv().getOrDefault("BENTO4_MP4DASH", "mp4dash"));
+        assertThat(config.packaging().transcode().ffmpegPath()).isEqualTo(System.getenv().getOrDefault("FFMPEG_PATH", "ffmpeg"));
+        assertThat(config.packaging().transcode().preset()).isEqualTo("medium");
+        assertThat(config.packaging().transcode().timeout()).isEqualTo(Duration.ofHours(2));
     }
 
     @Test
