@@ -2,6 +2,7 @@ package io.vodpack.storage;
 
 import static io.vodpack.support.Api.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.endsWith;
 import static org.hamcrest.Matchers.hasItem;
 
 import java.nio.file.Files;
@@ -76,6 +77,16 @@ class S3StorageTest {
 
     private String folder(long id) {
         return Db.string(db, "select output_folder from packaging_job where id = ?", id);
+    }
+
+    @Test
+    void aLadderIsRefusedWhileStreamsAreKeptInABucket() throws Exception {
+        long input = Api.upload(TestMedia.h264Aac());
+        given().contentType("application/json")
+                .body("{\"input_content_id\": " + input + ", \"ladder\": \"default\"}")
+                .post("/packaged_content")
+                .then().statusCode(409).contentType("application/problem+json")
+                .body("type", endsWith("ladder-needs-filesystem-storage"));
     }
 
     @Test

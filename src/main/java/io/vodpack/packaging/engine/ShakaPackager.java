@@ -39,7 +39,9 @@ public class ShakaPackager implements Packager {
     public List<List<String>> commandLines(PackagingRequest r) {
         String out = r.outputDir().toAbsolutePath().toString();
         List<String> command = new ArrayList<>(List.of(executable));
-        r.tracks().forEach(track -> command.add(streamDescriptor(track, out)));
+        // HLS only under one key: every media playlist gets the same key URI, which can name only one key.
+        boolean hls = r.keys().size() == 1;
+        r.tracks().forEach(track -> command.add(streamDescriptor(track, out, hls)));
         command.addAll(List.of(
                 "--protection_scheme", "cbcs",
                 "--enable_raw_key_encryption",
@@ -50,7 +52,9 @@ public class ShakaPackager implements Packager {
                 "--segment_duration", Integer.toString(r.segmentDurationSeconds()),
                 "--generate_static_live_mpd",
                 "--mpd_output", out + "/stream.mpd"));
-        command.addAll(hlsFlags(r));
+        if (hls) {
+            command.addAll(hlsFlags(r));
+        }
         return List.of(command);
     }
 
@@ -59,12 +63,12 @@ public class ShakaPackager implements Packager {
      * under {@code out/<folder>/}, its DRM label (always explicit: Shaka Packager would otherwise derive labels from
      * pixel counts) and its HLS media playlist ({@code <folder>.m3u8}, slashes as underscores: one per rendition).
      */
-    static String streamDescriptor(PackagingRequest.Track track, String out) {
+    static String streamDescriptor(PackagingRequest.Track track, String out, boolean hls) {
         String folder = out + "/" + track.folder();
         String playlist = track.folder().replace('/', '_') + ".m3u8";
         return "in=" + track.file().toAbsolutePath() + ",stream=" + track.stream() + ",init_segment=" + folder
                 + "/init.mp4,segment_template=" + folder + "/seg_$Number$.m4s,drm_label=" + track.drmLabel()
-                + ("audio".equals(track.stream()) ? hlsAudio(playlist) : hlsVideo(playlist));
+                + (!hls ? "" : "audio".equals(track.stream()) ? hlsAudio(playlist) : hlsVideo(playlist));
     }
 
     /**

@@ -44,10 +44,13 @@ final class PackagingAttempt extends Attempt {
         this.minFreeSpace = config.upload().minFreeSpace();
     }
 
-    /** Whether the output holds HLS playlists beside the MPD (checked before it is published). */
+    /**
+     * Whether the output holds HLS playlists beside the MPD (checked before it is published). Not with separate keys:
+     * the packager gives every media playlist the same key URI, which can name only one of them.
+     */
     @Override
     boolean writesHls() {
-        return engine != null && engine.writesHls();
+        return engine != null && engine.writesHls() && job.trackKeys().size() == 1;
     }
 
     /** Blocking: packages and publishes into this attempt's own folder, or throws {@link AttemptFailure}. */
