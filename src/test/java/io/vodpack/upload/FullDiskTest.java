@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -21,9 +22,13 @@ import org.junit.jupiter.api.condition.EnabledIf;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.restassured.response.Response;
 import io.vodpack.core.storage.ContentStorage;
 
-/** The storage root on a 4 MiB tmpfs: an upload that fills the disk fails with 507 and leaves nothing behind. */
+/**
+ * The storage root on a 4 MiB tmpfs: an upload that fills the disk fails with 507 and leaves nothing behind; a resumable
+ * upload's chunk that fills it keeps an offset that matches the bytes on disk.
+ */
 @QuarkusTest
 @TestProfile(FullDiskTest.Profile.class)
 @EnabledIf(value = "canMount", disabledReason = "mounting a small tmpfs needs root (CI runs as root)")
@@ -70,6 +75,28 @@ class FullDiskTest {
             }
         }
         assertThat(Files.getFileStore(MOUNT).getUsableSpace()).isGreaterThan(3L * 1024 * 1024);
+    }
+
+    @Test
+    void aResumableChunkThatFillsTheDiskRecordsOnlyTheBytesOnDisk() throws Exception {
+        // accepted at creation (it fits), then the disk fills up under it
+        int length = 3 * 1024 * 1024;
+        Response created = given().header("Tus-Resumable", "1.0.0").header("Upload-Length", length)
+                .header("Upload-Metadata", "filename " + Base64.getEncoder().encodeToString("clip.mp4".getBytes()))
+                .post("/files");
+        created.then().statusCode(201);
+        String url = created.header("Location");
+        Path filler = MOUNT.resolve("filler");
+        Files.write(filler, new byte[2 * 1024 * 1024]);
+        // no Upload-Checksum: every byte that reached the file counts, and only those
+        given().header("Tus-Resumable", "1.0.0").header("Upload-Offset", 0).contentType("application/offset+octet-stream")
+                .body(new byte[length]).patch(url).then().statusCode(507).contentType("application/problem+json");
+        long offset = Long.parseLong(given().header("Tus-Resumable", "1.0.0").head(url).header("Upload-Offset"));
+        Path file = storage.resumableFile(url.substring(url.lastIndexOf('/') + 1));
+        assertThat(offset).as("recorded offset").isLessThan(length);
+        assertThat(Files.size(file)).as("bytes on disk against the recorded offset").isEqualTo(offset);
+        given().header("Tus-Resumable", "1.0.0").delete(url).then().statusCode(204);
+        Files.delete(filler);
     }
 
     static int run(String... command) {

@@ -160,11 +160,25 @@ public class ChunkWriter {
             settled = true;
             boolean confirmed = checksum == null || (failure == null && checksum.matches(own));
             if (confirmed && !sink.limitExceeded()) {
-                long newOffset = offset + sink.written();
-                digests.put(id, newOffset, running);
+                // After a failed write not every byte counted as received reached the file: only those that landed
+                // count, the file is cut back to them, and the running digest (it covers the failed batch) is dropped.
+                boolean allLanded = sink.landed() == sink.written();
+                long newOffset = offset + (allLanded ? sink.written() : sink.landed());
+                if (allLanded) {
+                    digests.put(id, newOffset, running);
+                } else {
+                    digests.forget(id);
+                }
                 kept = newOffset;
                 // worker thread: the bytes reach the disk before their offset is recorded
-                Uni<Long> flushed = async.blocking(() -> Durable.force(file)).replaceWith(newOffset);
+                Uni<Long> flushed = async.blocking(() -> {
+                    if (!allLanded) {
+                        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                            channel.truncate(newOffset);
+                        }
+                    }
+                    Durable.force(file);
+                }).replaceWith(newOffset);
                 return failure == null ? flushed : flushed.onItem().failWith(() -> problem(failure));
             }
             kept = durable;
