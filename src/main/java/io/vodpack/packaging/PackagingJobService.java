@@ -5,6 +5,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
@@ -136,6 +138,15 @@ public class PackagingJobService {
                 pair(Ladder.SD_LABEL, "keys.sd", keys.sd()), pair(Ladder.HD_LABEL, "keys.hd", keys.hd()));
         if (pairs.stream().map(PackagingRequest.TrackKey::kid).distinct().count() < pairs.size()) {
             throw ProblemException.badRequest("kid-reused", "AUDIO, SD and HD need three different KIDs.");
+        }
+        if (pairs.stream().map(PackagingRequest.TrackKey::key).distinct().count() < pairs.size()) {
+            throw ProblemException.badRequest("key-reused", "AUDIO, SD and HD need three different keys: separate keys"
+                    + " that are equal protect nothing separately.");
+        }
+        Set<ContentKey> kids = pairs.stream().map(PackagingRequest.TrackKey::kid).collect(Collectors.toSet());
+        if (pairs.stream().anyMatch(pair -> kids.contains(pair.key()))) {
+            throw ProblemException.badRequest("key-equals-kid", "A key in 'keys' is also one of the KIDs: KIDs are"
+                    + " public (in the MPD and every segment), keys are secret.");
         }
         return pairs;
     }

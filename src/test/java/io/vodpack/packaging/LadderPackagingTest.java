@@ -202,6 +202,14 @@ class LadderPackagingTest {
         given().contentType(ContentType.JSON).body("{\"input_content_id\": " + input + ", \"ladder\": \"default\","
                 + " \"keys\": {\"sd\": {\"kid\": \"" + kid + "\"}, \"hd\": {\"kid\": \"" + kid + "\"}}}")
                 .post("/packaged_content").then().statusCode(400).body("type", containsString("kid-reused"));
+        String key = randomB64();
+        given().contentType(ContentType.JSON).body("{\"input_content_id\": " + input + ", \"ladder\": \"default\","
+                + " \"keys\": {\"sd\": {\"key\": \"" + key + "\"}, \"hd\": {\"key\": \"" + key + "\"}}}")
+                .post("/packaged_content").then().statusCode(400).body("type", containsString("key-reused"));
+        // the audio key is the SD track's (public) KID
+        given().contentType(ContentType.JSON).body("{\"input_content_id\": " + input + ", \"ladder\": \"default\","
+                + " \"keys\": {\"audio\": {\"key\": \"" + kid + "\"}, \"sd\": {\"kid\": \"" + kid + "\"}}}")
+                .post("/packaged_content").then().statusCode(400).body("type", containsString("key-equals-kid"));
     }
 
     /** A Representation's height, or its adaptation set's when the packager wrote it there (one rung per set). */
