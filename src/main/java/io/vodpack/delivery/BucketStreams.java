@@ -185,6 +185,11 @@ class BucketStreams {
         public void onSubscribe(Subscription s) {
             subscription = s;
             context.runOnContext(v -> {
+                // a client gone before the object's first bytes would never fire the close handler
+                if (response.closed()) {
+                    s.cancel();
+                    return;
+                }
                 response.closeHandler(closed -> s.cancel());
                 s.request(1);
             });
@@ -195,6 +200,10 @@ class BucketStreams {
             byte[] bytes = new byte[buffer.remaining()];
             buffer.get(bytes);
             context.runOnContext(v -> {
+                if (response.closed()) {
+                    subscription.cancel();
+                    return;
+                }
                 response.write(Buffer.buffer(bytes));
                 if (response.writeQueueFull()) {
                     response.drainHandler(drained -> subscription.request(1));
@@ -212,7 +221,11 @@ class BucketStreams {
 
         @Override
         public void onComplete() {
-            context.runOnContext(v -> response.end());
+            context.runOnContext(v -> {
+                if (!response.closed()) {
+                    response.end();
+                }
+            });
         }
     }
 }
