@@ -57,6 +57,9 @@ class PlaybackBrowserTest {
     @Inject
     io.vodpack.core.storage.ContentStorage storage;
 
+    @Inject
+    io.vodpack.core.storage.ContentStore contentStore;
+
     ChromeDriver browser;
     Path profile;
 
@@ -183,7 +186,8 @@ class PlaybackBrowserTest {
                 "-vf", "scale=-2:180", "-c:v", "libx264", "-preset", "veryfast", "-b:v", "150k", "-g", "50", "-keyint_min", "50",
                 "-sc_threshold", "0", "-an", small.toString()));
         String folderName = job + "-two-renditions";
-        Path out = storage.publishedFolder(folderName);
+        // packaged into a staging folder, then published the way the service publishes (a folder, or a bucket's objects)
+        Path out = storage.stagingDir().resolve(folderName);
         io.vodpack.support.StreamCheck.run(java.util.List.of(io.vodpack.support.StreamCheck.PACKAGER.toString(),
                 "in=" + source + ",stream=video,init_segment=" + out + "/video/init.mp4,segment_template=" + out
                         + "/video/seg_$Number$.m4s,drm_label=CK,playlist_name=video.m3u8",
@@ -195,6 +199,7 @@ class PlaybackBrowserTest {
                 "--keys", "label=CK:key_id=" + kid.hex() + ":key=" + key.hex(), "--protection_systems", "CommonSystem",
                 "--clear_lead", "0", "--segment_duration", "2", "--generate_static_live_mpd", "--mpd_output", out + "/stream.mpd",
                 "--hls_master_playlist_output", out + "/master.m3u8", "--hls_key_uri", "../../license/hls/" + job));
+        contentStore.publish(out, folderName);
         Db.update(db, "update packaging_job set output_folder = ? where id = ?", folderName, job);
 
         for (String format : java.util.List.of("hls", "dash")) {
