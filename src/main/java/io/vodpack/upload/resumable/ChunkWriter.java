@@ -1,5 +1,6 @@
 package io.vodpack.upload.resumable;
 
+import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -173,9 +174,7 @@ public class ChunkWriter {
                 // worker thread: the bytes reach the disk before their offset is recorded
                 Uni<Long> flushed = async.blocking(() -> {
                     if (!allLanded) {
-                        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                            channel.truncate(newOffset);
-                        }
+                        cutBack(newOffset);
                     }
                     Durable.force(file);
                 }).replaceWith(newOffset);
@@ -189,11 +188,14 @@ public class ChunkWriter {
             }
             ProblemException problem = problem(failure);
             // worker thread: cut the file back
-            return async.blocking(() -> {
-                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                    channel.truncate(durable);
-                }
-            }).onItem().transformToUni(v -> Uni.createFrom().failure(problem));
+            return async.blocking(() -> cutBack(durable)).onItem().transformToUni(v -> Uni.createFrom().failure(problem));
+        }
+
+        /** Blocking: the file keeps only its first {@code length} bytes. */
+        private void cutBack(long length) throws IOException {
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.truncate(length);
+            }
         }
 
         private ProblemException problem(Throwable failure) {
