@@ -87,7 +87,7 @@ public class ClearKeyLicenseResource {
         tokens.verify(token, id);
         LicenseRequest request = read(body);
         List<String> kids = kids(request);
-        return contentKeys(id).map(keys -> answer(request, kids, keys));
+        return published.publishedKeys(id).map(keys -> answer(request, kids, keys));
     }
 
     @POST
@@ -106,13 +106,7 @@ public class ClearKeyLicenseResource {
         long id = tokens.contentOf(token);
         LicenseRequest request = read(body);
         List<String> kids = kids(request);
-        return contentKeys(id).map(keys -> answer(request, kids, keys));
-    }
-
-    /** The keys of a DONE content; 404 when it is not (or no longer) published. */
-    private Uni<Keys> contentKeys(long id) {
-        return published.keys(id).map(keys -> keys.orElseThrow(
-                () -> ProblemException.notFound("Packaged content " + id + " is not published.")));
+        return published.publishedKeys(id).map(keys -> answer(request, kids, keys));
     }
 
     /** Players send the EME license message with various Content-Types; it is always JSON. */

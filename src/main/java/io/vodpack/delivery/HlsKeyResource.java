@@ -64,9 +64,7 @@ public class HlsKeyResource {
             @Parameter(description = "The KID whose key is wanted; the content's KID when omitted") @QueryParam("kid") String kid) {
         tokens.verify(token, id);
         ContentKey wanted = kid == null ? null : ContentKey.parse("kid", kid);
-        return published.keys(id).map(found -> {
-            PublishedContent.Keys keys = found.orElseThrow(
-                    () -> ProblemException.notFound("Packaged content " + id + " is not published."));
+        return published.publishedKeys(id).map(keys -> {
             if (wanted != null && !wanted.equals(keys.kid())) {
                 throw new ProblemException(403, "kid-of-other-content", "Forbidden",
                         "KID " + kid + " is not the KID of packaged content " + id + ".");

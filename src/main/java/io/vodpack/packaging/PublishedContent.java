@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.smallrye.mutiny.Uni;
+import io.vodpack.core.error.ProblemException;
 
 /**
  * What delivery may know about packaging: which jobs are published (DONE, output in place), where, and their keys.
@@ -54,4 +55,10 @@ public interface PublishedContent {
 
     /** The keys of job {@code id} when it is DONE. */
     Uni<Optional<Keys>> keys(long id);
+
+    /** The keys of a DONE content; fails with 404 when it is not (or no longer) published. */
+    default Uni<Keys> publishedKeys(long id) {
+        return keys(id).map(keys -> keys.orElseThrow(
+                () -> ProblemException.notFound("Packaged content " + id + " is not published.")));
+    }
 }
