@@ -162,6 +162,7 @@ restart_service() {
 stop_all() {
     local rc=$?
     [[ -n ${RSS_SAMPLER:-} ]] && touch "$WORK/rss.stop"
+    [[ -n ${S3_PID:-} ]] && { kill "$S3_PID" 2>/dev/null || true; }
     if [[ -n $NGINX_PID ]]; then
         kill "$NGINX_PID" 2>/dev/null || true
         wait "$NGINX_PID" 2>/dev/null || true
@@ -400,3 +401,70 @@ media_1080p_2min() {
     fi
     echo "$f"
 }
+
+# start_s3: starts a real S3 server (S3Proxy, filesystem backend, the jar the build copies to target/s3proxy) on
+# loopback port BENCH_S3_PORT (default BENCH_PORT + 2), and points the service this script starts at it
+# (vodpack.storage.kind=s3, bucket vodpack-bench). Requests need no signature (s3proxy.authorization=none), so that
+# curl and wrk can be the baseline against the very same server; the service signs its requests all the same.
+# Sets S3 (the server's URL), S3_BUCKET, S3_DATA (where the server keeps each object as a file), S3_PID.
+start_s3() {
+    local jar="$REPO/target/s3proxy/s3proxy.jar" i
+    [[ -f $jar ]] || die "no $jar: run ./mvnw -B -q package -DskipTests first"
+    S3_PORT=${BENCH_S3_PORT:-$((PORT + 2))}
+    S3="http://127.0.0.1:$S3_PORT"
+    S3_BUCKET=vodpack-bench
+    S3_DATA="$WORK/s3data"
+    mkdir -p "$S3_DATA"
+    printf '%s\n' "s3proxy.endpoint=$S3" "s3proxy.authorization=none" "jclouds.provider=filesystem" \
+        "jclouds.filesystem.basedir=$S3_DATA" >"$WORK/s3proxy.conf"
+    java -Xmx256m -jar "$jar" --properties "$WORK/s3proxy.conf" >>"$WORK/s3proxy.log" 2>&1 &
+    S3_PID=$!
+    for ((i = 0; i < 600; i++)); do curl -s -o /dev/null "$S3/" 2>/dev/null && break; sleep 0.1; done
+    curl -s -o /dev/null "$S3/" || die "S3Proxy did not start: $(tail -5 "$WORK/s3proxy.log")"
+    log "S3 server pid $S3_PID on $S3 (data $S3_DATA)"
+    export VODPACK_STORAGE_KIND=s3 VODPACK_STORAGE_S3_ENDPOINT=$S3 VODPACK_STORAGE_S3_BUCKET=$S3_BUCKET \
+        VODPACK_STORAGE_S3_PATH_STYLE=true AWS_ACCESS_KEY_ID=bench AWS_SECRET_ACCESS_KEY=bench-secret
+}
+
+# segments_lua PREFIX SEGMENT...: a wrk script that rotates over PREFIX + each segment path (each wrk thread starting
+# at a different place) and prints a RESULT line for run_wrk
+segments_lua() {
+    local prefix=$1 s
+    shift
+    echo "local paths = {"
+    for s in "$@"; do echo "  \"$prefix$s\","; done
+    cat <<'LUA'
+}
+local i = 0
+local counter = 0
+setup = function(thread) counter = counter + 1; thread:set("offset", counter * 7) end
+init = function(args) i = offset or 0 end
+request = function()
+  i = i % #paths + 1
+  return wrk.format("GET", paths[i])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT requests=%d bytes=%d duration_us=%d socket_errors=%d non2xx=%d p50_ms=%.2f p99_ms=%.2f\n",
+    summary.requests, summary.bytes, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
+end
+LUA
+}
+
+# run_wrk URL [LUA]: prints "REQ_PER_S MIB_PER_S P50_MS P99_MS OTHERS_CPU_S" from one wrk run; fails on errors
+run_wrk() {
+    local out="$WORK/wrk.out" line
+    others_start
+    # shellcheck disable=SC2086
+    wrk $WRK_ARGS --timeout 10s ${2:+-s "$2"} "$1" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
+    others_stop
+    line=$(grep '^RESULT' "$out") || die "no RESULT from wrk: $(cat "$out")"
+    eval "$(echo "${line#RESULT }" | tr ' ' '\n' | sed 's/^/local_/')"
+    # shellcheck disable=SC2154
+    ((local_socket_errors == 0 && local_non2xx == 0)) || die "wrk saw errors against $1: $line"
+    awk -v r="$local_requests" -v b="$local_bytes" -v d="$local_duration_us" -v p50="$local_p50_ms" -v p99="$local_p99_ms" \
+        'BEGIN { printf "%.0f %.1f %s %s", r / (d / 1e6), (b / 1048576) / (d / 1e6), p50, p99 }'
+    echo " $OTHERS_CPU"
+}
+

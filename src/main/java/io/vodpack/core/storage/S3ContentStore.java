@@ -83,6 +83,7 @@ public class S3ContentStore implements ContentStore, AutoCloseable {
                 .multipartEnabled(true)
                 .multipartConfiguration(MultipartConfiguration.builder().thresholdInBytes(s3.partSize())
                         .minimumPartSizeInBytes(s3.partSize()).build())
+                .overrideConfiguration(o -> o.addExecutionInterceptor(new DropObjectSizeHeader()))
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(128)
                         .connectionAcquisitionTimeout(Duration.ofSeconds(30)));
         S3Presigner.Builder presign = S3Presigner.builder().region(Region.of(s3.region())).credentialsProvider(credentials)
@@ -351,5 +352,22 @@ public class S3ContentStore implements ContentStore, AutoCloseable {
             return s3.awsErrorDetails().errorCode() + " (HTTP " + s3.statusCode() + ")";
         }
         return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    }
+
+    /**
+     * The SDK's multipart upload announces the object's size on completion ({@code x-amz-mp-object-size}), an AWS
+     * extension that S3-compatible servers such as S3Proxy refuse as an unknown header. AWS does not need it, so it
+     * is left out before the request is signed.
+     */
+    static final class DropObjectSizeHeader implements software.amazon.awssdk.core.interceptor.ExecutionInterceptor {
+        static final String HEADER = "x-amz-mp-object-size";
+
+        @Override
+        public software.amazon.awssdk.http.SdkHttpRequest modifyHttpRequest(
+                software.amazon.awssdk.core.interceptor.Context.ModifyHttpRequest context,
+                software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+            software.amazon.awssdk.http.SdkHttpRequest request = context.httpRequest();
+            return request.firstMatchingHeader(HEADER).isPresent() ? request.toBuilder().removeHeader(HEADER).build() : request;
+        }
     }
 }
