@@ -127,6 +127,21 @@ class LadderPackagingTest {
     }
 
     @Test
+    void ladderFollowsTheCodedPictureNotHeadersClaimingALargerOne() throws Exception {
+        // The track header and the sample entry say 1920x1080; the coded pictures are 640x360.
+        long input = Api.upload(TestMedia.h264Aac360pClaiming1080p());
+        given().get("/input_content/" + input).then().statusCode(200).body("width", equalTo(640)).body("height", equalTo(360));
+        long job = startLadder(input, "default").then().statusCode(202)
+                .body("renditions.name", contains("360p", "234p", "audio"))
+                .extract().jsonPath().getLong("packaged_content_id");
+        Response done = Api.awaitFinished(job, Duration.ofSeconds(120));
+        done.then().statusCode(200).body("status", equalTo("DONE"));
+        Document mpd = StreamCheck.parse(given().get(done.jsonPath().getString("url")).then().statusCode(200)
+                .extract().asByteArray());
+        assertThat(representations(mpd, "video")).extracting(r -> height(r)).containsExactlyInAnyOrder(360, 234);
+    }
+
+    @Test
     void separateAudioSdAndHdKeysEachDecryptTheirTracksAndTheLicenseServesThemAll() throws Exception {
         long input = Api.upload(TestMedia.h264Aac720p());
         Map<String, String[]> pairs = new java.util.LinkedHashMap<>();
