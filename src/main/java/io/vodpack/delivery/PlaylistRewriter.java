@@ -1,7 +1,6 @@
 package io.vodpack.delivery;
 
 import java.net.URI;
-import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.function.UnaryOperator;
@@ -11,6 +10,7 @@ import java.util.regex.Pattern;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import io.vertx.core.http.HttpServerRequest;
+import io.vodpack.access.playback.PlaybackTokens;
 import io.vodpack.core.config.PublicUrls;
 
 /**
@@ -51,7 +51,7 @@ public class PlaylistRewriter {
      * ({@link #keyUrl}). Small documents, no blocking.
      */
     byte[] withToken(byte[] playlist, String playlistUrl, String keyUrl, String token) {
-        String query = "token=" + URLEncoder.encode(token, StandardCharsets.UTF_8);
+        String query = PlaybackTokens.query(token);
         URI base = URI.create(playlistUrl);
         StringBuilder out = new StringBuilder(playlist.length + 256);
         for (String line : new String(playlist, StandardCharsets.UTF_8).split("\n", -1)) {

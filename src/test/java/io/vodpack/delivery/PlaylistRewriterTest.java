@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 
 import org.junit.jupiter.api.Test;
 
+import io.vodpack.access.playback.PlaybackTokens;
+
 /** What a served playlist says, from what is on disk: tokens where the player needs them, absolute key URIs. */
 class PlaylistRewriterTest {
 
@@ -50,6 +52,13 @@ class PlaylistRewriterTest {
                 #EXTINF:4.000,
                 video/seg_1.m4s
                 #EXT-X-ENDLIST""");
+    }
+
+    @Test
+    void aTokenIsWrittenUrlEncodedAsEveryOtherUrlCarriesIt() {
+        String served = new String(rewriter.withToken("#EXTM3U\nvideo.m3u8".getBytes(StandardCharsets.UTF_8),
+                "https://vod.example/content/7/master.m3u8", "https://vod.example/license/hls/7", "a b+c"), StandardCharsets.UTF_8);
+        assertThat(served).isEqualTo("#EXTM3U\nvideo.m3u8?" + PlaybackTokens.query("a b+c")).endsWith("?token=a+b%2Bc");
     }
 
     @Test
