@@ -142,6 +142,21 @@ class LadderPackagingTest {
     }
 
     @Test
+    void aRungTallerThanTheDecodedPictureIsNeverTranscodedWhateverTheInputsRowSays() throws Exception {
+        long input = Api.upload(TestMedia.h264Aac360pClaiming1080p());
+        // As recorded for an input stored before the height came from the SPS: its track header's 1080 lines.
+        Db.update(db, "update input_content set width = 1920, height = 1080 where id = ?", input);
+        long job = given().contentType(ContentType.JSON).body("{\"input_content_id\": " + input
+                + ", \"ladder\": [{\"height\": 720, \"video_bitrate\": 1000}, {\"height\": 360, \"video_bitrate\": 400}]}")
+                .post("/packaged_content").then().statusCode(202).body("renditions.name", contains("720p", "360p", "audio"))
+                .extract().jsonPath().getLong("packaged_content_id");
+        Api.awaitFinished(job, Duration.ofSeconds(120)).then().statusCode(409).body("status", equalTo("FAILED"))
+                .body("detail", containsString("rendition 720p failed after 1 attempt(s): the source's pictures have 360"
+                        + " lines, fewer than rendition 720p: the ladder never upscales"));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(storage.renditionsFolder(job)));
+    }
+
+    @Test
     void separateAudioSdAndHdKeysEachDecryptTheirTracksAndTheLicenseServesThemAll() throws Exception {
         long input = Api.upload(TestMedia.h264Aac720p());
         Map<String, String[]> pairs = new java.util.LinkedHashMap<>();
