@@ -116,7 +116,6 @@ public class JobQueue {
      */
     public Uni<PackagingJob> enqueue(PackagingJob job, String ownerFilter, Ladder ladder,
             List<PackagingRequest.TrackKey> labelledKeys) {
-        List<List<Ladder.Rung>> fitting = new ArrayList<>(1);
         return inputs.findOwned(job.inputContentId, ownerFilter, LockModeType.PESSIMISTIC_READ)
                 .onItem().ifNull().failWith(() -> ProblemException.notFound("No input content with id " + job.inputContentId + "."))
                 .flatMap(input -> {
@@ -126,14 +125,13 @@ public class JobQueue {
                     }
                     // the job belongs to the input's owner (an admin may package any owner's input)
                     job.owner = input.owner;
-                    fitting.add(ladder.fitting(input.height));
-                    return Panache.getSession();
+                    List<Ladder.Rung> rungs = ladder.fitting(input.height);
+                    return Panache.getSession().flatMap(session -> checkQueueRoom(session, job.owner, queuedRows(rungs))
+                            .chain(() -> bindKey(session, job.kid(), job.key()))
+                            .chain(() -> bindKeys(session, labelledKeys)))
+                            .replaceWith(rungs);
                 })
-                .flatMap(session -> checkQueueRoom(session, job.owner, queuedRows(fitting.get(0)))
-                        .chain(() -> bindKey(session, job.kid(), job.key()))
-                        .chain(() -> bindKeys(session, labelledKeys)))
-                .flatMap(bound -> {
-                    List<Ladder.Rung> rungs = fitting.get(0);
+                .flatMap(rungs -> {
                     job.status = QUEUED;
                     job.kind = Kind.PACKAGE;
                     job.ladder = ladder.none() ? null : ladder.name();
