@@ -164,6 +164,38 @@ class PlaybackBrowserTest {
                 .as("still playing after switching").isGreaterThan(before + 1);
     }
 
+    @Test
+    void builtInPlayerPlaysASeparateKeysLadderOverHlsEachPlaylistWithItsOwnKey() throws Exception {
+        ContentKey sdKid = ContentKey.random();
+        ContentKey audioKid = ContentKey.random();
+        String request = "{\"input_content_id\": " + Api.upload(TestMedia.h264AacLong())
+                + ", \"ladder\": [{\"height\": 360, \"video_bitrate\": 600}, {\"height\": 240, \"video_bitrate\": 300}],"
+                + " \"keys\": {\"audio\": {\"kid\": \"" + audioKid.base64url() + "\"}, \"sd\": {\"kid\": \""
+                + sdKid.base64url() + "\"}}}";
+        if (!contentStore.inputsAreLocal()) {
+            // Streams kept in a bucket: a ladder is refused (docs/storage.md), which is all there is to play here.
+            Api.given().contentType("application/json").body(request).post("/packaged_content").then().statusCode(409)
+                    .body("type", org.hamcrest.Matchers.endsWith("ladder-needs-filesystem-storage"));
+            return;
+        }
+        long job = Api.given().contentType("application/json").body(request)
+                .post("/packaged_content").then().statusCode(202).extract().jsonPath().getLong("packaged_content_id");
+        String playerUrl = Api.awaitFinished(job, Duration.ofSeconds(120)).then().statusCode(200).extract().path("player_url");
+
+        browser.get(secure(playerUrl) + "&format=hls");
+        Map<String, Object> state = pollUntil(Duration.ofSeconds(45),
+                s -> number(s.get("time")) > 5 || s.get("error") != null);
+        assertThat(state.get("error")).as("player error; page says: " + state.get("text")).isNull();
+        assertThat(number(state.get("time"))).as("currentTime").isGreaterThan(5);
+        assertThat(number(state.get("frames"))).as("decoded video frames").isGreaterThan(0);
+        // The video and the audio playlists each named their own KID, and the player fetched both keys.
+        @SuppressWarnings("unchecked")
+        java.util.List<String> keyRequests = (java.util.List<String>) ((JavascriptExecutor) browser).executeScript(
+                "return performance.getEntriesByType('resource').map(e => new URL(e.name))"
+                        + ".filter(u => u.pathname === '/license/hls/" + job + "').map(u => u.searchParams.get('kid'));");
+        assertThat(keyRequests).contains(sdKid.base64url(), audioKid.base64url());
+    }
+
     /**
      * The picker with more than one rendition, as a ladder will publish: the test packages a second, 180-line rendition
      * of the job's source beside the 360-line one (one packager run, the job's key, the engine's own layout) and names

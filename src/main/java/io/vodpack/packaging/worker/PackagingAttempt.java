@@ -45,12 +45,12 @@ final class PackagingAttempt extends Attempt {
     }
 
     /**
-     * Whether the output holds HLS playlists beside the MPD (checked before it is published). Not with separate keys:
-     * the packager gives every media playlist the same key URI, which can name only one of them.
+     * Whether the output holds HLS playlists beside the MPD (checked before it is published), under one key or
+     * separate keys alike.
      */
     @Override
     boolean writesHls() {
-        return engine != null && engine.writesHls() && job.trackKeys().size() == 1;
+        return engine != null && engine.writesHls();
     }
 
     /** Blocking: packages and publishes into this attempt's own folder, or throws {@link AttemptFailure}. */
@@ -75,7 +75,7 @@ final class PackagingAttempt extends Attempt {
             StreamManifest.finish(out.resolve("stream.mpd"),
                     job.trackKeys().stream().map(PackagingRequest.TrackKey::kid).toList(), request.licenseUrl());
             if (writesHls()) {
-                HlsPlaylists.check(out, request.hlsKeyUri());
+                HlsPlaylists.check(out, request::hlsKeyUriOf);
             }
             timeline.mark("MPD and playlist check");
             stopUnlessOurs();

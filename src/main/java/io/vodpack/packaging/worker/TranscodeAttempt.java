@@ -14,6 +14,9 @@ import io.vodpack.packaging.engine.EngineProcess;
 import io.vodpack.packaging.engine.EngineReadiness;
 import io.vodpack.packaging.queue.ClaimedJob;
 import io.vodpack.packaging.transcode.Ffmpeg;
+import io.vodpack.upload.media.MediaInfo;
+import io.vodpack.upload.media.Mp4Inspector;
+import io.vodpack.upload.media.UnsupportedMediaException;
 
 /**
  * One attempt at one rendition of a ladder: ffmpeg writes it into the attempt's own staging folder, and once it
@@ -47,6 +50,9 @@ final class TranscodeAttempt extends Attempt {
             throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "ffmpeg not found at '" + ffmpeg.executable()
                     + "' (vodpack.packaging.transcode.ffmpeg-path)");
         }
+        if (rendition.height() != null) {
+            refuseUpscaling(input, rendition);
+        }
         Path made = work.resolve(rendition.name() + ".mp4");
         Path target = storage.renditionsFolder(job.packagingJobId()).resolve(rendition.name() + ".mp4");
         try {
@@ -76,6 +82,27 @@ final class TranscodeAttempt extends Attempt {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AttemptFailure("interrupted");
+        }
+    }
+
+    /**
+     * A rung never upscales, whatever the job's row says: the worker reads the source's decoded picture height itself
+     * (the box headers only) before it starts ffmpeg. The rungs were chosen from the same height when the job was
+     * created, so this refuses only a height recorded otherwise (an input stored before the height came from the
+     * SPS, whose track header claimed more lines than it has).
+     */
+    private static void refuseUpscaling(Path input, ClaimedJob.Rendition rendition) {
+        MediaInfo source;
+        try {
+            source = Mp4Inspector.inspect(input);
+        } catch (IOException e) {
+            throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "the input file cannot be read: " + e.getMessage());
+        } catch (UnsupportedMediaException e) {
+            throw new AttemptFailure("the input file is no longer an MP4 vodpack reads: " + e.getMessage());
+        }
+        if (rendition.height() > source.height()) {
+            throw new AttemptFailure("the source's pictures have " + source.height() + " lines, fewer than rendition "
+                    + rendition.name() + ": the ladder never upscales");
         }
     }
 
