@@ -266,7 +266,7 @@ class PlaybackBrowserTest {
     void theLadderStaysAtOrBelow540pOnASlowNetworkAndClimbsToTheTopRungOnAFastOne() throws Exception {
         if (!contentStore.inputsAreLocal()) {
             // Streams kept in a bucket: a ladder is refused (docs/storage.md); the rest of this test needs one.
-            Api.given().contentType("application/json").body("{\"input_content_id\": " + Api.upload(TestMedia.h264Aac())
+            Api.given().contentType("application/json").body("{\"input_content_id\": " + Api.upload(TestMedia.h264AacLong())
                     + ", \"ladder\": \"default\"}").post("/packaged_content").then().statusCode(409)
                     .body("type", org.hamcrest.Matchers.endsWith("ladder-needs-filesystem-storage"));
             return;
