@@ -172,12 +172,6 @@ class PlaybackBrowserTest {
                 + ", \"ladder\": [{\"height\": 360, \"video_bitrate\": 600}, {\"height\": 240, \"video_bitrate\": 300}],"
                 + " \"keys\": {\"audio\": {\"kid\": \"" + audioKid.base64url() + "\"}, \"sd\": {\"kid\": \""
                 + sdKid.base64url() + "\"}}}";
-        if (!contentStore.inputsAreLocal()) {
-            // Streams kept in a bucket: a ladder is refused (docs/storage.md), which is all there is to play here.
-            Api.given().contentType("application/json").body(request).post("/packaged_content").then().statusCode(409)
-                    .body("type", org.hamcrest.Matchers.endsWith("ladder-needs-filesystem-storage"));
-            return;
-        }
         long job = Api.given().contentType("application/json").body(request)
                 .post("/packaged_content").then().statusCode(202).extract().jsonPath().getLong("packaged_content_id");
         String playerUrl = Api.awaitFinished(job, Duration.ofSeconds(120)).then().statusCode(200).extract().path("player_url");
@@ -269,13 +263,6 @@ class PlaybackBrowserTest {
      */
     @Test
     void theLadderStaysAtOrBelow540pOnASlowNetworkAndClimbsToTheTopRungOnAFastOne() throws Exception {
-        if (!contentStore.inputsAreLocal()) {
-            // Streams kept in a bucket: a ladder is refused (docs/storage.md); the rest of this test needs one.
-            Api.given().contentType("application/json").body("{\"input_content_id\": " + Api.upload(TestMedia.h264AacLong())
-                    + ", \"ladder\": \"default\"}").post("/packaged_content").then().statusCode(409)
-                    .body("type", org.hamcrest.Matchers.endsWith("ladder-needs-filesystem-storage"));
-            return;
-        }
         long input = Api.upload(TestMedia.h264Aac1080pDetailed());
         long job = Api.given().contentType("application/json")
                 .body("{\"input_content_id\": " + input + ", \"ladder\": \"default\"}")

@@ -205,7 +205,11 @@ public class S3ContentStore implements ContentStore, AutoCloseable {
 
     @Override
     public void deletePublished(String folder) throws IOException {
-        List<String> keys = list(publishedKey(folder, "")).stream().map(Listed::key).toList();
+        deleteKeys(list(publishedKey(folder, "")).stream().map(Listed::key).toList());
+    }
+
+    /** Deletes the objects, {@code PARALLEL} at once. */
+    private void deleteKeys(List<String> keys) throws IOException {
         for (int from = 0; from < keys.size(); from += PARALLEL) {
             List<CompletableFuture<?>> batch = new ArrayList<>();
             for (String key : keys.subList(from, Math.min(keys.size(), from + PARALLEL))) {
@@ -227,6 +231,54 @@ public class S3ContentStore implements ContentStore, AutoCloseable {
             }
         }
         return newest.entrySet().stream().filter(e -> e.getValue().isBefore(cutoff)).map(Map.Entry::getKey).sorted().toList();
+    }
+
+    @Override
+    public void keepRendition(long ladderId, String name, Path file) throws IOException {
+        await(client.putObject(b -> b.bucket(bucket).key(renditionKey(ladderId, name)).contentType("video/mp4"),
+                AsyncRequestBody.fromFile(file)));
+        Files.deleteIfExists(file);
+    }
+
+    @Override
+    public Optional<Path> localRendition(long ladderId, String name, Path scratch) throws IOException {
+        Files.createDirectories(scratch);
+        Path local = scratch.resolve(name + ".mp4");
+        Files.deleteIfExists(local);
+        try {
+            await(client.getObject(b -> b.bucket(bucket).key(renditionKey(ladderId, name)), AsyncResponseTransformer.toFile(local)));
+        } catch (IOException e) {
+            if (notFound(e.getCause())) {
+                Files.deleteIfExists(local);
+                return Optional.empty();
+            }
+            throw e;
+        }
+        return Optional.of(local);
+    }
+
+    @Override
+    public void deleteRenditions(long ladderId) throws IOException {
+        deleteKeys(list(prefix + "renditions/" + ladderId + "/").stream().map(Listed::key).toList());
+    }
+
+    @Override
+    public List<Long> renditionLaddersOlderThan(Instant cutoff) throws IOException {
+        String under = prefix + "renditions/";
+        Map<String, Instant> newest = new HashMap<>();
+        for (Listed object : list(under)) {
+            String rest = object.key().substring(under.length());
+            int slash = rest.indexOf('/');
+            if (slash > 0) {
+                newest.merge(rest.substring(0, slash), object.lastModified(), (a, b) -> a.isAfter(b) ? a : b);
+            }
+        }
+        return newest.entrySet().stream().filter(e -> e.getValue().isBefore(cutoff) && e.getKey().matches("[0-9]{1,18}"))
+                .map(e -> Long.valueOf(e.getKey())).sorted().toList();
+    }
+
+    private String renditionKey(long ladderId, String name) {
+        return prefix + "renditions/" + ladderId + "/" + name + ".mp4";
     }
 
     /** Multipart uploads under the prefix started before {@code cutoff}: their parts cost storage until aborted. */
