@@ -286,7 +286,8 @@ class PlaybackBrowserTest {
             assertThat(rendition(settled)).as(format + " rendition chosen at 1 Mbit/s; state " + settled).isBetween(1.0, 540.0);
 
             limitNetwork(-1);
-            Map<String, Object> fast = pollUntil(Duration.ofSeconds(20), s -> number(s.get("height")) == 1080 || s.get("error") != null);
+            // What the slow start buffered (up to the player's buffering goal) plays out first.
+            Map<String, Object> fast = pollUntil(Duration.ofSeconds(35), s -> number(s.get("height")) == 1080 || s.get("error") != null);
             assertThat(number(fast.get("height"))).as(format + " picture height once the network is fast; state " + fast)
                     .isEqualTo(1080);
             assertThat(rendition(fast)).as(format + " rendition chosen once the network is fast").isEqualTo(1080);

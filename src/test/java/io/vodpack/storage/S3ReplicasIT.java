@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.time.Duration;
@@ -24,10 +23,12 @@ import io.vodpack.support.S3Server;
 import io.vodpack.support.ServiceProcess;
 import io.vodpack.support.StreamCheck;
 import io.vodpack.support.TestMedia;
+import io.vodpack.support.ThrottlingProxy;
 
 /**
  * Replicas that share one PostgreSQL schema and one bucket and nothing on disk: each has its own scratch folder.
- * Uploads and playback go through A (no workers); B packages until it is killed with SIGKILL; C takes the job over.
+ * Uploads and playback go through A (no workers); B packages, reaching the bucket through a slow uplink, and is
+ * killed with SIGKILL in the middle of uploading the stream's objects; C takes the job over.
  */
 class S3ReplicasIT {
 
@@ -39,21 +40,18 @@ class S3ReplicasIT {
     static final String KID_HEX = "a16e402b9056e371f36d348aa62bb749";
 
     @Test
-    void aJobWhoseWorkerIsKilledIsTakenOverAndPlaysThroughAReplicaWithoutWorkers(@TempDir Path tmp) throws Exception {
+    void aJobWhoseWorkerIsKilledMidUploadIsTakenOverAndPlaysThroughAReplicaWithoutWorkers(@TempDir Path tmp) throws Exception {
         TestMedia.assumeFfmpeg();
-        // B's engine waits before it packages, so that B is killed with its attempt under way.
-        Path slow = tmp.resolve("slow-packager");
-        Files.writeString(slow, "#!/bin/sh\nif [ \"$1\" = \"--version\" ]; then exec " + StreamCheck.PACKAGER
-                + " --version; fi\nsleep 4\nexec " + StreamCheck.PACKAGER + " \"$@\"\n");
-        Files.setPosixFilePermissions(slow, PosixFilePermissions.fromString("rwxr-xr-x"));
-        try (S3Server s3 = S3Server.start("replicas-it")) {
+        Path source = TestMedia.h264AacLong();
+        try (S3Server s3 = S3Server.start("replicas-it");
+                ThrottlingProxy uplink = ThrottlingProxy.start(s3.endpoint(), 64 * 1024)) {
             Map<String, String> apiOnly = settings(s3);
             apiOnly.put("vodpack.packaging.workers-enabled", "false");
             apiOnly.put("quarkus.flyway.clean-at-start", "true");
             try (ServiceProcess a = ServiceProcess.start("s3-replica-a", tmp.resolve("scratch-a"), apiOnly,
                     S3Server.credentialsEnvironment())) {
                 long input = given().header("Authorization", Api.AUTHORIZATION).contentType("video/mp4")
-                        .body(Files.readAllBytes(TestMedia.h264Aac())).post(a.url("/upload_input_content")).then()
+                        .body(Files.readAllBytes(source)).post(a.url("/upload_input_content")).then()
                         .statusCode(201).extract().jsonPath().getLong("input_content_id");
                 String inputName = column("input_content", input, "storage_name");
                 assertThat(s3.keys(BUCKET, "inputs/")).containsExactly("inputs/" + inputName);
@@ -61,13 +59,16 @@ class S3ReplicasIT {
                         .body(Map.of("input_content_id", input, "key", KEY, "kid", KID)).post(a.url("/packaged_content"))
                         .then().statusCode(202).extract().jsonPath().getLong("packaged_content_id");
 
-                Map<String, String> slowWorker = settings(s3);
-                slowWorker.put("vodpack.packaging.shaka.path", slow.toString());
-                try (ServiceProcess b = ServiceProcess.start("s3-replica-b", tmp.resolve("scratch-b"), slowWorker,
+                // B reaches the bucket through a 64 KiB/s uplink: its stream's objects trickle in.
+                Map<String, String> slowUplink = settings(s3);
+                slowUplink.put("vodpack.storage.s3.endpoint", uplink.endpoint().toString());
+                try (ServiceProcess b = ServiceProcess.start("s3-replica-b", tmp.resolve("scratch-b"), slowUplink,
                         S3Server.credentialsEnvironment())) {
-                    // B claims the job and downloads the input into its own scratch folder; then it dies.
-                    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> "RUNNING".equals(column("packaging_job", job, "status"))
-                            && b.process().descendants().findAny().isPresent());
+                    // B claims the job, packages it and starts uploading the stream; it dies before the MPD is written.
+                    Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                            .until(() -> s3.keys(BUCKET, "packaged/" + job + "-1-").size() >= 2);
+                    assertThat(s3.keys(BUCKET, "packaged/" + job + "-1-")).as("B is still uploading")
+                            .noneMatch(k -> k.endsWith("/stream.mpd"));
                     assertThat(Files.exists(tmp.resolve("scratch-a").resolve("staging"))
                             && Files.list(tmp.resolve("scratch-a").resolve("staging")).findAny().isPresent())
                             .as("A runs no job").isFalse();
@@ -80,6 +81,7 @@ class S3ReplicasIT {
                     assertThat(column("packaging_job", job, "status")).as(column("packaging_job", job, "error_detail"))
                             .isEqualTo("DONE");
                     assertThat(column("packaging_job", job, "attempts")).isEqualTo("2");
+                    assertThat(column("packaging_job", job, "output_folder")).startsWith(job + "-2-");
                     String live = column("packaging_job", job, "output_folder");
                     // Played through A, which has no workers and never saw the files on a disk.
                     String url = given().header("Authorization", Api.AUTHORIZATION).get(a.url("/packaged_content/" + job))
@@ -89,9 +91,10 @@ class S3ReplicasIT {
                         Path encrypted = StreamCheck.downloadTrack(url, mpd, stream, tmp);
                         Path decrypted = StreamCheck.decrypt(encrypted, stream, KID_HEX, KEY_HEX);
                         assertThat(StreamCheck.packetHashes(decrypted, stream)).as(stream)
-                                .isEqualTo(StreamCheck.packetHashes(TestMedia.h264Aac(), stream));
+                                .isEqualTo(StreamCheck.packetHashes(source, stream));
                     }
-                    // After the sweep: only the live attempt's objects, no open multipart upload, no scratch leftovers.
+                    // After the sweep: only the live attempt's objects (B's half-uploaded attempt is gone), no open
+                    // multipart upload, no scratch leftovers.
                     Awaitility.await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                         assertThat(s3.keys(BUCKET, "packaged/")).allMatch(k -> k.startsWith("packaged/" + live + "/"));
                         assertThat(Files.list(tmp.resolve("scratch-c").resolve("staging")).toList()).isEmpty();

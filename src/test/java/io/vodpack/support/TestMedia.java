@@ -45,15 +45,16 @@ public final class TestMedia {
     }
 
     /**
-     * 30 s, 1920x1080 H.264 + AAC with moving noise over the picture, so that every rung of a ladder made from it
+     * 50 s, 1920x1080 H.264 + AAC with moving noise over the picture, so that every rung of a ladder made from it
      * spends its whole bitrate (a clean test pattern would fit the top rung into a fraction of it): a source for
-     * watching a player's rendition choice follow the network. About 7 MB, under the tests' upload limit.
+     * watching a player's rendition choice follow the network, long enough for what a slow start buffered to play out
+     * before the end. About 7.3 MB, under the tests' upload limit.
      */
     public static Path h264Aac1080pDetailed() {
-        return make("h264-aac-1080p-30s-noise.mp4", "-f", "lavfi", "-i",
+        return make("h264-aac-1080p-50s-noise.mp4", "-f", "lavfi", "-i",
                 "testsrc2=size=1920x1080:rate=25,noise=alls=24:allf=t", "-f", "lavfi", "-i",
-                "sine=frequency=440:sample_rate=48000", "-t", "30", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "1800k",
-                "-maxrate", "1900k", "-bufsize", "3800k",
+                "sine=frequency=440:sample_rate=48000", "-t", "50", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "1100k",
+                "-maxrate", "1150k", "-bufsize", "2300k",
                 "-g", "50", "-keyint_min", "50", "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
                 "-movflags", "+faststart");
     }
