@@ -26,6 +26,7 @@ import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.db.SqlNames;
 import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.core.storage.ContentStore;
+import io.vodpack.core.storage.ObjectParts;
 import io.vodpack.upload.resumable.ResumableUploadRemoval;
 
 /**
@@ -49,6 +50,7 @@ public class UploadSweeper {
     private final ResumableUploadRemoval resumable;
     private final Pool pool;
     private final String table;
+    private final String resumableTable;
 
     public UploadSweeper(ContentStorage storage, ContentStore inputs, VodpackConfig config, Async async,
             ResumableUploadRemoval resumable, Pool pool, @ConfigProperty(name = "db.schema") String schema) {
@@ -59,6 +61,7 @@ public class UploadSweeper {
         this.resumable = resumable;
         this.pool = pool;
         this.table = SqlNames.table(schema, "input_content");
+        this.resumableTable = SqlNames.table(schema, "resumable_upload");
     }
 
     @Scheduled(every = "${vodpack.upload.sweep-interval}", delayed = "2s",
@@ -71,15 +74,37 @@ public class UploadSweeper {
                 .call(() -> step("stale upload files", () -> async.blocking(() -> removeStalePartials(cutoff))
                         .flatMap(removed -> async.blocking(() -> staleStoredFiles(cutoff)))
                         .flatMap(names -> referenced(names).flatMap(rows -> async.blocking(() -> removeUnreferenced(names, rows))))))
-                .call(() -> step("stale multipart uploads", () -> async.blocking(() -> abortStaleUploads(cutoff))));
+                .call(() -> step("stale multipart uploads", () -> inputs.objectParts()
+                        .map(parts -> abortStaleUploads(parts, cutoff)).orElse(Uni.createFrom().item(0))))
+                .call(() -> step("orphaned resumable tails", () -> inputs.objectParts()
+                        .map(parts -> resumable.removeOrphanTails(parts, cutoff)).orElse(Uni.createFrom().item(0))));
     }
 
-    /** Blocking: multipart uploads to the bucket that a killed instance left open. */
-    private void abortStaleUploads(Instant cutoff) throws IOException {
-        int aborted = inputs.abortStaleUploads(cutoff);
-        if (aborted > 0) {
-            LOG.infof("Aborted %d multipart upload(s) left open by interrupted uploads", aborted);
-        }
+    /**
+     * Multipart uploads to the bucket started before {@code cutoff} that no unfinished resumable upload goes on with
+     * (a killed instance's, or a resumable upload's that was removed): aborted, so their parts stop costing storage.
+     */
+    Uni<Integer> abortStaleUploads(ObjectParts parts, Instant cutoff) {
+        return Uni.createFrom().completionStage(() -> parts.openUploadsOlderThan(cutoff))
+                .flatMap(open -> open.isEmpty() ? Uni.createFrom().item(0)
+                        : pool.preparedQuery("SELECT multipart_id FROM " + resumableTable
+                                + " WHERE status = 'UPLOADING' AND multipart_id = ANY($1)")
+                                .execute(Tuple.of(open.stream().map(ObjectParts.OpenUpload::uploadId).toArray(String[]::new)))
+                                .flatMap(rows -> {
+                                    Set<String> live = new HashSet<>();
+                                    rows.forEach(row -> live.add(row.getString(0)));
+                                    List<ObjectParts.OpenUpload> stale = open.stream()
+                                            .filter(u -> !live.contains(u.uploadId())).toList();
+                                    return Multi.createFrom().iterable(stale)
+                                            .onItem().transformToUniAndConcatenate(u -> Uni.createFrom()
+                                                    .completionStage(() -> parts.abort(u.key(), u.uploadId())))
+                                            .collect().asList().map(List::size);
+                                }))
+                .invoke(aborted -> {
+                    if (aborted > 0) {
+                        LOG.infof("Aborted %d multipart upload(s) left open by interrupted uploads", aborted);
+                    }
+                });
     }
 
     private static Uni<Void> step(String name, Supplier<Uni<?>> work) {

@@ -40,6 +40,16 @@ public class ResumableUploadRepository implements PanacheRepositoryBase<Resumabl
                 offset, expiresAt, id, owner);
     }
 
+    /**
+     * Records how far the bytes are durable in the bucket, while {@code owner} holds the lock: the offset with the
+     * parts, the tail object and the SHA-256 state that reach exactly it, in one statement.
+     */
+    public Uni<Boolean> recordParts(String id, String owner, long offset, String multipartId, String partEtags,
+            String tailKey, byte[] sha256State) {
+        return update("offset = ?1, multipartId = ?2, partEtags = ?3, tailKey = ?4, sha256State = ?5 where id = ?6"
+                + " and lockOwner = ?7", offset, multipartId, partEtags, tailKey, sha256State, id, owner).map(rows -> rows > 0);
+    }
+
     public Uni<Integer> markComplete(String id, long inputContentId) {
         return update("status = ?1, inputContentId = ?2 where id = ?3", ResumableUpload.Status.COMPLETE, inputContentId, id);
     }
