@@ -139,7 +139,7 @@ public class UploadService {
                         body.filename() != null ? body.filename() : upload.filename(), upload.contentType(), owner)))
                 // a row that cannot be written: nobody can resume this upload, its object goes
                 .onFailure(failure -> written.get() && !(failure instanceof ProblemException))
-                .call(() -> Uni.createFrom().completionStage(() -> bucket.delete(key)).onFailure().recoverWithNull());
+                .call(() -> Async.stage(() -> bucket.delete(key)).onFailure().recoverWithNull());
         return stored.onFailure(StorageUnavailableException.class).transform(failure -> ProblemException.serviceUnavailable(
                 "storage-unavailable", "The upload arrived but the storage could not keep it; nothing was stored."
                         + " Try again later.", STORAGE_RETRY_AFTER));

@@ -85,7 +85,8 @@ public class UploadSweeper {
      * (a killed instance's, or a resumable upload's that was removed): aborted, so their parts stop costing storage.
      */
     Uni<Integer> abortStaleUploads(ObjectParts parts, Instant cutoff) {
-        return Uni.createFrom().completionStage(() -> parts.openUploadsOlderThan(cutoff))
+        return Async.stage(() -> parts.openUploadsOlderThan(cutoff))
+                .invoke(open -> LOG.debugf("Multipart uploads idle since %s: %d", cutoff, open.size()))
                 .flatMap(open -> open.isEmpty() ? Uni.createFrom().item(0)
                         : pool.preparedQuery("SELECT multipart_id FROM " + resumableTable
                                 + " WHERE status = 'UPLOADING' AND multipart_id = ANY($1)")
@@ -96,8 +97,7 @@ public class UploadSweeper {
                                     List<ObjectParts.OpenUpload> stale = open.stream()
                                             .filter(u -> !live.contains(u.uploadId())).toList();
                                     return Multi.createFrom().iterable(stale)
-                                            .onItem().transformToUniAndConcatenate(u -> Uni.createFrom()
-                                                    .completionStage(() -> parts.abort(u.key(), u.uploadId())))
+                                            .onItem().transformToUniAndConcatenate(u -> Async.stage(() -> parts.abort(u.key(), u.uploadId())))
                                             .collect().asList().map(List::size);
                                 }))
                 .invoke(aborted -> {

@@ -99,7 +99,7 @@ public class InputStore {
                 .onFailure().invoke(metrics::ended)
                 // an invalid file's object goes; one the storage could not give back stays for a retry
                 .onFailure(ProblemException.class).call(failure -> {
-                    return Uni.createFrom().completionStage(() -> objects.delete(key))
+                    return Async.stage(() -> objects.delete(key))
                             .onFailure().invoke(e -> LOG.warnf("Input %s not removed (%s); the sweeper will",
                                     received.name(), e.getMessage()))
                             .onFailure().recoverWithNull();

@@ -187,7 +187,7 @@ public class BucketChunks {
                         upload.sha256State = state;
                     })
                     .call(() -> oldTail == null || oldTail.equals(tailKey) ? Uni.createFrom().voidItem()
-                            : Uni.createFrom().completionStage(() -> bucket.delete(oldTail)).replaceWithVoid()
+                            : Async.stage(() -> bucket.delete(oldTail)).replaceWithVoid()
                                     .onFailure().invoke(e -> LOG.debugf("Old tail %s stays for the sweeper: %s", oldTail,
                                             e.getMessage()))
                                     .onFailure().recoverWithNull())

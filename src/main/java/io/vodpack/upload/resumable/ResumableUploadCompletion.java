@@ -114,7 +114,7 @@ public class ResumableUploadCompletion {
 
     /** The tail objects of a finished upload; any left over are the sweeper's. */
     private Uni<Void> removeTails(ResumableUpload upload) {
-        return Uni.createFrom().completionStage(() -> bucket.parts().deleteUnder(BucketChunks.tails(upload.id)))
+        return Async.stage(() -> bucket.parts().deleteUnder(BucketChunks.tails(upload.id)))
                 .replaceWithVoid().onFailure().recoverWithNull();
     }
 }

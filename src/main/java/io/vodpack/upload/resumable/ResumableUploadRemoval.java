@@ -82,8 +82,8 @@ public class ResumableUploadRemoval {
     private Uni<Void> removeFromBucket(String id, String objectName, String multipartId) {
         ObjectParts parts = bucket.parts();
         Uni<Void> abort = multipartId == null ? Uni.createFrom().voidItem()
-                : Uni.createFrom().completionStage(() -> parts.abort(ObjectParts.inputKey(objectName), multipartId)).replaceWithVoid();
-        return abort.chain(() -> Uni.createFrom().completionStage(() -> parts.deleteUnder(BucketChunks.tails(id))))
+                : Async.stage(() -> parts.abort(ObjectParts.inputKey(objectName), multipartId)).replaceWithVoid();
+        return abort.chain(() -> Async.stage(() -> parts.deleteUnder(BucketChunks.tails(id))))
                 .replaceWithVoid()
                 .onFailure().invoke(e -> LOG.warnf("Parts of resumable upload %s not removed (%s); the sweeper will", id,
                         e.getMessage()))
@@ -96,7 +96,7 @@ public class ResumableUploadRemoval {
      * tails went.
      */
     public Uni<Integer> removeOrphanTails(ObjectParts parts, Instant cutoff) {
-        return Uni.createFrom().completionStage(() -> parts.keysOlderThan("resumable/", cutoff))
+        return Async.stage(() -> parts.keysOlderThan("resumable/", cutoff))
                 .flatMap(keys -> {
                     List<String> ids = keys.stream().map(k -> k.substring("resumable/".length()))
                             .filter(k -> k.indexOf('/') > 0).map(k -> k.substring(0, k.indexOf('/'))).distinct().toList();
@@ -106,8 +106,7 @@ public class ResumableUploadRemoval {
                     return unfinished(ids).flatMap(live -> {
                         List<String> gone = ids.stream().filter(id -> !live.contains(id)).toList();
                         return Multi.createFrom().iterable(gone)
-                                .onItem().transformToUniAndConcatenate(id -> Uni.createFrom()
-                                        .completionStage(() -> parts.deleteUnder(BucketChunks.tails(id))))
+                                .onItem().transformToUniAndConcatenate(id -> Async.stage(() -> parts.deleteUnder(BucketChunks.tails(id))))
                                 .collect().asList().map(List::size);
                     });
                 });
