@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -81,25 +82,27 @@ public class UploadSweeper {
     }
 
     /**
-     * Multipart uploads to the bucket started before {@code cutoff} that no unfinished resumable upload goes on with
-     * (a killed instance's, or a resumable upload's that was removed): aborted, so their parts stop costing storage.
+     * Multipart uploads to the bucket that no unfinished resumable upload goes on with and that nobody has written a
+     * part to since {@code cutoff} (a killed instance's, or a removed resumable upload's): aborted, so their parts stop
+     * costing storage. An upload still receiving parts is never stale, however long it runs.
      */
     Uni<Integer> abortStaleUploads(ObjectParts parts, Instant cutoff) {
-        return Async.stage(() -> parts.openUploadsOlderThan(cutoff))
-                .invoke(open -> LOG.debugf("Multipart uploads idle since %s: %d", cutoff, open.size()))
-                .flatMap(open -> open.isEmpty() ? Uni.createFrom().item(0)
+        return Async.stage(parts::openUploads)
+                .flatMap(open -> open.isEmpty() ? Uni.createFrom().item(List.<ObjectParts.OpenUpload>of())
                         : pool.preparedQuery("SELECT multipart_id FROM " + resumableTable
                                 + " WHERE status = 'UPLOADING' AND multipart_id = ANY($1)")
                                 .execute(Tuple.of(open.stream().map(ObjectParts.OpenUpload::uploadId).toArray(String[]::new)))
-                                .flatMap(rows -> {
+                                .map(rows -> {
                                     Set<String> live = new HashSet<>();
                                     rows.forEach(row -> live.add(row.getString(0)));
-                                    List<ObjectParts.OpenUpload> stale = open.stream()
-                                            .filter(u -> !live.contains(u.uploadId())).toList();
-                                    return Multi.createFrom().iterable(stale)
-                                            .onItem().transformToUniAndConcatenate(u -> Async.stage(() -> parts.abort(u.key(), u.uploadId())))
-                                            .collect().asList().map(List::size);
+                                    return open.stream().filter(u -> !live.contains(u.uploadId())).toList();
                                 }))
+                .flatMap(candidates -> Multi.createFrom().iterable(candidates)
+                        .onItem().transformToUniAndConcatenate(upload -> Async.stage(() -> parts.lastWritten(upload))
+                                .flatMap(last -> last.isBefore(cutoff)
+                                        ? Async.stage(() -> parts.abort(upload.key(), upload.uploadId())).replaceWith(1)
+                                        : Uni.createFrom().item(0)))
+                        .collect().with(Collectors.summingInt(Integer::intValue)))
                 .invoke(aborted -> {
                     if (aborted > 0) {
                         LOG.infof("Aborted %d multipart upload(s) left open by interrupted uploads", aborted);

@@ -23,7 +23,6 @@ public class S3PartsProfile implements QuarkusTestProfile {
         properties.put("vodpack.storage.s3.part-size", String.valueOf(PART_SIZE));
         properties.put("vodpack.upload.max-size", String.valueOf(64 << 20));
         properties.put("vodpack.upload.stale-after", "PT3S");
-        properties.put("quarkus.log.category.\"io.vodpack.upload.UploadSweeper\".level", "DEBUG");
         return properties;
     }
 }

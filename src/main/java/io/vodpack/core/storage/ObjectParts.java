@@ -50,11 +50,17 @@ public interface ObjectParts {
     /** Keys (relative) of the objects under {@code keyPrefix} last written before {@code cutoff}. */
     CompletableFuture<List<String>> keysOlderThan(String keyPrefix, Instant cutoff);
 
-    /** Multipart uploads neither completed nor aborted that nobody has written a part to since {@code cutoff}. */
-    CompletableFuture<List<OpenUpload>> openUploadsOlderThan(Instant cutoff);
+    /** Multipart uploads neither completed nor aborted (one LIST per 1000). */
+    CompletableFuture<List<OpenUpload>> openUploads();
 
-    /** A multipart upload in progress: its key (relative) and id. */
-    record OpenUpload(String key, String uploadId) {
+    /**
+     * When a part was last written to {@code upload} (one ListParts), or when it was started if it has none: what
+     * says whether it is stale. (Some S3-compatible servers report the listing's time as every upload's start.)
+     */
+    CompletableFuture<Instant> lastWritten(OpenUpload upload);
+
+    /** A multipart upload in progress: its key (relative), id and start. */
+    record OpenUpload(String key, String uploadId, Instant initiated) {
     }
 
     /** Key of input {@code name}, where its upload's parts go. */

@@ -349,36 +349,20 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
                 }).thenApply(v -> found));
     }
 
-    /**
-     * Multipart uploads under the prefix started before {@code cutoff} whose newest part (if any) was also written
-     * before it: an upload still receiving parts is not stale, however long it has been running. One LIST, and one
-     * ListParts per upload started before the cutoff.
-     */
     @Override
-    public CompletableFuture<List<OpenUpload>> openUploadsOlderThan(Instant cutoff) {
-        List<OpenUpload> started = new ArrayList<>();
+    public CompletableFuture<List<OpenUpload>> openUploads() {
+        List<OpenUpload> found = new ArrayList<>();
         return unavailable(client.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix)).uploads()
-                .subscribe(upload -> {
-                    if (upload.initiated() != null && upload.initiated().isBefore(cutoff)) {
-                        started.add(new OpenUpload(upload.key().substring(prefix.length()), upload.uploadId()));
-                    }
-                })
-                .thenCompose(v -> {
-                    List<CompletableFuture<Boolean>> idle = started.stream().map(u -> client.listParts(b -> b.bucket(bucket)
-                            .key(prefix + u.key()).uploadId(u.uploadId()))
-                            .thenApply(parts -> parts.parts().stream().allMatch(p -> p.lastModified() == null
-                                    || p.lastModified().isBefore(cutoff)))
-                            .exceptionally(gone -> false)).toList();
-                    return CompletableFuture.allOf(idle.toArray(CompletableFuture[]::new)).thenApply(w -> {
-                        List<OpenUpload> stale = new ArrayList<>();
-                        for (int i = 0; i < started.size(); i++) {
-                            if (idle.get(i).join()) {
-                                stale.add(started.get(i));
-                            }
-                        }
-                        return stale;
-                    });
-                }));
+                .subscribe(upload -> found.add(new OpenUpload(upload.key().substring(prefix.length()), upload.uploadId(),
+                        upload.initiated() == null ? Instant.now() : upload.initiated())))
+                .thenApply(v -> found));
+    }
+
+    @Override
+    public CompletableFuture<Instant> lastWritten(OpenUpload upload) {
+        return unavailable(client.listParts(b -> b.bucket(bucket).key(prefix + upload.key()).uploadId(upload.uploadId()))
+                .thenApply(parts -> parts.parts().stream().map(p -> p.lastModified()).filter(t -> t != null)
+                        .max(Instant::compareTo).orElse(upload.initiated())));
     }
 
     /** Any failure of the bucket as a {@link StorageUnavailableException} naming it in a few words. */
