@@ -103,10 +103,11 @@ public final class PartTarget implements BodyTarget {
         int number = etags.size() + sending.size() + 1;
         ByteBuffer part = current.flip();
         sending.add(new Sending(parts.putPart(key, uploadId, number, part.duplicate()), part));
-        current = spare.isEmpty() ? ByteBuffer.allocate(partSize) : spare.poll().clear();
         while (sending.size() > IN_FLIGHT || (!sending.isEmpty() && sending.peek().etag().isDone())) {
             settleOldest();
         }
+        // a settled part's buffer fills next: at most IN_FLIGHT parts out and one filling
+        current = spare.isEmpty() ? ByteBuffer.allocate(partSize) : spare.poll().clear();
     }
 
     private void settleOldest() {

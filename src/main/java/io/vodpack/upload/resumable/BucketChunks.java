@@ -130,10 +130,13 @@ public class BucketChunks {
             return Async.await(pipe.pipe(request, sink)).onItemOrFailure().transformToUni((written, failure) -> settle(failure));
         }
 
-        /** Bytes count once the PATCH has ended and its parts and tail are recorded: until then the start. */
+        /**
+         * None: the offset moves once the PATCH has ended, recorded in one statement with its parts, tail and SHA-256
+         * state; a renewal must not write an offset beside them.
+         */
         @Override
         public Uni<Long> checkpoint() {
-            return Uni.createFrom().item(kept);
+            return Uni.createFrom().nullItem();
         }
 
         @Override

@@ -12,7 +12,10 @@ interface PatchChunk {
      */
     Uni<Long> write(HttpServerRequest request);
 
-    /** The offset the bytes are durable up to now, recorded with each renewal of the write lock. */
+    /**
+     * The offset the bytes are durable up to now, recorded with each renewal of the write lock; null when the writer
+     * records its offset itself, together with what belongs to it.
+     */
     Uni<Long> checkpoint();
 
     /** The offset to record once the PATCH has ended. */

@@ -34,6 +34,12 @@ public class ResumableUploadRepository implements PanacheRepositoryBase<Resumabl
                 expiresAt, id, owner).map(rows -> rows > 0);
     }
 
+    /** Extends the lock while {@code owner} holds it, leaving the offset as it is. */
+    public Uni<Boolean> extendLock(String id, String owner, OffsetDateTime until, OffsetDateTime expiresAt) {
+        return update("lockedUntil = ?1, expiresAt = ?2 where id = ?3 and lockOwner = ?4", until, expiresAt, id, owner)
+                .map(rows -> rows > 0);
+    }
+
     /** Records the new offset and releases the lock. */
     public Uni<Integer> advance(String id, String owner, long offset, OffsetDateTime expiresAt) {
         return update("offset = ?1, expiresAt = ?2, lockOwner = null, lockedUntil = null where id = ?3 and lockOwner = ?4",
