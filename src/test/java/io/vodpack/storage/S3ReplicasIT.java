@@ -3,6 +3,7 @@ package io.vodpack.storage;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -166,7 +167,7 @@ class S3ReplicasIT {
 
     static final String RESUME_SCHEMA = "vodpack_s3_resume_it";
 
-    private static List<Path> regularFiles(Path root) throws java.io.IOException {
+    private static List<Path> regularFiles(Path root) throws IOException {
         try (var files = Files.walk(root)) {
             return files.filter(Files::isRegularFile).toList();
         }

@@ -4,11 +4,13 @@ import static io.vodpack.support.Api.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URL;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -140,7 +142,7 @@ class S3StreamingUploadTest {
         assertThat(scratchFiles()).as("no local partial file").isEmpty();
         // the rest in one PATCH
         patch(url, 2 * chunk, Arrays.copyOfRange(source, 2 * chunk, source.length)).then().statusCode(204)
-                .header("Upload-Input-Content-Id", org.hamcrest.Matchers.notNullValue());
+                .header("Upload-Input-Content-Id", notNullValue());
         long input = Long.parseLong(given().header("Tus-Resumable", "1.0.0").head(url).header("Upload-Input-Content-Id"));
         assertThat(Db.string(db, "select sha256 from input_content where id = ?", input)).isEqualTo(sha256Hex(source));
         String name = Db.string(db, "select storage_name from input_content where id = ?", input);
@@ -225,7 +227,7 @@ class S3StreamingUploadTest {
         int position = 0;
         String type = null;
         while (position + 8 <= mp4.length) {
-            long size = Integer.toUnsignedLong(java.nio.ByteBuffer.wrap(mp4, position, 4).getInt());
+            long size = Integer.toUnsignedLong(ByteBuffer.wrap(mp4, position, 4).getInt());
             type = new String(mp4, position + 4, 4, StandardCharsets.US_ASCII);
             position += (int) size;
         }

@@ -2,7 +2,9 @@ package io.vodpack.upload.resumable;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.Random;
 
 import org.junit.jupiter.api.Test;
@@ -20,7 +22,7 @@ class ResumableSha256Test {
             ours.update(bytes);
             assertThat(ours.digest()).as("length %d", length).isEqualTo(MessageDigest.getInstance("SHA-256").digest(bytes));
         }
-        assertThat(new ResumableSha256().digest("abc".getBytes())).isEqualTo(java.util.HexFormat.of()
+        assertThat(new ResumableSha256().digest("abc".getBytes())).isEqualTo(HexFormat.of()
                 .parseHex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
     }
 
@@ -37,7 +39,7 @@ class ResumableSha256Test {
             assertThat(state.length).isLessThanOrEqualTo(105);
             ResumableSha256 second = ResumableSha256.restore(state);
             assertThat(second.count()).isEqualTo(cut);
-            second.update(java.nio.ByteBuffer.allocateDirect(bytes.length - cut).put(bytes, cut, bytes.length - cut).flip());
+            second.update(ByteBuffer.allocateDirect(bytes.length - cut).put(bytes, cut, bytes.length - cut).flip());
             assertThat(second.digest()).as("cut at %d", cut).isEqualTo(expected);
         }
     }

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -327,7 +328,7 @@ class ResumableUploadTest {
         try {
             return Files.exists(file) ? Files.size(file) : -1;
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 
