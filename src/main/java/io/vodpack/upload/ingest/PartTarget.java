@@ -25,7 +25,7 @@ public final class PartTarget implements BodyTarget {
 
     /** Parts being uploaded at once; the body waits past it. */
     static final int IN_FLIGHT = 2;
-    /** First size of the buffer that fills the next part; it doubles up to the part size, so small bodies stay small. */
+    /** Size of the first buffer; past it the body goes on in part-sized buffers, so small bodies stay small. */
     private static final int FIRST_BUFFER = 1 << 20;
 
     private record Sending(CompletableFuture<String> etag, ByteBuffer buffer) {
@@ -88,8 +88,9 @@ public final class PartTarget implements BodyTarget {
         }
     }
 
+    /** A body larger than the first buffer goes on in a part-sized one (shared, see {@link PartBuffers}). */
     private void grow() {
-        ByteBuffer bigger = ByteBuffer.allocate((int) Math.min(partSize, 2L * current.capacity()));
+        ByteBuffer bigger = PartBuffers.take(partSize);
         bigger.put(current.flip());
         current = bigger;
     }
@@ -107,7 +108,7 @@ public final class PartTarget implements BodyTarget {
             settleOldest();
         }
         // a settled part's buffer fills next: at most IN_FLIGHT parts out and one filling
-        current = spare.isEmpty() ? ByteBuffer.allocate(partSize) : spare.poll().clear();
+        current = spare.isEmpty() ? PartBuffers.take(partSize) : spare.poll().clear();
     }
 
     private void settleOldest() {
@@ -115,6 +116,8 @@ public final class PartTarget implements BodyTarget {
         etags.add(await(oldest.etag()));
         if (spare.isEmpty()) {
             spare.add(oldest.buffer());
+        } else {
+            PartBuffers.give(oldest.buffer());
         }
     }
 
@@ -132,7 +135,9 @@ public final class PartTarget implements BodyTarget {
             }
             throw e;
         }
-        spare.clear();
+        while (!spare.isEmpty()) {
+            PartBuffers.give(spare.poll());
+        }
         failIfFailed();
     }
 
@@ -167,6 +172,7 @@ public final class PartTarget implements BodyTarget {
         ByteBuffer last = remainder();
         if (uploadId == null) {
             await(parts.put(key, last));
+            release();
             return;
         }
         List<String> all = new ArrayList<>(etags);
@@ -174,6 +180,7 @@ public final class PartTarget implements BodyTarget {
             all.add(await(parts.putPart(key, uploadId, all.size() + 1, last)));
         }
         await(parts.complete(key, uploadId, all));
+        release();
     }
 
     /** After {@link #close} (or a failure): the multipart upload this target started is aborted; its parts go. */
@@ -184,6 +191,18 @@ public final class PartTarget implements BodyTarget {
         if (started) {
             parts.abort(key, uploadId).exceptionally(x -> null).join();
         }
+        release();
+    }
+
+    /**
+     * The buffer of the bytes after the last full part goes back for other uploads: call once nothing reads
+     * {@link #remainder()} any more (a body that ends before it fills one part keeps a small buffer of its own).
+     */
+    public void release() {
+        if (current != null && current.capacity() == partSize) {
+            PartBuffers.give(current);
+        }
+        current = null;
     }
 
     private void failIfFailed() {

@@ -176,6 +176,7 @@ public class BucketChunks {
                 if (tailKey != null) {
                     join(bucket.put(tailKey, remainder));
                 }
+                target.release();
             }).chain(() -> Panache.withTransaction(() -> uploads.recordParts(upload.id, held.owner(), newOffset,
                     target.uploadId(), etags, tailKey, state))).invoke(recorded -> {
                         if (!recorded) {
