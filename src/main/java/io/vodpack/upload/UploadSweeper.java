@@ -101,7 +101,11 @@ public class UploadSweeper {
                         .onItem().transformToUniAndConcatenate(upload -> Async.stage(() -> parts.lastWritten(upload))
                                 .flatMap(last -> last.isBefore(cutoff)
                                         ? Async.stage(() -> parts.abort(upload.key(), upload.uploadId())).replaceWith(1)
-                                        : Uni.createFrom().item(0)))
+                                        : Uni.createFrom().item(0))
+                                // one that cannot be looked at now (completed or aborted meanwhile) waits for the next run
+                                .onFailure().invoke(e -> LOG.debugf("Multipart upload %s not swept: %s", upload.uploadId(),
+                                        e.getMessage()))
+                                .onFailure().recoverWithItem(0))
                         .collect().with(Collectors.summingInt(Integer::intValue)))
                 .invoke(aborted -> {
                     if (aborted > 0) {

@@ -201,8 +201,9 @@ class S3StreamingUploadTest {
         if (open.size() != 1) {
             return 0;
         }
-        return s3.client().listParts(b -> b.bucket(BUCKET).key(open.get(0).key()).uploadId(open.get(0).uploadId())).join()
-                .parts().size();
+        // the sweeper may abort another test's stale upload between the two listings: then ask again
+        return s3.client().listParts(b -> b.bucket(BUCKET).key(open.get(0).key()).uploadId(open.get(0).uploadId()))
+                .handle((parts, failure) -> failure == null ? parts.parts().size() : 0).join();
     }
 
     /** Regular files anywhere under the local scratch folder. */
