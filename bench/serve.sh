@@ -32,32 +32,11 @@ DIR=$(find "$STORAGE/packaged" -mindepth 1 -maxdepth 1 -type d -name "$JOB-*" | 
 [[ -n $DIR ]] || die "no published folder for job $JOB under $STORAGE/packaged"
 log "job $JOB packaged into $DIR"
 
-# The Lua script: every segment URL of the stream, each wrk thread starting at a different place.
 mapfile -t SEGMENTS < <(cd "$DIR" && ls video/seg_*.m4s audio/seg_*.m4s | sort -V)
 ((${#SEGMENTS[@]} > 0)) || die "no segments in $DIR"
 SEG_BYTES=$(cd "$DIR" && cat "${SEGMENTS[@]}" | wc -c)
 LUA="$WORK/segments.lua"
-{
-    echo "local paths = {"
-    for s in "${SEGMENTS[@]}"; do echo "  \"/content/$JOB/$s\","; done
-    cat <<'EOF'
-}
-local i = 0
-local counter = 0
-setup = function(thread) counter = counter + 1; thread:set("offset", counter * 7) end
-init = function(args) i = offset or 0 end
-request = function()
-  i = i % #paths + 1
-  return wrk.format("GET", paths[i])
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("RESULT requests=%d bytes=%d duration_us=%d socket_errors=%d non2xx=%d p50_ms=%.2f p99_ms=%.2f\n",
-    summary.requests, summary.bytes, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000))
-end
-EOF
-} >"$LUA"
+segments_lua "/content/$JOB/" "${SEGMENTS[@]}" >"$LUA"
 
 # nginx on the same folder: minimal config, sendfile on, same URL paths.
 mkdir -p "$WORK/nginx/logs"
@@ -102,22 +81,6 @@ start_nginx
 for s in "${SEGMENTS[0]}" "${SEGMENTS[-1]}"; do
     cmp -s <(curl -fsS "$BASE/content/$JOB/$s") <(curl -fsS "$NGINX/content/$JOB/$s") || die "$s differs between service and nginx"
 done
-
-# run_wrk URL [LUA]: prints "REQ_PER_S MIB_PER_S P50_MS P99_MS OTHERS_CPU_S" from one wrk run; fails on errors
-run_wrk() {
-    local out="$WORK/wrk.out" line
-    others_start
-    # shellcheck disable=SC2086
-    wrk $WRK_ARGS --timeout 10s ${2:+-s "$2"} "$1" >"$out" 2>&1 || die "wrk failed: $(cat "$out")"
-    others_stop
-    line=$(grep '^RESULT' "$out") || die "no RESULT from wrk: $(cat "$out")"
-    eval "$(echo "${line#RESULT }" | tr ' ' '\n' | sed 's/^/local_/')"
-    # shellcheck disable=SC2154
-    ((local_socket_errors == 0 && local_non2xx == 0)) || die "wrk saw errors against $1: $line"
-    awk -v r="$local_requests" -v b="$local_bytes" -v d="$local_duration_us" -v p50="$local_p50_ms" -v p99="$local_p99_ms" \
-        'BEGIN { printf "%.0f %.1f %s %s", r / (d / 1e6), (b / 1048576) / (d / 1e6), p50, p99 }'
-    echo " $OTHERS_CPU"
-}
 
 # The status endpoint needs the API key: the script sets the header on every request.
 { printf 'wrk.headers["Authorization"] = "Bearer %s"\n' "$API_KEY"; cat <<'EOF'

@@ -169,12 +169,21 @@ class BucketStreams {
         }
     }
 
-    /** Writes an object's buffers to the response on the request's context, asking for more when the response drains. */
+    /**
+     * Writes an object's buffers to the response on the request's context. A window of {@link #WINDOW} buffers is asked
+     * for ahead, topped up when half of it is written and the response can take more, so that the bucket's connection
+     * keeps reading while the response writes (one buffer at a time would make every buffer wait for a round trip
+     * between the two), and memory stays bounded by the window and the response's write queue.
+     */
     private static final class ResponseWriter implements Subscriber<ByteBuffer> {
+
+        static final int WINDOW = 16;
 
         private final Context context;
         private final HttpServerResponse response;
         private Subscription subscription;
+        /** Buffers asked for and not yet written (on the request's context only). */
+        private int pending;
 
         ResponseWriter(Context context, HttpServerResponse response) {
             this.context = context;
@@ -191,26 +200,34 @@ class BucketStreams {
                     return;
                 }
                 response.closeHandler(closed -> s.cancel());
-                s.request(1);
+                pending = WINDOW;
+                s.request(WINDOW);
             });
         }
 
         @Override
         public void onNext(ByteBuffer buffer) {
-            byte[] bytes = new byte[buffer.remaining()];
-            buffer.get(bytes);
+            // The SDK hands over a buffer of its own for each piece: wrapped, not copied.
+            Buffer bytes = Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(buffer));
             context.runOnContext(v -> {
+                pending--;
                 if (response.closed()) {
                     subscription.cancel();
                     return;
                 }
-                response.write(Buffer.buffer(bytes));
-                if (response.writeQueueFull()) {
-                    response.drainHandler(drained -> subscription.request(1));
-                } else {
-                    subscription.request(1);
-                }
+                response.write(bytes);
+                topUp();
             });
+        }
+
+        private void topUp() {
+            if (response.writeQueueFull()) {
+                response.drainHandler(drained -> topUp());
+            } else if (pending <= WINDOW / 2) {
+                int more = WINDOW - pending;
+                pending += more;
+                subscription.request(more);
+            }
         }
 
         @Override

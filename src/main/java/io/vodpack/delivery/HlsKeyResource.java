@@ -28,8 +28,9 @@ import io.vodpack.packaging.PublishedContent;
 /**
  * The HLS key URI of a packaged content ({@code EXT-X-KEY} with {@code KEYFORMAT="identity"}): the 16 raw key bytes,
  * which HLS players take as the content key. Guarded like the ClearKey license: the content's playback token
- * ({@code ?token=}), DONE content only, never cached. {@code ?kid=} names the key wanted; without it the content's
- * one KID is meant.
+ * ({@code ?token=}), DONE content only, never cached. {@code ?kid=} names the key wanted, any of the content's KIDs
+ * (a ladder with separate keys has one per DRM label, and each media playlist names its own); without it the
+ * content's own KID is meant.
  */
 @Path("/license/hls")
 @PermitAll
@@ -61,15 +62,15 @@ public class HlsKeyResource {
     @APIResponse(responseCode = "404", description = "Unknown content, or not DONE",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Response> key(@PathParam("id") long id, @QueryParam("token") String token,
-            @Parameter(description = "The KID whose key is wanted; the content's KID when omitted") @QueryParam("kid") String kid) {
+            @Parameter(description = "The KID whose key is wanted (one of the content's KIDs); the content's own KID when omitted")
+            @QueryParam("kid") String kid) {
         tokens.verify(token, id);
         ContentKey wanted = kid == null ? null : ContentKey.parse("kid", kid);
         return published.publishedKeys(id).map(keys -> {
-            if (wanted != null && !wanted.equals(keys.kid())) {
-                throw new ProblemException(403, "kid-of-other-content", "Forbidden",
-                        "KID " + kid + " is not the KID of packaged content " + id + ".");
-            }
-            return Response.ok(keys.key().bytes(), MediaType.APPLICATION_OCTET_STREAM_TYPE)
+            ContentKey key = wanted == null ? keys.key() : keys.keyOf(wanted).orElseThrow(
+                    () -> new ProblemException(403, "kid-of-other-content", "Forbidden",
+                            "KID " + kid + " is not a KID of packaged content " + id + "."));
+            return Response.ok(key.bytes(), MediaType.APPLICATION_OCTET_STREAM_TYPE)
                     .header(HttpHeaders.CACHE_CONTROL, "no-store").build();
         });
     }

@@ -2,8 +2,6 @@ package io.vodpack.delivery;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -22,6 +20,7 @@ import org.w3c.dom.NodeList;
 
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.http.HttpServerRequest;
+import io.vodpack.access.playback.PlaybackTokens;
 import io.vodpack.core.config.PublicUrls;
 import io.vodpack.core.config.VodpackConfig;
 
@@ -64,7 +63,7 @@ public class ManifestRewriter {
      * with, so that a player given only the MPD URL gets its key.
      */
     String licenseUrl(HttpServerRequest request, long id, String token) {
-        return urls.base(request) + "/license/clearkey/" + id + "?token=" + URLEncoder.encode(token, StandardCharsets.UTF_8);
+        return urls.base(request) + "/license/clearkey/" + id + "?" + PlaybackTokens.query(token);
     }
 
     /** The MPD as served: every {@code dashif:Laurl} replaced by {@code licenseUrl}. Blocking-free, small documents. */

@@ -135,8 +135,9 @@ public class StreamRoutes {
             }
             if (relative.endsWith(".m3u8")) {
                 String playlistUrl = playlists.playlistUrl(ctx.request());
+                String keyUrl = playlists.keyUrl(ctx.request(), id);
                 serveRewritten(ctx, file, result.result().lastModifiedTime(), "application/vnd.apple.mpegurl",
-                        playlist -> playlists.withToken(playlist, playlistUrl, token));
+                        playlist -> playlists.withToken(playlist, playlistUrl, keyUrl, token));
                 return;
             }
             String etag = "\"" + Long.toHexString(result.result().size()) + "-"
@@ -198,8 +199,9 @@ public class StreamRoutes {
             rewrite = mpd -> manifests.withLicenseUrl(mpd, licenseUrl);
         } else {
             String playlistUrl = playlists.playlistUrl(ctx.request());
+            String keyUrl = playlists.keyUrl(ctx.request(), id);
             contentType = "application/vnd.apple.mpegurl";
-            rewrite = playlist -> playlists.withToken(playlist, playlistUrl, token);
+            rewrite = playlist -> playlists.withToken(playlist, playlistUrl, keyUrl, token);
         }
         objects.readWhole(folder, relative).subscribe().with(read -> {
             if (read.isEmpty()) {

@@ -94,9 +94,12 @@ public class PackagingJobResource {
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     @APIResponse(responseCode = "409", description = "The input is being deleted, or the KID is already used with another key",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "422", description = "Idempotency-Key already used with a different body",
+    @APIResponse(responseCode = "422", description = "Idempotency-Key already used with a different body; a ladder of"
+            + " which no rung fits the source's picture; a ladder with more renditions than the queue bounds allow",
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
-    @APIResponse(responseCode = "429", description = "Too many jobs are queued (vodpack.packaging.max-queued-jobs); try again after Retry-After seconds",
+    @APIResponse(responseCode = "429", description = "No room in the queue, or in the owner's part of it, for the job and"
+            + " its renditions (vodpack.packaging.max-queued-jobs, vodpack.security.owner-max-queued-jobs); try again after"
+            + " Retry-After seconds",
             headers = @Header(name = "Retry-After"),
             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))
     public Uni<Response> create(PackagingJobRequest body,

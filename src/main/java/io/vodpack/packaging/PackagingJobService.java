@@ -84,14 +84,6 @@ public class PackagingJobService {
                     + config.packaging().engine() + "', which cannot package a ladder; only 'shaka' can"
                     + " (vodpack.packaging.engine). Send \"ladder\": \"none\" to package the input as it is."));
         }
-        if (!ladder.none() && !store.inputsAreLocal()) {
-            // Renditions are written to a worker's local folder, and the packaging run may be claimed by another
-            // replica: with inputs and streams in a bucket there is no folder they share.
-            return Uni.createFrom().failure(ProblemException.conflict("ladder-needs-filesystem-storage",
-                    "This service keeps inputs and streams in an S3 bucket (vodpack.storage.kind=s3), where a ladder"
-                            + " cannot be made yet: only the filesystem kind can. Send \"ladder\": \"none\" to"
-                            + " package the input as it is."));
-        }
         if (idempotencyKey != null && (idempotencyKey.isBlank() || idempotencyKey.length() > 255)) {
             return Uni.createFrom().failure(ProblemException.badRequest("invalid-idempotency-key",
                     "Idempotency-Key must be 1 to 255 characters."));
@@ -232,7 +224,7 @@ public class PackagingJobService {
         removals.fire(new ContentRemoved(id));
         return async.blocking(() -> {
             // A ladder's renditions are of no use once its job ended (the sweeper catches one written after this).
-            ContentStorage.deleteRecursively(storage.renditionsFolder(id));
+            store.deleteRenditions(id);
             if (outputFolder != null) {
                 store.deletePublished(outputFolder);
             }

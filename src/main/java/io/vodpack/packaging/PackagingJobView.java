@@ -93,7 +93,7 @@ public record PackagingJobView(
     static PackagingJobView of(PackagingJob job, String baseUrl, boolean withKeys, PlaybackTokens.Minted token) {
         boolean done = job.status == PackagingJob.Status.DONE && token != null;
         boolean active = !job.status.finished();
-        String query = done ? "?token=" + token.token() : "";
+        String query = done ? "?" + PlaybackTokens.query(token.token()) : "";
         return new PackagingJobView(job.id, job.status.name(), job.inputContentId,
                 done ? baseUrl + "/content/" + job.id + "/stream.mpd" + query : null,
                 done && job.hls ? baseUrl + "/content/" + job.id + "/master.m3u8" + query : null,

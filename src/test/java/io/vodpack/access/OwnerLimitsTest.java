@@ -2,6 +2,10 @@ package io.vodpack.access;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.contains;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.endsWith;
+import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 
 import java.io.OutputStream;
@@ -27,11 +31,11 @@ import io.vodpack.support.TestMedia;
 @TestProfile(OwnerLimitsTest.SmallLimits.class)
 class OwnerLimitsTest {
 
-    /** Room for two test clips per owner, two queued jobs per owner, one upload at a time per key; no workers. */
+    /** Room for two test clips per owner, four queued jobs per owner, one upload at a time per key; no workers. */
     public static class SmallLimits implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("vodpack.security.owner-max-stored-bytes", "600000", "vodpack.security.owner-max-queued-jobs", "2",
+            return Map.of("vodpack.security.owner-max-stored-bytes", "600000", "vodpack.security.owner-max-queued-jobs", "4",
                     "vodpack.security.key-max-concurrent-uploads", "1", "vodpack.packaging.workers-enabled", "false");
         }
     }
@@ -58,13 +62,45 @@ class OwnerLimitsTest {
         String key = "Bearer " + key("busy-owner");
         long input = upload(key, Files.readAllBytes(TestMedia.h264Aac())).then().statusCode(201).extract().jsonPath()
                 .getLong("input_content_id");
-        for (int i = 0; i < 2; i++) {
+        for (int i = 0; i < 4; i++) {
             given().header("Authorization", key).contentType(ContentType.JSON).body(Map.of("input_content_id", input))
                     .post("/packaged_content").then().statusCode(202);
         }
         given().header("Authorization", key).contentType(ContentType.JSON).body(Map.of("input_content_id", input))
                 .post("/packaged_content").then().statusCode(429).contentType("application/problem+json")
                 .header("Retry-After", notNullValue());
+    }
+
+    @Test
+    void everyRenditionOfALadderCountsAgainstTheOwnersQueuedJobs() throws Exception {
+        String key = "Bearer " + key("ladder-owner");
+        long input = upload(key, Files.readAllBytes(TestMedia.h264Aac())).then().statusCode(201).extract().jsonPath()
+                .getLong("input_content_id");
+        // One rung of the 240-line source: the 240p rendition, the audio and the packaging, 3 of the owner's 4.
+        given().header("Authorization", key).contentType(ContentType.JSON)
+                .body("{\"input_content_id\": " + input + ", \"ladder\": [{\"height\": 240, \"video_bitrate\": 300}]}")
+                .post("/packaged_content").then().statusCode(202).body("renditions.name", contains("240p", "audio"));
+        given().header("Authorization", key).contentType(ContentType.JSON).body(Map.of("input_content_id", input))
+                .post("/packaged_content").then().statusCode(202);
+        // 4 of 4 waiting: neither a plain job nor another ladder gets in.
+        given().header("Authorization", key).contentType(ContentType.JSON).body(Map.of("input_content_id", input))
+                .post("/packaged_content").then().statusCode(429).contentType("application/problem+json")
+                .body("type", endsWith("owner-queue-full")).body("detail", containsString("renditions"));
+        given().header("Authorization", key).contentType(ContentType.JSON)
+                .body("{\"input_content_id\": " + input + ", \"ladder\": [{\"height\": 120, \"video_bitrate\": 200}]}")
+                .post("/packaged_content").then().statusCode(429).body("type", endsWith("owner-queue-full"));
+
+        // A ladder that alone is more than the owner may queue (3 rungs, the audio and the packaging: 5) never fits.
+        String other = "Bearer " + key("big-ladder-owner");
+        long otherInput = upload(other, Files.readAllBytes(TestMedia.h264Aac())).then().statusCode(201).extract().jsonPath()
+                .getLong("input_content_id");
+        given().header("Authorization", other).contentType(ContentType.JSON)
+                .body("{\"input_content_id\": " + otherInput + ", \"ladder\": [{\"height\": 240, \"video_bitrate\": 300},"
+                        + " {\"height\": 180, \"video_bitrate\": 250}, {\"height\": 120, \"video_bitrate\": 200}]}")
+                .post("/packaged_content").then().statusCode(422).contentType("application/problem+json")
+                .body("type", endsWith("ladder-above-queue-limit")).body("detail", containsString("owner-max-queued-jobs = 4"));
+        // Nothing of the refused requests was queued.
+        given().header("Authorization", other).get("/packaged_content").then().statusCode(200).body("size()", equalTo(0));
     }
 
     @Test

@@ -23,6 +23,12 @@ class PlaybackTokensTest {
     PlaybackTokens tokens;
 
     @Test
+    void aUrlCarriesTheTokenUrlEncodedInOneWay() {
+        assertThat(PlaybackTokens.query("eyJ.a-b_c")).isEqualTo("token=eyJ.a-b_c");
+        assertThat(PlaybackTokens.query("a b+c/=&")).isEqualTo("token=a+b%2Bc%2F%3D%26");
+    }
+
+    @Test
     void aTokenOpensItsOwnContentOnly() {
         PlaybackTokens.Minted minted = tokens.mint(41, null);
         assertThat(minted.expiresAt()).isBetween(Instant.now().plusSeconds(3500), Instant.now().plusSeconds(3601));

@@ -164,6 +164,32 @@ class PlaybackBrowserTest {
                 .as("still playing after switching").isGreaterThan(before + 1);
     }
 
+    @Test
+    void builtInPlayerPlaysASeparateKeysLadderOverHlsEachPlaylistWithItsOwnKey() throws Exception {
+        ContentKey sdKid = ContentKey.random();
+        ContentKey audioKid = ContentKey.random();
+        String request = "{\"input_content_id\": " + Api.upload(TestMedia.h264AacLong())
+                + ", \"ladder\": [{\"height\": 360, \"video_bitrate\": 600}, {\"height\": 240, \"video_bitrate\": 300}],"
+                + " \"keys\": {\"audio\": {\"kid\": \"" + audioKid.base64url() + "\"}, \"sd\": {\"kid\": \""
+                + sdKid.base64url() + "\"}}}";
+        long job = Api.given().contentType("application/json").body(request)
+                .post("/packaged_content").then().statusCode(202).extract().jsonPath().getLong("packaged_content_id");
+        String playerUrl = Api.awaitFinished(job, Duration.ofSeconds(120)).then().statusCode(200).extract().path("player_url");
+
+        browser.get(secure(playerUrl) + "&format=hls");
+        Map<String, Object> state = pollUntil(Duration.ofSeconds(45),
+                s -> number(s.get("time")) > 5 || s.get("error") != null);
+        assertThat(state.get("error")).as("player error; page says: " + state.get("text")).isNull();
+        assertThat(number(state.get("time"))).as("currentTime").isGreaterThan(5);
+        assertThat(number(state.get("frames"))).as("decoded video frames").isGreaterThan(0);
+        // The video and the audio playlists each named their own KID, and the player fetched both keys.
+        @SuppressWarnings("unchecked")
+        java.util.List<String> keyRequests = (java.util.List<String>) ((JavascriptExecutor) browser).executeScript(
+                "return performance.getEntriesByType('resource').map(e => new URL(e.name))"
+                        + ".filter(u => u.pathname === '/license/hls/" + job + "').map(u => u.searchParams.get('kid'));");
+        assertThat(keyRequests).contains(sdKid.base64url(), audioKid.base64url());
+    }
+
     /**
      * The picker with more than one rendition, as a ladder will publish: the test packages a second, 180-line rendition
      * of the job's source beside the 360-line one (one packager run, the job's key, the engine's own layout) and names
@@ -202,26 +228,98 @@ class PlaybackBrowserTest {
         contentStore.publish(out, folderName);
         Db.update(db, "update packaging_job set output_folder = ? where id = ?", folderName, job);
 
-        for (String format : java.util.List.of("hls", "dash")) {
-            browser.get(secure(playerUrl) + "&format=" + format);
-            Map<String, Object> state = pollUntil(Duration.ofSeconds(30), s -> number(s.get("time")) > 1 || s.get("error") != null);
-            assertThat(state.get("error")).as(format + " player error; page says: " + state.get("text")).isNull();
-            org.openqa.selenium.support.ui.Select picker = new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("rendition-select")));
-            assertThat(picker.getOptions()).extracting(org.openqa.selenium.WebElement::getText).as(format + " renditions")
-                    .hasSize(3).satisfies(options -> {
-                        assertThat(options.get(0)).isEqualTo("Auto");
-                        assertThat(options.get(1)).startsWith("360p · ");
-                        assertThat(options.get(2)).startsWith("180p · ");
-                    });
-            picker.selectByIndex(2);
-            Map<String, Object> picked = pollUntil(Duration.ofSeconds(15), s -> number(s.get("height")) == 180 || s.get("error") != null);
-            assertThat(picked.get("error")).as(format + " error after picking 180p").isNull();
-            assertThat(number(picked.get("height"))).as(format + " videoHeight after picking 180p; state " + picked).isEqualTo(180);
-            assertThat(browser.findElement(By.id("rendition")).getText()).as(format).startsWith("Now: 180p · ").doesNotContain("Auto");
-            picker.selectByIndex(1);
-            Map<String, Object> back = pollUntil(Duration.ofSeconds(15), s -> number(s.get("height")) == 360 || s.get("error") != null);
-            assertThat(number(back.get("height"))).as(format + " videoHeight after picking 360p; state " + back).isEqualTo(360);
+        try {
+            for (String format : java.util.List.of("hls", "dash")) {
+                browser.get(secure(playerUrl) + "&format=" + format);
+                Map<String, Object> state = pollUntil(Duration.ofSeconds(30), s -> number(s.get("time")) > 1 || s.get("error") != null);
+                assertThat(state.get("error")).as(format + " player error; page says: " + state.get("text")).isNull();
+                org.openqa.selenium.support.ui.Select picker = new org.openqa.selenium.support.ui.Select(browser.findElement(By.id("rendition-select")));
+                assertThat(picker.getOptions()).extracting(org.openqa.selenium.WebElement::getText).as(format + " renditions")
+                        .hasSize(3).satisfies(options -> {
+                            assertThat(options.get(0)).isEqualTo("Auto");
+                            assertThat(options.get(1)).startsWith("360p · ");
+                            assertThat(options.get(2)).startsWith("180p · ");
+                        });
+                picker.selectByIndex(2);
+                Map<String, Object> picked = pollUntil(Duration.ofSeconds(15), s -> number(s.get("height")) == 180 || s.get("error") != null);
+                assertThat(picked.get("error")).as(format + " error after picking 180p").isNull();
+                assertThat(number(picked.get("height"))).as(format + " videoHeight after picking 180p; state " + picked).isEqualTo(180);
+                assertThat(browser.findElement(By.id("rendition")).getText()).as(format).startsWith("Now: 180p · ").doesNotContain("Auto");
+                picker.selectByIndex(1);
+                Map<String, Object> back = pollUntil(Duration.ofSeconds(15), s -> number(s.get("height")) == 360 || s.get("error") != null);
+                assertThat(number(back.get("height"))).as(format + " videoHeight after picking 360p; state " + back).isEqualTo(360);
+            }
+        } finally {
+            // job ids start again under each test profile: a later class's job of this id must not find this folder
+            contentStore.deletePublished(folderName);
         }
+    }
+
+    /**
+     * The default ladder in the built-in player, with the network shaped through the browser's DevTools protocol: at
+     * 1 Mbit/s the player stays on a rung of at most 540 lines and keeps playing; with the limit lifted it climbs to
+     * the 1080-line rung. Both DASH and HLS (the same segments: the browser cache is off, so that the second format
+     * fetches them again).
+     */
+    @Test
+    void theLadderStaysAtOrBelow540pOnASlowNetworkAndClimbsToTheTopRungOnAFastOne() throws Exception {
+        long input = Api.upload(TestMedia.h264Aac1080pDetailed());
+        long job = Api.given().contentType("application/json")
+                .body("{\"input_content_id\": " + input + ", \"ladder\": \"default\"}")
+                .post("/packaged_content").then().statusCode(202)
+                .extract().jsonPath().getLong("packaged_content_id");
+        String playerUrl = Api.awaitFinished(job, Duration.ofSeconds(300)).then().statusCode(200)
+                .body("renditions.name", org.hamcrest.Matchers.hasItems("1080p", "540p", "234p"))
+                .extract().path("player_url");
+        browser.executeCdpCommand("Network.enable", Map.of());
+        browser.executeCdpCommand("Network.setCacheDisabled", Map.of("cacheDisabled", true));
+
+        for (String format : java.util.List.of("dash", "hls")) {
+            limitNetwork(125_000); // 1 Mbit/s
+            browser.get(secure(playerUrl) + "&format=" + format);
+            Map<String, Object> slow = pollUntil(Duration.ofSeconds(30), s -> number(s.get("time")) > 6 || s.get("error") != null);
+            assertThat(slow.get("error")).as(format + " player error; page says: " + slow.get("text")).isNull();
+            assertThat(number(slow.get("time"))).as(format + " plays at 1 Mbit/s; state " + slow).isGreaterThan(6);
+            Map<String, Object> settled = tallestFor(Duration.ofSeconds(3));
+            assertThat(number(settled.get("height"))).as(format + " tallest picture at 1 Mbit/s; state " + settled)
+                    .isBetween(1.0, 540.0);
+            assertThat(rendition(settled)).as(format + " rendition chosen at 1 Mbit/s; state " + settled).isBetween(1.0, 540.0);
+
+            limitNetwork(-1);
+            Map<String, Object> fast = pollUntil(Duration.ofSeconds(20), s -> number(s.get("height")) == 1080 || s.get("error") != null);
+            assertThat(number(fast.get("height"))).as(format + " picture height once the network is fast; state " + fast)
+                    .isEqualTo(1080);
+            assertThat(rendition(fast)).as(format + " rendition chosen once the network is fast").isEqualTo(1080);
+        }
+    }
+
+    /** Shapes every request of the page to bytesPerSecond each way with 20 ms of latency; -1 lifts the limit. */
+    private void limitNetwork(long bytesPerSecond) {
+        browser.executeCdpCommand("Network.emulateNetworkConditions", Map.of("offline", false,
+                "latency", bytesPerSecond < 0 ? 0 : 20, "downloadThroughput", bytesPerSecond, "uploadThroughput", bytesPerSecond));
+    }
+
+    /** The state with the tallest picture and the tallest chosen rendition seen while polling for the given time. */
+    private Map<String, Object> tallestFor(Duration period) throws InterruptedException {
+        Map<String, Object> tallest = new java.util.HashMap<>(Map.of("height", 0, "rendition", Map.of("height", 0)));
+        long deadline = System.nanoTime() + period.toNanos();
+        while (System.nanoTime() < deadline) {
+            Map<String, Object> state = pollUntil(Duration.ZERO, s -> true);
+            if (number(state.get("height")) > number(tallest.get("height"))) {
+                tallest.put("height", state.get("height"));
+            }
+            if (rendition(state) > rendition(tallest)) {
+                tallest.put("rendition", state.get("rendition"));
+            }
+            Thread.sleep(250);
+        }
+        return tallest;
+    }
+
+    /** The height of the rendition the player has chosen (what it fetches now), 0 when none yet. */
+    @SuppressWarnings("unchecked")
+    private static double rendition(Map<String, Object> state) {
+        return state.get("rendition") instanceof Map<?, ?> r ? number(((Map<String, Object>) r).get("height")) : 0;
     }
 
     @Test

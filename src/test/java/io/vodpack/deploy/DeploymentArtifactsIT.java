@@ -134,6 +134,45 @@ class DeploymentArtifactsIT {
         assertThat(env(c).get("STORAGE_ROOT").get("value").asText()).isEqualTo(dockerEnv("Dockerfile.jvm").get("STORAGE_ROOT"));
     }
 
+    /**
+     * The S3 variant ({@code kubectl apply -k target/kubernetes/s3}), rendered by kubectl's own kustomize: no volume
+     * claim anywhere, local scratch in an emptyDir, the bucket settings in the ConfigMap, the credentials only as a
+     * reference to the vodpack-s3 Secret, for the service and for the migration job.
+     */
+    @Test
+    void theS3VariantHasNoVolumeClaimAScratchFolderAndCredentialsFromASecret() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(io.vodpack.support.TestMedia.onPath("kubectl"),
+                "kubectl is not installed: the S3 variant is not rendered");
+        Process render = new ProcessBuilder("kubectl", "kustomize", "target/kubernetes/s3").redirectErrorStream(false).start();
+        String rendered = new String(render.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        String errors = new String(render.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(render.waitFor()).as("kubectl kustomize: " + errors).isZero();
+        List<JsonNode> docs = new ArrayList<>();
+        try (MappingIterator<JsonNode> it = new ObjectMapper(new YAMLFactory()).readerFor(JsonNode.class).readValues(rendered)) {
+            while (it.hasNext()) {
+                docs.add(it.next());
+            }
+        }
+        assertThat(docs).extracting(d -> d.get("kind").asText()).contains("Deployment", "Service", "ConfigMap", "Job")
+                .doesNotContain("PersistentVolumeClaim");
+        assertThat(rendered).doesNotContain("persistentVolumeClaim").doesNotContain("AWS_SECRET_ACCESS_KEY:");
+        JsonNode config = docs.stream().filter(d -> d.get("kind").asText().equals("ConfigMap")).findFirst().orElseThrow();
+        assertThat(config.at("/data/VODPACK_STORAGE_KIND").asText()).isEqualTo("s3");
+        assertThat(config.at("/data/VODPACK_STORAGE_S3_BUCKET").asText()).isNotBlank();
+        assertThat(config.at("/data/VODPACK_STORAGE_S3_ENDPOINT").asText()).startsWith("http");
+        for (String kind : List.of("Deployment", "Job")) {
+            JsonNode pod = docs.stream().filter(d -> d.get("kind").asText().equals(kind)).findFirst().orElseThrow()
+                    .at("/spec/template/spec");
+            assertThat(pod.at("/volumes/0/name").asText()).as(kind).isEqualTo("storage");
+            assertThat(pod.at("/volumes/0/emptyDir").isObject()).as(kind + " scratch volume").isTrue();
+            assertThat(pod.at("/containers/0/volumeMounts/0/mountPath").asText()).as(kind).isEqualTo("/deployments/storage");
+            List<String> from = new ArrayList<>();
+            pod.at("/containers/0/envFrom").forEach(e -> from.add(e.has("secretRef") ? "secret:" + e.at("/secretRef/name").asText()
+                    : "configmap:" + e.at("/configMapRef/name").asText()));
+            assertThat(from).as(kind + " envFrom").containsExactlyInAnyOrder("configmap:vodpack-config", "secret:vodpack-s3");
+        }
+    }
+
     @Test
     void imagesExposeTheManagementPortAndTheirHealthCheckAsksIt() throws IOException {
         for (String dockerfile : List.of("Dockerfile.jvm", "Dockerfile.native", "Dockerfile.multistage")) {

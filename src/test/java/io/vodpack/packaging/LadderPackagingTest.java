@@ -127,6 +127,36 @@ class LadderPackagingTest {
     }
 
     @Test
+    void ladderFollowsTheCodedPictureNotHeadersClaimingALargerOne() throws Exception {
+        // The track header and the sample entry say 1920x1080; the coded pictures are 640x360.
+        long input = Api.upload(TestMedia.h264Aac360pClaiming1080p());
+        given().get("/input_content/" + input).then().statusCode(200).body("width", equalTo(640)).body("height", equalTo(360));
+        long job = startLadder(input, "default").then().statusCode(202)
+                .body("renditions.name", contains("360p", "234p", "audio"))
+                .extract().jsonPath().getLong("packaged_content_id");
+        Response done = Api.awaitFinished(job, Duration.ofSeconds(120));
+        done.then().statusCode(200).body("status", equalTo("DONE"));
+        Document mpd = StreamCheck.parse(given().get(done.jsonPath().getString("url")).then().statusCode(200)
+                .extract().asByteArray());
+        assertThat(representations(mpd, "video")).extracting(r -> height(r)).containsExactlyInAnyOrder(360, 234);
+    }
+
+    @Test
+    void aRungTallerThanTheDecodedPictureIsNeverTranscodedWhateverTheInputsRowSays() throws Exception {
+        long input = Api.upload(TestMedia.h264Aac360pClaiming1080p());
+        // As recorded for an input stored before the height came from the SPS: its track header's 1080 lines.
+        Db.update(db, "update input_content set width = 1920, height = 1080 where id = ?", input);
+        long job = given().contentType(ContentType.JSON).body("{\"input_content_id\": " + input
+                + ", \"ladder\": [{\"height\": 720, \"video_bitrate\": 1000}, {\"height\": 360, \"video_bitrate\": 400}]}")
+                .post("/packaged_content").then().statusCode(202).body("renditions.name", contains("720p", "360p", "audio"))
+                .extract().jsonPath().getLong("packaged_content_id");
+        Api.awaitFinished(job, Duration.ofSeconds(120)).then().statusCode(409).body("status", equalTo("FAILED"))
+                .body("detail", containsString("rendition 720p failed after 1 attempt(s): the source's pictures have 360"
+                        + " lines, fewer than rendition 720p: the ladder never upscales"));
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> !Files.exists(storage.renditionsFolder(job)));
+    }
+
+    @Test
     void separateAudioSdAndHdKeysEachDecryptTheirTracksAndTheLicenseServesThemAll() throws Exception {
         long input = Api.upload(TestMedia.h264Aac720p());
         Map<String, String[]> pairs = new java.util.LinkedHashMap<>();
@@ -146,8 +176,7 @@ class LadderPackagingTest {
         Response done = Api.awaitFinished(job, Duration.ofSeconds(120));
         done.then().statusCode(200).body("status", equalTo("DONE")).body("keys.key",
                 contains(pairs.get("audio")[1], pairs.get("sd")[1], pairs.get("hd")[1]))
-                // one HLS key URI cannot name three keys: DASH only
-                .body("hls_url", org.hamcrest.Matchers.nullValue());
+                .body("hls_url", containsString("/content/" + job + "/master.m3u8?token="));
 
         String url = done.jsonPath().getString("url");
         Document mpd = StreamCheck.parse(given().get(url).then().statusCode(200).extract().asByteArray());
@@ -188,6 +217,117 @@ class LadderPackagingTest {
                 .post(done.jsonPath().getString("license_url")).then().statusCode(200)
                 .body("keys.kid", contains(pairs.get("audio")[0], pairs.get("sd")[0], pairs.get("hd")[0]))
                 .body("keys.k", contains(pairs.get("audio")[1], pairs.get("sd")[1], pairs.get("hd")[1]));
+    }
+
+    @Test
+    void separateKeysLadderPlaysOverHlsWithEachMediaPlaylistsKeyUriAnsweringTheKeyOfItsSegments() throws Exception {
+        long input = Api.upload(TestMedia.h264Aac720p());
+        Map<String, String[]> pairs = new java.util.LinkedHashMap<>();
+        for (String label : List.of("audio", "sd", "hd")) {
+            pairs.put(label, new String[] { randomB64(), randomB64() }); // kid, key
+        }
+        String keys = pairs.entrySet().stream().map(e -> "\"" + e.getKey() + "\": {\"kid\": \"" + e.getValue()[0]
+                + "\", \"key\": \"" + e.getValue()[1] + "\"}").collect(java.util.stream.Collectors.joining(", "));
+        long job = given().contentType(ContentType.JSON).body("{\"input_content_id\": " + input
+                + ", \"ladder\": [{\"height\": 720, \"video_bitrate\": 1000}, {\"height\": 360, \"video_bitrate\": 400}],"
+                + " \"keys\": {" + keys + "}}")
+                .post("/packaged_content").then().statusCode(202).extract().jsonPath().getLong("packaged_content_id");
+        Path transcodes = holdPackagingAndCopyTranscodes(job, 3);
+
+        // Another content, with its own KID: its KID must not open the ladder's key URI, nor the ladder's its.
+        String otherKid = randomB64();
+        long other = Api.startPackaging(Api.upload(TestMedia.h264Aac()), randomB64(), otherKid);
+
+        Response done = Api.awaitFinished(job, Duration.ofSeconds(120));
+        done.then().statusCode(200).body("status", equalTo("DONE"));
+        String hlsUrl = done.jsonPath().getString("hls_url");
+        assertThat(hlsUrl).as("hls_url").matches("http://[^/]+/content/" + job + "/master\\.m3u8\\?token=[A-Za-z0-9_.-]+");
+        String token = hlsUrl.substring(hlsUrl.indexOf("?token=") + 7);
+        String origin = hlsUrl.substring(0, hlsUrl.indexOf("/content/"));
+
+        String master = Api.anonymous().get(hlsUrl).then().statusCode(200).extract().asString();
+        List<String> playlists = new ArrayList<>();
+        java.util.regex.Matcher audioMedia = java.util.regex.Pattern.compile("#EXT-X-MEDIA:TYPE=AUDIO,URI=\"([^\"]+)\"").matcher(master);
+        while (audioMedia.find()) {
+            playlists.add(audioMedia.group(1));
+        }
+        for (String line : master.split("\n")) {
+            if (!line.isBlank() && !line.startsWith("#")) {
+                playlists.add(line.strip());
+            }
+        }
+        assertThat(playlists).containsExactlyInAnyOrder("audio.m3u8?token=" + token, "video_720p.m3u8?token=" + token,
+                "video_360p.m3u8?token=" + token);
+
+        Map<String, String> labelOf = Map.of("video_720p", "hd", "video_360p", "sd", "audio", "audio");
+        Map<String, String> transcodeOf = Map.of("video_720p", "720p.mp4", "video_360p", "360p.mp4", "audio", "audio.mp4");
+        Path tmp = Files.createTempDirectory("ladder-hls");
+        java.net.URI base = java.net.URI.create(hlsUrl);
+        for (String playlistUri : playlists) {
+            String name = playlistUri.substring(0, playlistUri.indexOf(".m3u8"));
+            String stream = name.startsWith("video") ? "video" : "audio";
+            String[] pair = pairs.get(labelOf.get(name));
+            String playlistUrl = base.resolve(playlistUri).toString();
+            String playlist = Api.anonymous().urlEncodingEnabled(false).get(playlistUrl).then().statusCode(200).extract().asString();
+            java.util.regex.Matcher key = java.util.regex.Pattern.compile(
+                    "#EXT-X-KEY:METHOD=SAMPLE-AES,URI=\"([^\"]+)\",IV=0x[0-9a-f]{32},KEYFORMAT=\"identity\"").matcher(playlist);
+            assertThat(key.find()).as(name + " EXT-X-KEY: " + playlist).isTrue();
+            String keyUri = key.group(1);
+            assertThat(keyUri).as(name + " key URI").isEqualTo(origin + "/license/hls/" + job + "?kid=" + pair[0] + "&token=" + token);
+            byte[] keyBytes = Api.anonymous().urlEncodingEnabled(false).get(keyUri).then().statusCode(200)
+                    .header("Cache-Control", "no-store").extract().asByteArray();
+            assertThat(keyBytes).as(name + " key").hasSize(16);
+
+            // The key from the playlist's URI decrypts the segments the playlist names to its transcode's packets.
+            java.net.URI playlistBase = java.net.URI.create(playlistUrl);
+            java.util.regex.Matcher map = java.util.regex.Pattern.compile("#EXT-X-MAP:URI=\"([^\"]+)\"").matcher(playlist);
+            assertThat(map.find()).isTrue();
+            Path encrypted = tmp.resolve(name + "-hls.mp4");
+            try (java.io.OutputStream out = Files.newOutputStream(encrypted)) {
+                out.write(fetch(playlistBase.resolve(map.group(1)).toString()));
+                for (String line : playlist.split("\n")) {
+                    if (!line.isBlank() && !line.startsWith("#")) {
+                        out.write(fetch(playlistBase.resolve(line.strip()).toString()));
+                    }
+                }
+            }
+            Path decrypted = StreamCheck.decrypt(encrypted, stream, hex(pair[0]), java.util.HexFormat.of().formatHex(keyBytes));
+            assertThat(StreamCheck.packetHashes(decrypted, stream)).as(name + " decrypted with the key of its key URI")
+                    .isNotEmpty().isEqualTo(StreamCheck.packetHashes(transcodes.resolve(transcodeOf.get(name)), stream));
+        }
+
+        // The key URI answers the content's own KIDs only.
+        Api.awaitFinished(other, Duration.ofSeconds(60)).then().statusCode(200).body("status", equalTo("DONE"));
+        Api.anonymous().get("/license/hls/" + job + "?kid=" + otherKid + "&token=" + token).then().statusCode(403)
+                .contentType("application/problem+json").body("type", containsString("kid-of-other-content"));
+        String otherToken = given().contentType(ContentType.JSON).body("{}").post("/packaged_content/" + other + "/playback_tokens")
+                .then().statusCode(201).extract().jsonPath().getString("token");
+        Api.anonymous().get("/license/hls/" + other + "?kid=" + pairs.get("hd")[0] + "&token=" + otherToken).then()
+                .statusCode(403).body("type", containsString("kid-of-other-content"));
+        // The ladder's token does not open the other content's key at all.
+        Api.anonymous().get("/license/hls/" + other + "?kid=" + otherKid + "&token=" + token).then().statusCode(403);
+    }
+
+    /**
+     * Holds a ladder's packaging until its {@code renditions} are all DONE, copies their files (the transcodes to
+     * compare with), then lets it run.
+     */
+    private Path holdPackagingAndCopyTranscodes(long job, int renditions) throws Exception {
+        Db.update(db, "update packaging_job set not_before = now() + interval '1 hour' where id = ?", job);
+        Awaitility.await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(250)).until(() -> Db.count(db,
+                "select count(*) from packaging_job where parent_id = ? and status = 'DONE'", job) == renditions);
+        Path transcodes = Files.createTempDirectory("ladder-transcodes");
+        try (var files = Files.list(storage.renditionsFolder(job))) {
+            for (Path file : files.toList()) {
+                Files.copy(file, transcodes.resolve(file.getFileName()));
+            }
+        }
+        Db.update(db, "update packaging_job set not_before = null where id = ?", job);
+        return transcodes;
+    }
+
+    private static byte[] fetch(String url) {
+        return Api.anonymous().urlEncodingEnabled(false).get(url).then().statusCode(200).extract().asByteArray();
     }
 
     @Test

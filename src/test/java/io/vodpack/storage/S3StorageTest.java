@@ -79,14 +79,55 @@ class S3StorageTest {
         return Db.string(db, "select output_folder from packaging_job where id = ?", id);
     }
 
+    /**
+     * A ladder with the bucket: each rendition is kept as an object under {@code renditions/<job>/} (no replica's
+     * local folder), the packaging attempt takes them from there, and once the job is DONE they are gone from the
+     * bucket while the published stream holds every rung, each decrypting with the job's key.
+     */
     @Test
-    void aLadderIsRefusedWhileStreamsAreKeptInABucket() throws Exception {
-        long input = Api.upload(TestMedia.h264Aac());
-        given().contentType("application/json")
-                .body("{\"input_content_id\": " + input + ", \"ladder\": \"default\"}")
-                .post("/packaged_content")
-                .then().statusCode(409).contentType("application/problem+json")
-                .body("type", endsWith("ladder-needs-filesystem-storage"));
+    void aLadderKeepsItsRenditionsInTheBucketUntilTheStreamIsPublished(@TempDir Path tmp) throws Exception {
+        long input = Api.upload(TestMedia.h264AacLong());
+        long ladder = given().contentType("application/json").body("{\"input_content_id\": " + input + ", \"key\": \"" + KEY
+                + "\", \"kid\": \"" + KID + "\", \"ladder\": [{\"height\": 360, \"video_bitrate\": 500},"
+                + " {\"height\": 180, \"video_bitrate\": 200}]}")
+                .post("/packaged_content").then().statusCode(202).extract().jsonPath().getLong("packaged_content_id");
+        // Hold the packaging until every rendition is kept, to see them in the bucket.
+        Db.update(db, "update packaging_job set not_before = now() + interval '1 hour' where id = ?", ladder);
+        Awaitility.await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250)).until(() -> Db.count(db,
+                "select count(*) from packaging_job where parent_id = ? and status = 'DONE'", ladder) == 3);
+        assertThat(s3.keys(BUCKET, "renditions/" + ladder + "/")).containsExactlyInAnyOrder(
+                "renditions/" + ladder + "/360p.mp4", "renditions/" + ladder + "/180p.mp4", "renditions/" + ladder + "/audio.mp4");
+        assertThat(scratch.renditionsFolder(ladder)).as("no local copy outlives the attempts").doesNotExist();
+        for (String name : List.of("360p", "180p", "audio")) {
+            Files.write(tmp.resolve(name + ".mp4"), s3.bytes(BUCKET, "renditions/" + ladder + "/" + name + ".mp4"));
+        }
+        Db.update(db, "update packaging_job set not_before = null where id = ?", ladder);
+
+        Response done = Api.awaitFinished(ladder, Duration.ofSeconds(120));
+        done.then().statusCode(200);
+        assertThat(s3.keys(BUCKET, "renditions/" + ladder + "/")).as("renditions removed once the ladder is over").isEmpty();
+        String folder = folder(ladder);
+        List<String> published = s3.keys(BUCKET, "packaged/" + folder + "/");
+        assertThat(published).contains("packaged/" + folder + "/stream.mpd", "packaged/" + folder + "/master.m3u8",
+                "packaged/" + folder + "/video/360p/init.mp4", "packaged/" + folder + "/video/180p/init.mp4",
+                "packaged/" + folder + "/audio/init.mp4");
+        // Every rung, as the bucket holds it, decrypts with the job's key to exactly the packets of its transcode.
+        for (String name : List.of("360p", "180p", "audio")) {
+            String track = name.equals("audio") ? "audio" : "video/" + name;
+            String stream = name.equals("audio") ? "audio" : "video";
+            List<String> segments = published.stream().filter(k -> k.startsWith("packaged/" + folder + "/" + track + "/seg_"))
+                    .sorted(java.util.Comparator.comparingInt(k -> Integer.parseInt(k.replaceAll(".*seg_([0-9]+)\\.m4s$", "$1"))))
+                    .toList();
+            assertThat(segments).as(track + " segments").isNotEmpty();
+            Path encrypted = tmp.resolve(name + "-encrypted.mp4");
+            Files.write(encrypted, s3.bytes(BUCKET, "packaged/" + folder + "/" + track + "/init.mp4"));
+            for (String segment : segments) {
+                Files.write(encrypted, s3.bytes(BUCKET, segment), java.nio.file.StandardOpenOption.APPEND);
+            }
+            Path decrypted = StreamCheck.decrypt(encrypted, stream, KID_HEX, KEY_HEX);
+            assertThat(StreamCheck.packetHashes(decrypted, stream)).as(track + " packets after decryption")
+                    .isEqualTo(StreamCheck.packetHashes(tmp.resolve(name + ".mp4"), stream));
+        }
     }
 
     @Test

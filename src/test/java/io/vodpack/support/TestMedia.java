@@ -44,6 +44,20 @@ public final class TestMedia {
                 "-movflags", "+faststart");
     }
 
+    /**
+     * 30 s, 1920x1080 H.264 + AAC with moving noise over the picture, so that every rung of a ladder made from it
+     * spends its whole bitrate (a clean test pattern would fit the top rung into a fraction of it): a source for
+     * watching a player's rendition choice follow the network. About 7 MB, under the tests' upload limit.
+     */
+    public static Path h264Aac1080pDetailed() {
+        return make("h264-aac-1080p-30s-noise.mp4", "-f", "lavfi", "-i",
+                "testsrc2=size=1920x1080:rate=25,noise=alls=24:allf=t", "-f", "lavfi", "-i",
+                "sine=frequency=440:sample_rate=48000", "-t", "30", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "1800k",
+                "-maxrate", "1900k", "-bufsize", "3800k",
+                "-g", "50", "-keyint_min", "50", "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
+                "-movflags", "+faststart");
+    }
+
     /** 6 s, 1280x720 H.264 at a low bitrate + AAC: a source shorter than the default ladder's top rung. */
     public static Path h264Aac720p() {
         return make("h264-aac-720p.mp4", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25", "-f", "lavfi", "-i",
@@ -61,6 +75,73 @@ public final class TestMedia {
                 "sine=frequency=440:sample_rate=48000", "-t", "8", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "16M",
                 "-minrate", "16M", "-maxrate", "16M", "-bufsize", "8M", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac",
                 "-b:a", "64k");
+    }
+
+    /** 6 s, 640x360 H.264 + AAC. */
+    public static Path h264Aac360p() {
+        return make("h264-aac-360p.mp4", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i",
+                "sine=frequency=440:sample_rate=48000", "-t", "6", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "500k",
+                "-g", "50", "-keyint_min", "50", "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-c:a", "aac", "-b:a", "64k",
+                "-movflags", "+faststart");
+    }
+
+    /**
+     * {@link #h264Aac360p} whose headers claim 1920x1080: the video track header ({@code tkhd}) and the {@code avc1}
+     * sample entry say 1080 lines, the coded pictures (the SPS) have 360.
+     */
+    public static synchronized Path h264Aac360pClaiming1080p() {
+        Path out = DIR.resolve("h264-aac-360p-claiming-1080p.mp4");
+        if (Files.exists(out)) {
+            return out;
+        }
+        try {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(Files.readAllBytes(h264Aac360p()));
+            int tkhd = videoTrackHeader(b);
+            int version = b.get(tkhd + 8) & 0xff;
+            int size = tkhd + 8 + (version == 1 ? 88 : 76);
+            b.putInt(size, 1920 << 16).putInt(size + 4, 1080 << 16);
+            int avc1 = indexOf(b, "avc1", 0) - 4;
+            b.putShort(avc1 + 8 + 24, (short) 1920).putShort(avc1 + 8 + 26, (short) 1080);
+            Path tmp = DIR.resolve("h264-aac-360p-claiming-1080p.tmp.mp4");
+            Files.write(tmp, b.array());
+            Files.move(tmp, out);
+            return out;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** {@link #h264Aac360p} with the video track turned by 90 degrees (tkhd matrix), as phones record portrait video. */
+    public static Path h264Aac360pRotated() {
+        return make("h264-aac-360p-rotated.mp4", "-i", h264Aac360p().toString(), "-c", "copy", "-metadata:s:v:0", "rotate=90",
+                "-movflags", "+faststart");
+    }
+
+    /** The start of the {@code tkhd} box (its size field) whose size fields are non-zero: the video track's. */
+    private static int videoTrackHeader(java.nio.ByteBuffer b) {
+        for (int at = indexOf(b, "tkhd", 0); at >= 0; at = indexOf(b, "tkhd", at + 4)) {
+            int box = at - 4;
+            int version = b.get(box + 8) & 0xff;
+            int size = box + 8 + (version == 1 ? 88 : 76);
+            if (b.getInt(size) != 0) {
+                return box;
+            }
+        }
+        throw new IllegalStateException("no video tkhd");
+    }
+
+    private static int indexOf(java.nio.ByteBuffer b, String fourcc, int from) {
+        byte[] pattern = fourcc.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        outer:
+        for (int i = from; i <= b.limit() - 4; i++) {
+            for (int j = 0; j < 4; j++) {
+                if (b.get(i + j) != pattern[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     public static Path videoOnly() {

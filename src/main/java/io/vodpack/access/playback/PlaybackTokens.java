@@ -1,5 +1,7 @@
 package io.vodpack.access.playback;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
@@ -37,6 +39,17 @@ public class PlaybackTokens {
     public PlaybackTokens(SigningKeys keys, VodpackConfig config) {
         this.keys = keys;
         this.config = config;
+    }
+
+    /** The name of the query parameter that carries a playback token. */
+    public static final String QUERY_PARAMETER = "token";
+
+    /**
+     * {@code token=<token, URL-encoded>}: the one way a URL carries a playback token, for the URLs the API answers and
+     * those delivery writes into served MPDs and playlists.
+     */
+    public static String query(String token) {
+        return QUERY_PARAMETER + "=" + URLEncoder.encode(token, StandardCharsets.UTF_8);
     }
 
     /** A minted token and when it stops working. */

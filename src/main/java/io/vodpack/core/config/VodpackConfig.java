@@ -151,7 +151,10 @@ public interface VodpackConfig {
         /** Target segment duration in seconds. */
         int segmentDuration();
 
-        /** POST /packaged_content answers 429 while this many jobs wait in the queue (all replicas together). */
+        /**
+         * POST /packaged_content answers 429 when the new job would make more than this many jobs wait in the queue (all
+         * replicas together); a ladder's renditions, audio and packaging count one each.
+         */
         int maxQueuedJobs();
 
         /**
@@ -209,7 +212,7 @@ public interface VodpackConfig {
         /** Bytes of inputs one owner may store. */
         long ownerMaxStoredBytes();
 
-        /** Packaging jobs one owner may have waiting in the queue. */
+        /** Jobs one owner may have waiting in the queue; a ladder's renditions, audio and packaging count one each. */
         int ownerMaxQueuedJobs();
 
         /** Uploads one API key may send at once, per instance. */

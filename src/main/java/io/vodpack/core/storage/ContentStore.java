@@ -64,6 +64,25 @@ public interface ContentStore {
     /** Blocking: published folders last written before {@code cutoff} (the sweeper asks which are live). */
     List<String> publishedOlderThan(Instant cutoff) throws IOException;
 
+    /**
+     * Blocking: keeps a finished rendition of a ladder ({@code file}, in an attempt's scratch folder, fsynced) as
+     * {@code name} of ladder {@code ladderId}, where the packaging attempt finds it on any replica. Replaces an earlier
+     * one of the same name (a rendition made again after a crash).
+     */
+    void keepRendition(long ladderId, String name, Path file) throws IOException;
+
+    /**
+     * Blocking: a kept rendition as a local file the engine can read: the kept file itself, or a copy downloaded into
+     * {@code scratch} (which the caller removes); empty when it is missing.
+     */
+    Optional<Path> localRendition(long ladderId, String name, Path scratch) throws IOException;
+
+    /** Blocking: deletes every kept rendition of a ladder; none is fine. */
+    void deleteRenditions(long ladderId) throws IOException;
+
+    /** Blocking: ids of the ladders with renditions kept, last written before {@code cutoff} (for the sweeper). */
+    List<Long> renditionLaddersOlderThan(Instant cutoff) throws IOException;
+
     /** Async: size and version of a published object, empty when missing (objects only, see {@link #publishedRoot}). */
     Uni<Optional<StoredObject>> stat(String folder, String relative);
 

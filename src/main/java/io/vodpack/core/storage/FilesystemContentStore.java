@@ -97,6 +97,31 @@ public class FilesystemContentStore implements ContentStore {
     }
 
     @Override
+    public void keepRendition(long ladderId, String name, Path file) throws IOException {
+        Path target = folders.renditionsFolder(ladderId).resolve(name + ".mp4");
+        Files.createDirectories(target.getParent());
+        Files.move(file, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        FileSync.folder(target.getParent());
+    }
+
+    @Override
+    public Optional<Path> localRendition(long ladderId, String name, Path scratch) {
+        Path file = folders.renditionsFolder(ladderId).resolve(name + ".mp4");
+        return Files.isRegularFile(file) ? Optional.of(file) : Optional.empty();
+    }
+
+    @Override
+    public void deleteRenditions(long ladderId) {
+        ContentStorage.deleteRecursively(folders.renditionsFolder(ladderId));
+    }
+
+    @Override
+    public List<Long> renditionLaddersOlderThan(Instant cutoff) throws IOException {
+        return namesOlderThan(folders.renditionsDir(), cutoff).stream().filter(n -> n.matches("[0-9]{1,18}"))
+                .map(Long::valueOf).toList();
+    }
+
+    @Override
     public Uni<Optional<StoredObject>> stat(String folder, String relative) {
         throw new UnsupportedOperationException("published files are served by the static file route");
     }

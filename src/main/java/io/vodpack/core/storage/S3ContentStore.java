@@ -87,6 +87,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
                 .multipartEnabled(true)
                 .multipartConfiguration(MultipartConfiguration.builder().thresholdInBytes(s3.partSize())
                         .minimumPartSizeInBytes(s3.partSize()).build())
+                .overrideConfiguration(o -> o.addExecutionInterceptor(new DropObjectSizeHeader()))
                 .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(128)
                         .connectionAcquisitionTimeout(Duration.ofSeconds(30)));
         S3Presigner.Builder presign = S3Presigner.builder().region(Region.of(s3.region())).credentialsProvider(credentials)
@@ -208,7 +209,11 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
 
     @Override
     public void deletePublished(String folder) throws IOException {
-        List<String> keys = list(publishedKey(folder, "")).stream().map(Listed::key).toList();
+        deleteKeys(list(publishedKey(folder, "")).stream().map(Listed::key).toList());
+    }
+
+    /** Deletes the objects, {@code PARALLEL} at once. */
+    private void deleteKeys(List<String> keys) throws IOException {
         for (int from = 0; from < keys.size(); from += PARALLEL) {
             List<CompletableFuture<?>> batch = new ArrayList<>();
             for (String key : keys.subList(from, Math.min(keys.size(), from + PARALLEL))) {
@@ -230,6 +235,54 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
             }
         }
         return newest.entrySet().stream().filter(e -> e.getValue().isBefore(cutoff)).map(Map.Entry::getKey).sorted().toList();
+    }
+
+    @Override
+    public void keepRendition(long ladderId, String name, Path file) throws IOException {
+        await(client.putObject(b -> b.bucket(bucket).key(renditionKey(ladderId, name)).contentType("video/mp4"),
+                AsyncRequestBody.fromFile(file)));
+        Files.deleteIfExists(file);
+    }
+
+    @Override
+    public Optional<Path> localRendition(long ladderId, String name, Path scratch) throws IOException {
+        Files.createDirectories(scratch);
+        Path local = scratch.resolve(name + ".mp4");
+        Files.deleteIfExists(local);
+        try {
+            await(client.getObject(b -> b.bucket(bucket).key(renditionKey(ladderId, name)), AsyncResponseTransformer.toFile(local)));
+        } catch (IOException e) {
+            if (notFound(e.getCause())) {
+                Files.deleteIfExists(local);
+                return Optional.empty();
+            }
+            throw e;
+        }
+        return Optional.of(local);
+    }
+
+    @Override
+    public void deleteRenditions(long ladderId) throws IOException {
+        deleteKeys(list(prefix + "renditions/" + ladderId + "/").stream().map(Listed::key).toList());
+    }
+
+    @Override
+    public List<Long> renditionLaddersOlderThan(Instant cutoff) throws IOException {
+        String under = prefix + "renditions/";
+        Map<String, Instant> newest = new HashMap<>();
+        for (Listed object : list(under)) {
+            String rest = object.key().substring(under.length());
+            int slash = rest.indexOf('/');
+            if (slash > 0) {
+                newest.merge(rest.substring(0, slash), object.lastModified(), (a, b) -> a.isAfter(b) ? a : b);
+            }
+        }
+        return newest.entrySet().stream().filter(e -> e.getValue().isBefore(cutoff) && e.getKey().matches("[0-9]{1,18}"))
+                .map(e -> Long.valueOf(e.getKey())).sorted().toList();
+    }
+
+    private String renditionKey(long ladderId, String name) {
+        return prefix + "renditions/" + ladderId + "/" + name + ".mp4";
     }
 
     @Override
@@ -470,5 +523,22 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
             return s3.awsErrorDetails().errorCode() + " (HTTP " + s3.statusCode() + ")";
         }
         return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    }
+
+    /**
+     * The SDK's multipart upload announces the object's size on completion ({@code x-amz-mp-object-size}), an AWS
+     * extension that S3-compatible servers such as S3Proxy refuse as an unknown header. AWS does not need it, so it
+     * is left out before the request is signed.
+     */
+    static final class DropObjectSizeHeader implements software.amazon.awssdk.core.interceptor.ExecutionInterceptor {
+        static final String HEADER = "x-amz-mp-object-size";
+
+        @Override
+        public software.amazon.awssdk.http.SdkHttpRequest modifyHttpRequest(
+                software.amazon.awssdk.core.interceptor.Context.ModifyHttpRequest context,
+                software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+            software.amazon.awssdk.http.SdkHttpRequest request = context.httpRequest();
+            return request.firstMatchingHeader(HEADER).isPresent() ? request.toBuilder().removeHeader(HEADER).build() : request;
+        }
     }
 }

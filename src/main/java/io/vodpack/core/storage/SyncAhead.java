@@ -11,8 +11,10 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * Fsyncs a folder's files while a process is still writing them, so that the disk writes overlap with the work
- * and the fsync before commit ({@link FileSync#tree}) finds little left to write. Only an optimisation: that final
+ * Fsyncs a folder's files while a process is still writing the folder, so that the disk writes overlap with the work
+ * and the fsync before commit ({@link FileSync#tree}) finds little left to write. Only files that stopped growing
+ * (the same size at two calls in a row: a finished segment) are fsynced, never the one being written, whose writer
+ * an fsync would hold up. Only an optimisation: that final
  * fsync stays the guarantee, so a failure here is ignored. Blocking; one thread at a time.
  */
 public final class SyncAhead {
@@ -20,12 +22,14 @@ public final class SyncAhead {
     private final Path root;
     /** Each file's size when it was last fsynced here. */
     private final Map<Path, Long> synced = new HashMap<>();
+    /** Each file's size at the previous call. */
+    private final Map<Path, Long> seen = new HashMap<>();
 
     public SyncAhead(Path root) {
         this.root = root;
     }
 
-    /** Fsyncs the files under the folder that grew since their last fsync here (all of them the first time). */
+    /** Fsyncs the files under the folder that kept their size since the previous call and changed since their last fsync. */
     public void syncGrown() {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(root)) {
@@ -36,7 +40,8 @@ public final class SyncAhead {
         for (Path file : files) {
             try {
                 long size = Files.size(file);
-                if (size > 0 && synced.getOrDefault(file, -1L) != size) {
+                Long before = seen.put(file, size);
+                if (size > 0 && before != null && before == size && synced.getOrDefault(file, -1L) != size) {
                     FileSync.file(file);
                     synced.put(file, size);
                 }

@@ -5,17 +5,21 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.vodpack.packaging.ContentKey;
 import io.vodpack.packaging.engine.StreamManifest.InvalidOutputException;
 
 /**
  * Checks an engine's HLS output before it is published: {@code master.m3u8} names at least one variant, every media
  * playlist it names exists, ends ({@code EXT-X-ENDLIST}), encrypts from its first segment with
- * {@code EXT-X-KEY:METHOD=SAMPLE-AES,KEYFORMAT="identity"} and the job's relative key URI, and every init segment and
- * media segment it names was written. Blocking file I/O.
+ * {@code EXT-X-KEY:METHOD=SAMPLE-AES,KEYFORMAT="identity"} and the key URI expected for it (the job's relative key
+ * URI, or with separate keys the KID of its track), and every init segment and media segment it names was written.
+ * Blocking file I/O.
  */
 public final class HlsPlaylists {
 
@@ -37,7 +41,25 @@ public final class HlsPlaylists {
         return "../../license/hls/" + jobId;
     }
 
+    /**
+     * The key URI of a media playlist encrypted under {@code kid} as Shaka Packager writes it when given no key URI:
+     * the KID itself, {@code data:text/plain;base64,<KID in padded base64>}. It is public (the KID is in the MPD and
+     * every init segment); delivery serves it as the content's key URI naming that KID.
+     */
+    public static String kidKeyUri(ContentKey kid) {
+        return "data:text/plain;base64," + Base64.getEncoder().encodeToString(kid.bytes());
+    }
+
+    /** {@link #check(Path, UnaryOperator)} with one key URI for every media playlist. */
     public static void check(Path outputDir, String keyUri) throws InvalidOutputException, IOException {
+        check(outputDir, playlist -> keyUri);
+    }
+
+    /**
+     * Checks the HLS output in {@code outputDir}; {@code keyUriOf} gives the key URI each media playlist (by its name
+     * in the master playlist) must name, or null for a playlist the engine was not asked to write.
+     */
+    public static void check(Path outputDir, UnaryOperator<String> keyUriOf) throws InvalidOutputException, IOException {
         Path master = outputDir.resolve(MASTER);
         if (!Files.isRegularFile(master)) {
             throw new InvalidOutputException("the engine wrote no " + MASTER);
@@ -61,6 +83,10 @@ public final class HlsPlaylists {
             throw new InvalidOutputException(MASTER + " names no variant stream");
         }
         for (String playlist : playlists) {
+            String keyUri = keyUriOf.apply(playlist);
+            if (keyUri == null) {
+                throw new InvalidOutputException(MASTER + " names " + playlist + ", a playlist of no track");
+            }
             checkMediaPlaylist(outputDir, require(outputDir, outputDir, playlist), playlist, keyUri);
         }
     }

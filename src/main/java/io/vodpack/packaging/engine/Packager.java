@@ -17,7 +17,7 @@ public interface Packager {
 
     /**
      * Whether this engine also writes HLS ({@code master.m3u8} and its media playlists) over the same segments,
-     * with the request's {@link PackagingRequest#hlsKeyUri()} in every {@code EXT-X-KEY}.
+     * each media playlist's {@code EXT-X-KEY} naming the key URI {@link PackagingRequest#hlsKeyUriOf} gives for it.
      */
     default boolean writesHls() {
         return false;

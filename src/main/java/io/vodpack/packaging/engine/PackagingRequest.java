@@ -10,8 +10,9 @@ import io.vodpack.packaging.ContentKey;
  * every segment with cbcs under the key of the track's DRM label ({@code keys}). {@code input} is the uploaded
  * source; without a ladder both tracks are taken from it and one key encrypts them. {@code workDir} holds
  * intermediate files and the engine log; it is never published. {@code licenseUrl} goes into the MPD,
- * {@code hlsKeyUri} into the HLS playlists' {@code EXT-X-KEY} (engines that write HLS); both are relative, never
- * carrying a host or a token.
+ * {@code hlsKeyUri} into the HLS playlists' {@code EXT-X-KEY} under one key (engines that write HLS); both are
+ * relative, never carrying a host or a token. With separate keys each media playlist names its own KID instead
+ * ({@link #hlsKeyUriOf}).
  */
 public record PackagingRequest(Path input, List<Track> tracks, List<TrackKey> keys, Path outputDir, Path workDir,
         int segmentDurationSeconds, String licenseUrl, String hlsKeyUri) {
@@ -24,6 +25,11 @@ public record PackagingRequest(Path input, List<Track> tracks, List<TrackKey> ke
      * {@code outputDir/folder/} and encrypted under the key of {@code drmLabel}.
      */
     public record Track(Path file, String stream, String folder, String drmLabel) {
+
+        /** The HLS media playlist of this track, beside the master playlist: {@code <folder>.m3u8}, slashes as underscores. */
+        public String playlistName() {
+            return folder.replace('/', '_') + ".m3u8";
+        }
     }
 
     /** The KID and key of one DRM label. */
@@ -47,6 +53,28 @@ public record PackagingRequest(Path input, List<Track> tracks, List<TrackKey> ke
     public static List<Track> sourceTracks(Path input) {
         return List.of(new Track(input, "video", "video", SINGLE_KEY_LABEL), new Track(input, "audio", "audio",
                 SINGLE_KEY_LABEL));
+    }
+
+    /** Whether the tracks are encrypted under more than one key (a ladder's AUDIO, SD and HD keys). */
+    public boolean separateKeys() {
+        return keys.size() > 1;
+    }
+
+    /**
+     * The key URI the HLS media playlist {@code playlist} must name in its {@code EXT-X-KEY}, or null when no track
+     * has that playlist. Under one key every playlist names {@link #hlsKeyUri}; with separate keys each names the KID
+     * of its track's DRM label ({@link HlsPlaylists#kidKeyUri}), which delivery turns into the key URI of that KID.
+     */
+    public String hlsKeyUriOf(String playlist) {
+        Track track = tracks.stream().filter(t -> t.playlistName().equals(playlist)).findFirst().orElse(null);
+        if (track == null) {
+            return null;
+        }
+        if (!separateKeys()) {
+            return hlsKeyUri;
+        }
+        return keys.stream().filter(k -> k.label().equals(track.drmLabel())).findFirst()
+                .map(k -> HlsPlaylists.kidKeyUri(k.kid())).orElse(null);
     }
 
     /** The key of the first label: the only one without a ladder. */

@@ -11,8 +11,8 @@ import io.vodpack.core.config.VodpackConfig;
 /**
  * Shaka Packager: one run writes every track (the source's video and audio, or each rendition of a ladder),
  * encrypted with cbcs from the first segment (clear lead 0), a static MPD and, over the same segments, an HLS master
- * playlist with one media playlist per track (SAMPLE-AES, key format identity). Output paths are relative so the
- * MPD's and the playlists' URLs are too.
+ * playlist with one media playlist per track (SAMPLE-AES, key format identity), under one key or separate keys.
+ * Output paths are relative so the MPD's and the playlists' URLs are too.
  */
 @ApplicationScoped
 public class ShakaPackager implements Packager {
@@ -39,9 +39,7 @@ public class ShakaPackager implements Packager {
     public List<List<String>> commandLines(PackagingRequest r) {
         String out = r.outputDir().toAbsolutePath().toString();
         List<String> command = new ArrayList<>(List.of(executable));
-        // HLS only under one key: every media playlist gets the same key URI, which can name only one key.
-        boolean hls = r.keys().size() == 1;
-        r.tracks().forEach(track -> command.add(streamDescriptor(track, out, hls)));
+        r.tracks().forEach(track -> command.add(streamDescriptor(track, out)));
         command.addAll(List.of(
                 "--protection_scheme", "cbcs",
                 "--enable_raw_key_encryption",
@@ -52,23 +50,21 @@ public class ShakaPackager implements Packager {
                 "--segment_duration", Integer.toString(r.segmentDurationSeconds()),
                 "--generate_static_live_mpd",
                 "--mpd_output", out + "/stream.mpd"));
-        if (hls) {
-            command.addAll(hlsFlags(r));
-        }
+        command.addAll(hlsFlags(r));
         return List.of(command);
     }
 
     /**
      * The one place a track becomes a stream descriptor: its input and stream, its init segment and segment template
      * under {@code out/<folder>/}, its DRM label (always explicit: Shaka Packager would otherwise derive labels from
-     * pixel counts) and its HLS media playlist ({@code <folder>.m3u8}, slashes as underscores: one per rendition).
+     * pixel counts) and its HLS media playlist ({@link PackagingRequest.Track#playlistName}: one per rendition).
      */
-    static String streamDescriptor(PackagingRequest.Track track, String out, boolean hls) {
+    static String streamDescriptor(PackagingRequest.Track track, String out) {
         String folder = out + "/" + track.folder();
-        String playlist = track.folder().replace('/', '_') + ".m3u8";
+        String playlist = track.playlistName();
         return "in=" + track.file().toAbsolutePath() + ",stream=" + track.stream() + ",init_segment=" + folder
                 + "/init.mp4,segment_template=" + folder + "/seg_$Number$.m4s,drm_label=" + track.drmLabel()
-                + (!hls ? "" : "audio".equals(track.stream()) ? hlsAudio(playlist) : hlsVideo(playlist));
+                + ("audio".equals(track.stream()) ? hlsAudio(playlist) : hlsVideo(playlist));
     }
 
     /**
@@ -86,12 +82,19 @@ public class ShakaPackager implements Packager {
 
     /**
      * The flags that make the same run write {@code master.m3u8} beside the MPD. Every media playlist's
-     * {@code EXT-X-KEY} gets {@code METHOD=SAMPLE-AES}, {@code KEYFORMAT="identity"} and the request's relative key
-     * URI; delivery makes it absolute, with the viewer's token, when it serves the playlist.
+     * {@code EXT-X-KEY} gets {@code METHOD=SAMPLE-AES} and {@code KEYFORMAT="identity"}. Under one key its URI is the
+     * request's relative key URI. With separate keys no key URI is given: one {@code --hls_key_uri} would name the
+     * same key in every playlist, while without it Shaka Packager names each playlist's own KID
+     * ({@code data:text/plain;base64,<KID>}, {@link HlsPlaylists#kidKeyUri}). Delivery turns either into the absolute
+     * key URI, with the KID and the viewer's token, when it serves the playlist.
      */
     static List<String> hlsFlags(PackagingRequest r) {
-        return List.of("--hls_master_playlist_output", r.outputDir().toAbsolutePath() + "/" + HlsPlaylists.MASTER,
-                "--hls_key_uri", r.hlsKeyUri());
+        List<String> flags = new ArrayList<>(List.of("--hls_master_playlist_output",
+                r.outputDir().toAbsolutePath() + "/" + HlsPlaylists.MASTER));
+        if (!r.separateKeys()) {
+            flags.addAll(List.of("--hls_key_uri", r.hlsKeyUri()));
+        }
+        return flags;
     }
 
     @Override

@@ -109,13 +109,13 @@ public class JobQueue {
     /**
      * (new) -> QUEUED, inside the caller's transaction, for an input {@code ownerFilter} may see (null: any);
      * the job belongs to the input's owner. The input is locked {@code FOR SHARE}: a concurrent
-     * delete of the input waits for this transaction and then sees the job. Refused with 429 while
-     * {@code vodpack.packaging.max-queued-jobs} jobs wait (enqueues take turns on a transaction lock, so the
-     * bound holds across replicas), and with 409 when the job's KID is bound to another key.
+     * delete of the input waits for this transaction and then sees the job. Refused with 429 while the queue, or the
+     * owner's part of it, has no room for the job and its renditions ({@link #checkQueueRoom}; enqueues take turns on
+     * a transaction lock, so the bounds hold across replicas), and with 409 when the job's KID is bound to another key.
+     * The ladder's rungs are chosen from the input's picture height as decoded (see {@code Mp4Inspector}).
      */
     public Uni<PackagingJob> enqueue(PackagingJob job, String ownerFilter, Ladder ladder,
             List<PackagingRequest.TrackKey> labelledKeys) {
-        int[] sourceHeight = new int[1];
         return inputs.findOwned(job.inputContentId, ownerFilter, LockModeType.PESSIMISTIC_READ)
                 .onItem().ifNull().failWith(() -> ProblemException.notFound("No input content with id " + job.inputContentId + "."))
                 .flatMap(input -> {
@@ -125,13 +125,13 @@ public class JobQueue {
                     }
                     // the job belongs to the input's owner (an admin may package any owner's input)
                     job.owner = input.owner;
-                    sourceHeight[0] = input.height;
-                    return Panache.getSession();
+                    List<Ladder.Rung> rungs = ladder.fitting(input.height);
+                    return Panache.getSession().flatMap(session -> checkQueueRoom(session, job.owner, queuedRows(rungs))
+                            .chain(() -> bindKey(session, job.kid(), job.key()))
+                            .chain(() -> bindKeys(session, labelledKeys)))
+                            .replaceWith(rungs);
                 })
-                .flatMap(session -> checkQueueRoom(session, job.owner).chain(() -> bindKey(session, job.kid(), job.key()))
-                        .chain(() -> bindKeys(session, labelledKeys)))
-                .flatMap(bound -> {
-                    List<Ladder.Rung> rungs = ladder.fitting(sourceHeight[0]);
+                .flatMap(rungs -> {
                     job.status = QUEUED;
                     job.kind = Kind.PACKAGE;
                     job.ladder = ladder.none() ? null : ladder.name();
@@ -202,26 +202,49 @@ public class JobQueue {
         return job;
     }
 
-    private Uni<Void> checkQueueRoom(Mutiny.Session session, String owner) {
+    /**
+     * The queue rows a new job adds: itself, and with a ladder one rendition per rung and the audio. Every row is work a
+     * worker runs, so each counts against the queue bounds: a ladder never lets one owner queue more work than
+     * {@code owner-max-queued-jobs} plain jobs would.
+     */
+    static int queuedRows(List<Ladder.Rung> rungs) {
+        return rungs.isEmpty() ? 1 : 1 + rungs.size() + 1;
+    }
+
+    /**
+     * Whether the queue has room for {@code rows} more waiting jobs, counting every waiting row (packaging jobs and
+     * renditions) of the whole queue and of {@code owner}: 429 with Retry-After when it has none now, 422 when the job
+     * alone is more than a bound allows (it would never fit).
+     */
+    private Uni<Void> checkQueueRoom(Mutiny.Session session, String owner, int rows) {
         int max = config.packaging().maxQueuedJobs();
         int maxForOwner = config.security().ownerMaxQueuedJobs();
         long retryAfter = Math.max(1, config.packaging().retryBackoff().toSeconds());
+        if (rows > Math.min(max, maxForOwner)) {
+            return Uni.createFrom().failure(new ProblemException(422, "ladder-above-queue-limit", "The ladder never fits the queue",
+                    "This ladder queues " + rows + " jobs (one per rendition, the audio and the packaging), more than "
+                            + (rows > maxForOwner ? "one owner may queue (vodpack.security.owner-max-queued-jobs = " + maxForOwner
+                                    : "this service queues (vodpack.packaging.max-queued-jobs = " + max)
+                            + "). Send a ladder with fewer rungs."));
+        }
         return session.createNativeQuery("SELECT pg_advisory_xact_lock(hashtext(:name))::text")
                 .setParameter("name", table + " enqueue").getSingleResult()
                 // One round trip for both bounds: the whole queue and this owner's part of it.
                 .chain(() -> session.createNativeQuery("SELECT count(*), count(*) FILTER (WHERE owner = :owner) FROM " + table
-                        + " WHERE status = '" + QUEUED + "' AND kind = '" + Kind.PACKAGE + "'", Object[].class).setParameter("owner", owner).getSingleResult())
+                        + " WHERE status = '" + QUEUED + "'", Object[].class).setParameter("owner", owner).getSingleResult())
                 .invoke(counts -> {
                     long queued = ((Number) counts[0]).longValue();
                     long queuedForOwner = ((Number) counts[1]).longValue();
-                    if (queued >= max) {
-                        throw ProblemException.tooManyRequests("queue-full", queued + " packaging jobs are waiting, the most"
-                                + " this service queues (vodpack.packaging.max-queued-jobs); try again later.", retryAfter);
+                    if (queued + rows > max) {
+                        throw ProblemException.tooManyRequests("queue-full", queued + " jobs (packaging jobs and renditions)"
+                                + " are waiting; " + rows + " more would pass the most this service queues"
+                                + " (vodpack.packaging.max-queued-jobs = " + max + "); try again later.", retryAfter);
                     }
-                    if (queuedForOwner >= maxForOwner) {
+                    if (queuedForOwner + rows > maxForOwner) {
                         throw ProblemException.tooManyRequests("owner-queue-full", "Owner '" + owner + "' has " + queuedForOwner
-                                + " packaging jobs waiting, the most one owner may queue"
-                                + " (vodpack.security.owner-max-queued-jobs); try again later.", retryAfter);
+                                + " jobs (packaging jobs and renditions) waiting; " + rows + " more would pass the most one"
+                                + " owner may queue (vodpack.security.owner-max-queued-jobs = " + maxForOwner + "); try again later.",
+                                retryAfter);
                     }
                 })
                 .replaceWithVoid();

@@ -73,14 +73,12 @@ public class JobSweeper {
                 .replaceWithVoid();
     }
 
-    /** Blocking: the ids of the ladders under {@code renditions/} older than a lease. */
+    /** Blocking: the ids of the ladders with renditions kept, last written more than a lease ago. */
     private List<Long> renditionFolders() {
-        try (Stream<Path> folders = Files.list(storage.renditionsDir())) {
-            return folders.filter(f -> f.getFileName().toString().matches("[0-9]+"))
-                    .filter(f -> olderThan(f, config.packaging().lease()))
-                    .map(f -> Long.valueOf(f.getFileName().toString())).toList();
+        try {
+            return store.renditionLaddersOlderThan(Instant.now().minus(config.packaging().lease()));
         } catch (IOException e) {
-            LOG.warnf("Cannot sweep %s: %s", storage.renditionsDir(), e.getMessage());
+            LOG.warnf("Cannot list the ladders' renditions to sweep: %s", e.getMessage());
             return List.of();
         }
     }
@@ -93,8 +91,12 @@ public class JobSweeper {
         int removed = 0;
         for (Long id : folders) {
             if (!unfinished.contains(id)) {
-                ContentStorage.deleteRecursively(storage.renditionsFolder(id));
-                removed++;
+                try {
+                    store.deleteRenditions(id);
+                    removed++;
+                } catch (IOException e) {
+                    LOG.warnf("Cannot remove the renditions of ladder %d: %s", id, e.getMessage());
+                }
             }
         }
         if (removed > 0) {

@@ -80,7 +80,7 @@ public class JobRunner {
         LOG.infof("Job %d: attempt %d with %s%s", job.id(), job.attempt(), job.engine(),
                 job.rendition() == null ? "" : " (rendition " + job.rendition().name() + " of job " + job.parentId() + ")");
         long started = System.nanoTime();
-        Attempt attempt = job.kind() == PackagingJob.Kind.TRANSCODE ? new TranscodeAttempt(job, ffmpeg, storage.scratch, config)
+        Attempt attempt = job.kind() == PackagingJob.Kind.TRANSCODE ? new TranscodeAttempt(job, ffmpeg, storage, config)
                 : new PackagingAttempt(job, engines.get(job.engine()), storage, config);
         running.put(job.folderName(), attempt);
         long renewal = leases.start(attempt);
@@ -93,7 +93,7 @@ public class JobRunner {
                     return async.blocking(attempt::removeStaging);
                 })
                 .flatMap(ladderOver -> ladderOver ? async.blocking(
-                        () -> ContentStorage.deleteRecursively(storage.scratch.renditionsFolder(job.packagingJobId())))
+                        () -> storage.store.deleteRenditions(job.packagingJobId()))
                         : Uni.createFrom().voidItem());
     }
 

@@ -45,12 +45,12 @@ final class PackagingAttempt extends Attempt {
     }
 
     /**
-     * Whether the output holds HLS playlists beside the MPD (checked before it is published). Not with separate keys:
-     * the packager gives every media playlist the same key URI, which can name only one of them.
+     * Whether the output holds HLS playlists beside the MPD (checked before it is published), under one key or
+     * separate keys alike.
      */
     @Override
     boolean writesHls() {
-        return engine != null && engine.writesHls() && job.trackKeys().size() == 1;
+        return engine != null && engine.writesHls();
     }
 
     /** Blocking: packages and publishes into this attempt's own folder, or throws {@link AttemptFailure}. */
@@ -63,8 +63,10 @@ final class PackagingAttempt extends Attempt {
             throw new AttemptFailure("unknown packaging engine '" + job.engine() + "'");
         }
         checkFreeSpace();
-        Path input = localInput();
-        PackagingRequest request = new PackagingRequest(input, tracks(input), job.trackKeys(), out, work,
+        // A ladder packages its renditions only: the input itself is not needed (nor downloaded from a bucket).
+        List<PackagingRequest.Track> tracks = job.ladder() ? renditionTracks() : PackagingRequest.sourceTracks(localInput());
+        Path input = tracks.get(0).file();
+        PackagingRequest request = new PackagingRequest(input, tracks, job.trackKeys(), out, work,
                 settings.segmentDuration(), StreamManifest.relativeLicenseUrl(job.id()), HlsPlaylists.relativeKeyUri(job.id()));
         try {
             Files.createDirectories(out);
@@ -75,7 +77,7 @@ final class PackagingAttempt extends Attempt {
             StreamManifest.finish(out.resolve("stream.mpd"),
                     job.trackKeys().stream().map(PackagingRequest.TrackKey::kid).toList(), request.licenseUrl());
             if (writesHls()) {
-                HlsPlaylists.check(out, request.hlsKeyUri());
+                HlsPlaylists.check(out, request::hlsKeyUriOf);
             }
             timeline.mark("MPD and playlist check");
             stopUnlessOurs();
@@ -94,19 +96,19 @@ final class PackagingAttempt extends Attempt {
     }
 
     /**
-     * The input's video and audio as they are; with a ladder, each transcoded rendition ({@code video/<name>/} for a
-     * rung, {@code audio/} for the audio), which must all be in place.
+     * A ladder's tracks: each transcoded rendition ({@code video/<name>/} for a rung, {@code audio/} for the audio) as
+     * a local file (kept in place, or downloaded into the staging folder from the bucket), which must all be there.
      */
-    private List<PackagingRequest.Track> tracks(Path input) {
-        if (!job.ladder()) {
-            return PackagingRequest.sourceTracks(input);
-        }
-        Path folder = storage.renditionsFolder(job.id());
+    private List<PackagingRequest.Track> renditionTracks() {
         List<PackagingRequest.Track> tracks = new ArrayList<>();
         for (ClaimedJob.Rendition rendition : job.renditions()) {
-            Path file = folder.resolve(rendition.name() + ".mp4");
-            if (!Files.isRegularFile(file)) {
-                throw new AttemptFailure("rendition " + rendition.name() + " is missing from storage");
+            Path file;
+            try {
+                file = store.localRendition(job.id(), rendition.name(), staging.resolve("renditions")).orElseThrow(
+                        () -> new AttemptFailure("rendition " + rendition.name() + " is missing from storage"));
+            } catch (IOException e) {
+                throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "rendition " + rendition.name()
+                        + " cannot be read: " + e.getMessage());
             }
             tracks.add(rendition.audio() ? new PackagingRequest.Track(file, "audio", "audio", rendition.drmLabel())
                     : new PackagingRequest.Track(file, "video", "video/" + rendition.name(), rendition.drmLabel()));

@@ -36,6 +36,10 @@ public final class Mp4Inspector {
     private Mp4Inspector() {
     }
 
+    /**
+     * One track: its handler, sample entry and codec; {@code width}/{@code height} the picture as displayed (the
+     * decoded size, from the SPS or else the sample entry or else {@code tkhd}, turned by a quarter-turn rotation).
+     */
     private record Track(String handler, String sampleEntry, String codec, int width, int height) {
     }
 
@@ -220,6 +224,8 @@ public final class Mp4Inspector {
         String[] entry = { "" };
         String[] codec = { "" };
         int[] dims = new int[2];
+        int[][] coded = { null };
+        boolean[] quarterTurn = { false };
         forEachChild(trak, (type, body) -> {
             if (type.equals("tkhd") && body.remaining() >= 84) {
                 int version = body.get(body.position()) & 0xff;
@@ -227,6 +233,11 @@ public final class Mp4Inspector {
                 if (body.remaining() >= offset + 8) {
                     dims[0] = body.getInt(body.position() + offset) >>> 16;
                     dims[1] = body.getInt(body.position() + offset + 4) >>> 16;
+                    // The matrix {a, b, u, c, d, v, x, y, w} precedes the size: a = 0 and b != 0 turn the picture by 90 or
+                    // 270 degrees, so players (and ffmpeg, which rotates while transcoding) show it with width and height
+                    // swapped.
+                    int matrix = offset - 36;
+                    quarterTurn[0] = body.getInt(body.position() + matrix) == 0 && body.getInt(body.position() + matrix + 4) != 0;
                 }
             } else if (type.equals("mdia")) {
                 forEachChild(body, (mtype, mbody) -> {
@@ -241,12 +252,39 @@ public final class Mp4Inspector {
                             int end = Math.min(stsd.limit(), entryStart + Math.max(entrySize, 8));
                             ByteBuffer sampleEntry = stsd.duplicate().position(entryStart + 8).limit(end).slice();
                             codec[0] = codecString(entry[0], sampleEntry);
+                            coded[0] = pictureSize(entry[0], sampleEntry);
                         }
                     }
                 });
             }
         });
-        return new Track(handler[0], entry[0], codec[0], dims[0], dims[1]);
+        int width = coded[0] != null ? coded[0][0] : dims[0];
+        int height = coded[0] != null ? coded[0][1] : dims[1];
+        return quarterTurn[0] ? new Track(handler[0], entry[0], codec[0], height, width)
+                : new Track(handler[0], entry[0], codec[0], width, height);
+    }
+
+    /**
+     * The decoded picture's {width, height} of an H.264 sample entry: from its SPS ({@link AvcPictureSize}), else the
+     * sample entry's own width and height; null for other entries. Never the {@code tkhd} size, which a muxer or a
+     * client may set to anything.
+     */
+    private int[] pictureSize(String entry, ByteBuffer sampleEntry) {
+        if (!entry.equals("avc1") && !entry.equals("avc3")) {
+            return null;
+        }
+        ByteBuffer avcC = childAfter(sampleEntry, 78, "avcC");
+        int[] fromSps = avcC == null ? null : AvcPictureSize.fromAvcC(avcC);
+        if (fromSps != null) {
+            return fromSps;
+        }
+        if (sampleEntry.remaining() < 28) {
+            return null;
+        }
+        // VisualSampleEntry: 8 bytes of SampleEntry, 16 reserved, then width and height (16 bits each).
+        int width = sampleEntry.getShort(sampleEntry.position() + 24) & 0xffff;
+        int height = sampleEntry.getShort(sampleEntry.position() + 26) & 0xffff;
+        return width > 0 && height > 0 ? new int[] { width, height } : null;
     }
 
     /** RFC 6381 codec string from the sample entry's configuration box. */

@@ -70,6 +70,27 @@ class EngineCommandLineTest {
     }
 
     @Test
+    void shakaWritesHlsWithSeparateKeysLettingEachPlaylistNameItsOwnKid() {
+        ShakaPackager shaka = new ShakaPackager(config("vodpack.packaging.shaka.path", "/usr/local/bin/packager"));
+        Path out = Path.of("/data/staging/7/out");
+        PackagingRequest ladder = new PackagingRequest(Path.of("/data/inputs/in.mp4"),
+                List.of(new PackagingRequest.Track(Path.of("/r/720p.mp4"), "video", "video/720p", "HD"),
+                        new PackagingRequest.Track(Path.of("/r/360p.mp4"), "video", "video/360p", "SD"),
+                        new PackagingRequest.Track(Path.of("/r/audio.mp4"), "audio", "audio", "AUDIO")),
+                List.of(new PackagingRequest.TrackKey("AUDIO", ContentKey.random(), ContentKey.random()),
+                        new PackagingRequest.TrackKey("SD", ContentKey.random(), ContentKey.random()),
+                        new PackagingRequest.TrackKey("HD", ContentKey.random(), ContentKey.random())),
+                out, Path.of("/data/staging/7/work"), 4, "../../license/clearkey/7", "../../license/hls/7");
+        List<String> args = shaka.commandLines(ladder).get(0);
+        assertThat(args).contains(
+                "in=/r/720p.mp4,stream=video,init_segment=/data/staging/7/out/video/720p/init.mp4,segment_template=/data/staging/7/out/video/720p/seg_$Number$.m4s,drm_label=HD,playlist_name=video_720p.m3u8",
+                "in=/r/audio.mp4,stream=audio,init_segment=/data/staging/7/out/audio/init.mp4,segment_template=/data/staging/7/out/audio/seg_$Number$.m4s,drm_label=AUDIO,playlist_name=audio.m3u8,hls_group_id=audio,hls_name=audio");
+        assertThat(String.join(" ", args)).contains("--hls_master_playlist_output /data/staging/7/out/master.m3u8")
+                // one key URI would name one key for all playlists; without it each names its own KID
+                .doesNotContain("--hls_key_uri");
+    }
+
+    @Test
     void relativeExecutablesBecomeAbsoluteAndBareNamesStayOnThePath() {
         assertThat(EngineProcess.executable("mp4dash")).isEqualTo("mp4dash");
         assertThat(EngineProcess.executable("tools/packager")).isEqualTo(Path.of("tools/packager").toAbsolutePath().toString());

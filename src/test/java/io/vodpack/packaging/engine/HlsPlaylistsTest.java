@@ -1,13 +1,17 @@
 package io.vodpack.packaging.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+
+import io.vodpack.packaging.ContentKey;
 
 /** HLS output is published only when every playlist is finished, keyed from its first segment, and complete on disk. */
 class HlsPlaylistsTest {
@@ -98,5 +102,37 @@ class HlsPlaylistsTest {
 
         Files.delete(dir.resolve("master.m3u8"));
         assertThatThrownBy(() -> HlsPlaylists.check(dir, KEY_URI)).hasMessageContaining("no master.m3u8");
+    }
+
+    @Test
+    void withSeparateKeysEachPlaylistMustNameTheKidOfItsOwnTrack(@TempDir Path dir) throws Exception {
+        ContentKey sd = ContentKey.random();
+        ContentKey audio = ContentKey.random();
+        PackagingRequest request = new PackagingRequest(dir.resolve("in.mp4"),
+                List.of(new PackagingRequest.Track(dir.resolve("in.mp4"), "video", "video", "SD"),
+                        new PackagingRequest.Track(dir.resolve("in.mp4"), "audio", "audio", "AUDIO")),
+                List.of(new PackagingRequest.TrackKey("AUDIO", audio, ContentKey.random()),
+                        new PackagingRequest.TrackKey("SD", sd, ContentKey.random())),
+                dir, dir.resolve("work"), 4, "../../license/clearkey/7", KEY_URI);
+        assertThat(request.hlsKeyUriOf("video.m3u8")).isEqualTo(HlsPlaylists.kidKeyUri(sd))
+                .startsWith("data:text/plain;base64,").endsWith("==");
+        assertThat(request.hlsKeyUriOf("elsewhere.m3u8")).isNull();
+
+        String video = key("SAMPLE-AES", HlsPlaylists.kidKeyUri(sd), "identity");
+        write(dir, MASTER, media("video", video), media("audio", key("SAMPLE-AES", HlsPlaylists.kidKeyUri(audio), "identity")));
+        assertThatCode(() -> HlsPlaylists.check(dir, request::hlsKeyUriOf)).doesNotThrowAnyException();
+        // the audio playlist naming the SD KID: its key URI would answer a key that does not decrypt it
+        write(dir, MASTER, media("video", video), media("audio", video));
+        assertThatThrownBy(() -> HlsPlaylists.check(dir, request::hlsKeyUriOf)).hasMessageContaining("audio.m3u8");
+        // one key URI for all, as under one key, is refused too
+        String shared = key("SAMPLE-AES", KEY_URI, "identity");
+        write(dir, MASTER, media("video", shared), media("audio", shared));
+        assertThatThrownBy(() -> HlsPlaylists.check(dir, request::hlsKeyUriOf))
+                .hasMessageContaining("URI=\"" + KEY_URI + "\"").hasMessageContaining("expected METHOD=SAMPLE-AES, URI=\"data:");
+        // a playlist of no track
+        write(dir, MASTER + "#EXT-X-STREAM-INF:BANDWIDTH=1,AUDIO=\"audio\"\nextra.m3u8\n", media("video", video),
+                media("audio", key("SAMPLE-AES", HlsPlaylists.kidKeyUri(audio), "identity")));
+        Files.writeString(dir.resolve("extra.m3u8"), media("video", video));
+        assertThatThrownBy(() -> HlsPlaylists.check(dir, request::hlsKeyUriOf)).hasMessageContaining("extra.m3u8, a playlist of no track");
     }
 }

@@ -25,6 +25,28 @@ class Mp4InspectorTest {
     }
 
     @Test
+    void thePictureSizeIsTheDecodedOneFromTheSpsWithItsCropping() throws Exception {
+        // x264 codes 1080 lines as 68 macroblock rows (1088) cropped by 8.
+        MediaInfo info = Mp4Inspector.inspect(TestMedia.h264Aac1080p());
+        assertThat(info.width()).isEqualTo(1920);
+        assertThat(info.height()).isEqualTo(1080);
+    }
+
+    @Test
+    void headersClaimingALargerPictureThanIsCodedAreNotBelieved() throws Exception {
+        MediaInfo info = Mp4Inspector.inspect(TestMedia.h264Aac360pClaiming1080p());
+        assertThat(info.width()).isEqualTo(640);
+        assertThat(info.height()).isEqualTo(360);
+    }
+
+    @Test
+    void aQuarterTurnRotationSwapsWidthAndHeightAsThePictureIsShown() throws Exception {
+        MediaInfo info = Mp4Inspector.inspect(TestMedia.h264Aac360pRotated());
+        assertThat(info.width()).isEqualTo(360);
+        assertThat(info.height()).isEqualTo(640);
+    }
+
+    @Test
     void truncatedFileIsRejectedAs422(@TempDir Path dir) throws Exception {
         byte[] bytes = Files.readAllBytes(TestMedia.h264Aac());
         Path cut = dir.resolve("cut.mp4");
