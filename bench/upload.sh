@@ -13,7 +13,10 @@
 # The service fsyncs every upload before its 201; the nginx PUT is timed up to the end of a `sync` after it.
 # Runs in which other users' processes took more than BENCH_MAX_OTHERS CPU-s are shown, not counted, and repeated
 # (at most 2 x REPS runs). Uploaded inputs are deleted afterwards.
-# Usage: bench/upload.sh (env: REPS=5, WARMUP_GIB=2, NGINX_PORT=BENCH_PORT+2, RSS_SIZES="100 1024 4000", see bench/lib.sh)
+# With STORAGE_KIND=s3 the service keeps inputs in an S3 bucket (S3Proxy, started here) and is compared with a PUT
+# straight to that server instead (bench/upload-s3.sh).
+# Usage: bench/upload.sh (env: REPS=5, WARMUP_GIB=2, NGINX_PORT=BENCH_PORT+2, RSS_SIZES="100 1024 4000",
+#   STORAGE_KIND=filesystem|s3, S3_PORT=BENCH_PORT+3, BENCH_S3_DIR=/tmp/bench-s3, see bench/lib.sh)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 REPS=${REPS:-5}
@@ -61,6 +64,47 @@ MID=$(media_mib 256)
 BIG_BYTES=$(stat -c %s "$BIG")
 MID_BYTES=$(stat -c %s "$MID")
 
+# cpu_ticks PID...: utime + stime of the processes (every thread), in clock ticks
+cpu_ticks() {
+    local pid line total=0 f
+    for pid in "$@"; do
+        { read -r line <"/proc/$pid/stat"; } 2>/dev/null || continue
+        f=(${line##*) })
+        total=$((total + f[11] + f[12]))
+    done
+    echo "$total"
+}
+# cpu_per_gib TICKS BYTES: CPU seconds per GiB
+cpu_per_gib() { awk -v t="$1" -v b="$2" -v hz="$HZ" 'BEGIN { printf "%.2f", (t / hz) / (b / 1073741824) }'; }
+
+# tus_upload FILE CHUNK_BYTES: a resumable upload (tus 1.0) PATCHed in chunks of CHUNK_BYTES; prints "input_id ns"
+tus_upload() {
+    local file=$1 chunk=$2 size loc offset=0 t0 t1 headers="" n
+    size=$(stat -c %s "$file")
+    t0=$(now_ns)
+    headers=$(curl -sS -K "$AUTH" -D - -o "$WORK/tus.json" -X POST "$BASE/files/" -H 'Tus-Resumable: 1.0.0' -H "Upload-Length: $size" \
+        -H "Upload-Metadata: filename $(printf %s "$(basename "$file")" | base64 -w0)" | tr -d '\r')
+    loc=$(awk 'tolower($1) == "location:" { print $2 }' <<<"$headers")
+    [[ -n $loc ]] || die "tus creation failed: $(head -1 <<<"$headers") $(cat "$WORK/tus.json")"
+    while ((offset < size)); do
+        n=$((size - offset < chunk ? size - offset : chunk))
+        # tail seeks; curl sends the chunk with its Content-Length
+        headers=$(tail -c +$((offset + 1)) "$file" | head -c "$n" | curl -sS -K "$AUTH" -D - -o /dev/null -X PATCH "$loc" \
+            -H 'Expect:' -H 'Tus-Resumable: 1.0.0' -H 'Content-Type: application/offset+octet-stream' \
+            -H "Upload-Offset: $offset" --data-binary @- | tr -d '\r')
+        offset=$(awk 'tolower($1) == "upload-offset:" { print $2 }' <<<"$headers")
+        [[ -n $offset ]] || die "PATCH failed: $headers"
+    done
+    t1=$(now_ns)
+    echo "$(awk 'tolower($1) == "upload-input-content-id:" { print $2 }' <<<"$headers") $((t1 - t0))"
+}
+
+# STORAGE_KIND=s3: the same upload against a service that keeps inputs in an S3 bucket, vs a PUT straight to it
+if [[ ${STORAGE_KIND:-filesystem} == s3 ]]; then
+    source "$(dirname "$0")/upload-s3.sh"
+    exit 0
+fi
+
 # nginx with the WebDAV module (Debian's nginx-light has it); the package's own service is not started here
 # (policy-rc.d), this script runs its own instance.
 if ! command -v nginx >/dev/null || ! nginx -V 2>&1 | grep -q http_dav_module; then
@@ -105,20 +149,8 @@ NGINX_PID=$!
 NGINX="http://127.0.0.1:$NGINX_PORT"
 for ((i = 0; i < 50; i++)); do curl -fsS -o /dev/null "$NGINX/" 2>/dev/null && break; sleep 0.1; done
 
-# cpu_ticks PID...: utime + stime of the processes (every thread), in clock ticks
-cpu_ticks() {
-    local pid line total=0 f
-    for pid in "$@"; do
-        { read -r line <"/proc/$pid/stat"; } 2>/dev/null || continue
-        f=(${line##*) })
-        total=$((total + f[11] + f[12]))
-    done
-    echo "$total"
-}
 # nginx_pids: the nginx master and its workers
 nginx_pids() { echo "$NGINX_PID $(pgrep -P "$NGINX_PID" | tr '\n' ' ')"; }
-# cpu_per_gib TICKS BYTES: CPU seconds per GiB
-cpu_per_gib() { awk -v t="$1" -v b="$2" -v hz="$HZ" 'BEGIN { printf "%.2f", (t / hz) / (b / 1073741824) }'; }
 
 # nginx_put_sync N FILE: N parallel PUTs of FILE to nginx, then sync; prints "NS TICKS SYNC_TICKS" (wall time from
 # the first request to the end of the sync, CPU ticks of the nginx processes meanwhile, CPU ticks of the sync: the
@@ -278,28 +310,6 @@ for mib in $RSS_SIZES; do
         "$(cpu_per_gib $((c1 - c0)) "$bytes")"
 done
 echo "(the machine's load is not checked here: RSS does not depend on it)"
-
-# tus_upload FILE CHUNK_BYTES: a resumable upload (tus 1.0) PATCHed in chunks of CHUNK_BYTES; prints "input_id ns"
-tus_upload() {
-    local file=$1 chunk=$2 size loc offset=0 t0 t1 headers="" n
-    size=$(stat -c %s "$file")
-    t0=$(now_ns)
-    headers=$(curl -sS -K "$AUTH" -D - -o "$WORK/tus.json" -X POST "$BASE/files/" -H 'Tus-Resumable: 1.0.0' -H "Upload-Length: $size" \
-        -H "Upload-Metadata: filename $(printf %s "$(basename "$file")" | base64 -w0)" | tr -d '\r')
-    loc=$(awk 'tolower($1) == "location:" { print $2 }' <<<"$headers")
-    [[ -n $loc ]] || die "tus creation failed: $(head -1 <<<"$headers") $(cat "$WORK/tus.json")"
-    while ((offset < size)); do
-        n=$((size - offset < chunk ? size - offset : chunk))
-        # tail seeks; curl sends the chunk with its Content-Length
-        headers=$(tail -c +$((offset + 1)) "$file" | head -c "$n" | curl -sS -K "$AUTH" -D - -o /dev/null -X PATCH "$loc" \
-            -H 'Expect:' -H 'Tus-Resumable: 1.0.0' -H 'Content-Type: application/offset+octet-stream' \
-            -H "Upload-Offset: $offset" --data-binary @- | tr -d '\r')
-        offset=$(awk 'tolower($1) == "upload-offset:" { print $2 }' <<<"$headers")
-        [[ -n $offset ]] || die "PATCH failed: $headers"
-    done
-    t1=$(now_ns)
-    echo "$(awk 'tolower($1) == "upload-input-content-id:" { print $2 }' <<<"$headers") $((t1 - t0))"
-}
 
 echo
 echo "== Resumable (tus) upload of $(kib_to_mib $((MID_BYTES / 1024))) MiB vs the single-request upload, same run"

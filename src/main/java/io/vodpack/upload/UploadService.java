@@ -4,6 +4,8 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,21 +20,25 @@ import io.vodpack.core.async.Async;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.storage.StorageUnavailableException;
 import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.core.storage.ContentStore;
+import io.vodpack.core.storage.ObjectParts;
 import io.vodpack.upload.ingest.BodyPipe;
 import io.vodpack.upload.ingest.BodyTarget;
 import io.vodpack.upload.ingest.Digests;
 import io.vodpack.upload.ingest.DigestingSink;
 import io.vodpack.upload.ingest.FileTarget;
 import io.vodpack.upload.ingest.InputStore;
+import io.vodpack.upload.ingest.PartTarget;
 import io.vodpack.upload.ingest.ReceivedFile;
+import io.vodpack.upload.ingest.ReceivedObject;
 import io.vodpack.upload.ingest.UploadLimits;
 import io.vodpack.upload.ingest.UploadMetrics;
 import io.vodpack.upload.ingest.OwnerQuota;
 import io.vodpack.upload.ingest.UploadSlots;
 
 /**
- * Receives a single-request upload: streams the body (raw or multipart) to a partial file while hashing it,
- * then hands it to the store step. Any failure removes what was written.
+ * Receives a single-request upload: streams the body (raw or multipart) to a partial file, or part by part to the
+ * bucket, while hashing it, then hands it to the store step. Any failure removes what was written.
  */
 @ApplicationScoped
 public class UploadService {
@@ -49,9 +55,13 @@ public class UploadService {
     private final UploadSlots slots;
     private final Caller caller;
     private final OwnerQuota quota;
+    private final ContentStore contents;
+    private final Async async;
 
     public UploadService(Vertx vertx, ContentStorage storage, UploadLimits limits, BodyPipe pipe, InputStore store,
-            UploadMetrics metrics, UploadSlots slots, Caller caller, OwnerQuota quota) {
+            UploadMetrics metrics, UploadSlots slots, Caller caller, OwnerQuota quota, ContentStore contents, Async async) {
+        this.contents = contents;
+        this.async = async;
         this.caller = caller;
         this.quota = quota;
         this.vertx = vertx;
@@ -76,6 +86,10 @@ public class UploadService {
         String owner = caller.owner();
         String keyHolder = caller.keyHolder();
         long declared = declaredLength(request);
+        Optional<ObjectParts> bucket = contents.objectParts();
+        if (bucket.isPresent()) {
+            return Async.detached(slots.within(keyHolder, () -> receiveIntoBucket(request, upload, owner, declared, bucket.get())));
+        }
         Path part = storage.newIncomingFile();
         Uni<Received> received = quota.requireRoom(owner, declared)
                 .onFailure().invoke(() -> metrics.rejected("storage-quota-exceeded"))
@@ -96,6 +110,39 @@ public class UploadService {
                         "storage-unavailable", "The upload arrived but the storage could not keep it; nothing was stored."
                                 + " Try again later.", STORAGE_RETRY_AFTER));
         return Async.detached(slots.within(keyHolder, () -> stored));
+    }
+
+    /**
+     * The body goes straight to the bucket as the parts of a multipart upload to {@code inputs/<uuid>.mp4} (no local
+     * copy); when it has ended and its digest matches, the object is completed, checked by ranged reads, and only
+     * then recorded. Any failure before the row leaves no object and no open multipart upload: the upload is aborted
+     * or the object deleted at once.
+     */
+    private Uni<InputContent> receiveIntoBucket(HttpServerRequest request, IncomingUpload upload, String owner,
+            long declared, ObjectParts bucket) {
+        String name = UUID.randomUUID() + ".mp4";
+        String key = ObjectParts.inputKey(name);
+        PartTarget target = PartTarget.of(bucket, key);
+        AtomicBoolean written = new AtomicBoolean();
+        Uni<Received> received = quota.requireRoom(owner, declared)
+                .onFailure().invoke(() -> metrics.rejected("storage-quota-exceeded"))
+                .flatMap(room -> Async.await(stream(request, target, upload.multipart())
+                        .compose(body -> checkBody(body, upload))))
+                // worker thread: the last part and the completion (or one PUT for a small body)
+                .call(body -> async.blocking(target::finish).invoke(() -> written.set(true)))
+                .onFailure().call(failure -> {
+                    metrics.ended(failure);
+                    return async.blocking(target::abort).onFailure().recoverWithNull();
+                });
+        Uni<InputContent> stored = received
+                .flatMap(body -> store.store(new ReceivedObject(name, body.size(), body.sha256(),
+                        body.filename() != null ? body.filename() : upload.filename(), upload.contentType(), owner)))
+                // a row that cannot be written: nobody can resume this upload, its object goes
+                .onFailure(failure -> written.get() && !(failure instanceof ProblemException))
+                .call(() -> Async.stage(() -> bucket.delete(key)).onFailure().recoverWithNull());
+        return stored.onFailure(StorageUnavailableException.class).transform(failure -> ProblemException.serviceUnavailable(
+                "storage-unavailable", "The upload arrived but the storage could not keep it; nothing was stored."
+                        + " Try again later.", STORAGE_RETRY_AFTER));
     }
 
     /** The body's declared Content-Length, or 0 when it is chunked or not a number. */

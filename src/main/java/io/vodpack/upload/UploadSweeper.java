@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,6 +27,7 @@ import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.db.SqlNames;
 import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.core.storage.ContentStore;
+import io.vodpack.core.storage.ObjectParts;
 import io.vodpack.upload.resumable.ResumableUploadRemoval;
 
 /**
@@ -49,6 +51,7 @@ public class UploadSweeper {
     private final ResumableUploadRemoval resumable;
     private final Pool pool;
     private final String table;
+    private final String resumableTable;
 
     public UploadSweeper(ContentStorage storage, ContentStore inputs, VodpackConfig config, Async async,
             ResumableUploadRemoval resumable, Pool pool, @ConfigProperty(name = "db.schema") String schema) {
@@ -59,6 +62,7 @@ public class UploadSweeper {
         this.resumable = resumable;
         this.pool = pool;
         this.table = SqlNames.table(schema, "input_content");
+        this.resumableTable = SqlNames.table(schema, "resumable_upload");
     }
 
     @Scheduled(every = "${vodpack.upload.sweep-interval}", delayed = "2s",
@@ -71,15 +75,43 @@ public class UploadSweeper {
                 .call(() -> step("stale upload files", () -> async.blocking(() -> removeStalePartials(cutoff))
                         .flatMap(removed -> async.blocking(() -> staleStoredFiles(cutoff)))
                         .flatMap(names -> referenced(names).flatMap(rows -> async.blocking(() -> removeUnreferenced(names, rows))))))
-                .call(() -> step("stale multipart uploads", () -> async.blocking(() -> abortStaleUploads(cutoff))));
+                .call(() -> step("stale multipart uploads", () -> inputs.objectParts()
+                        .map(parts -> abortStaleUploads(parts, cutoff)).orElse(Uni.createFrom().item(0))))
+                .call(() -> step("orphaned resumable tails", () -> inputs.objectParts()
+                        .map(parts -> resumable.removeOrphanTails(parts, cutoff)).orElse(Uni.createFrom().item(0))));
     }
 
-    /** Blocking: multipart uploads to the bucket that a killed instance left open. */
-    private void abortStaleUploads(Instant cutoff) throws IOException {
-        int aborted = inputs.abortStaleUploads(cutoff);
-        if (aborted > 0) {
-            LOG.infof("Aborted %d multipart upload(s) left open by interrupted uploads", aborted);
-        }
+    /**
+     * Multipart uploads to the bucket that no unfinished resumable upload goes on with and that nobody has written a
+     * part to since {@code cutoff} (a killed instance's, or a removed resumable upload's): aborted, so their parts stop
+     * costing storage. An upload still receiving parts is never stale, however long it runs.
+     */
+    Uni<Integer> abortStaleUploads(ObjectParts parts, Instant cutoff) {
+        return Async.stage(parts::openUploads)
+                .flatMap(open -> open.isEmpty() ? Uni.createFrom().item(List.<ObjectParts.OpenUpload>of())
+                        : pool.preparedQuery("SELECT multipart_id FROM " + resumableTable
+                                + " WHERE status = 'UPLOADING' AND multipart_id = ANY($1)")
+                                .execute(Tuple.of(open.stream().map(ObjectParts.OpenUpload::uploadId).toArray(String[]::new)))
+                                .map(rows -> {
+                                    Set<String> live = new HashSet<>();
+                                    rows.forEach(row -> live.add(row.getString(0)));
+                                    return open.stream().filter(u -> !live.contains(u.uploadId())).toList();
+                                }))
+                .flatMap(candidates -> Multi.createFrom().iterable(candidates)
+                        .onItem().transformToUniAndConcatenate(upload -> Async.stage(() -> parts.lastWritten(upload))
+                                .flatMap(last -> last.isBefore(cutoff)
+                                        ? Async.stage(() -> parts.abort(upload.key(), upload.uploadId())).replaceWith(1)
+                                        : Uni.createFrom().item(0))
+                                // one that cannot be looked at now (completed or aborted meanwhile) waits for the next run
+                                .onFailure().invoke(e -> LOG.debugf("Multipart upload %s not swept: %s", upload.uploadId(),
+                                        e.getMessage()))
+                                .onFailure().recoverWithItem(0))
+                        .collect().with(Collectors.summingInt(Integer::intValue)))
+                .invoke(aborted -> {
+                    if (aborted > 0) {
+                        LOG.infof("Aborted %d multipart upload(s) left open by interrupted uploads", aborted);
+                    }
+                });
     }
 
     private static Uni<Void> step(String name, Supplier<Uni<?>> work) {

@@ -3,11 +3,15 @@ package io.vodpack.storage;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
+import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -104,6 +108,72 @@ class S3ReplicasIT {
                     assertThat(s3.openMultipartUploads(BUCKET)).isZero();
                 }
             }
+        }
+    }
+
+    @Test
+    void aResumableUploadStartedOnOneReplicaIsFinishedOnAnother(@TempDir Path tmp) throws Exception {
+        TestMedia.assumeFfmpeg();
+        byte[] source = Files.readAllBytes(TestMedia.h264AacMoovAtEnd());
+        int part = 5 << 20;
+        int first = part + (1 << 20);
+        try (S3Server s3 = S3Server.start("resume-it")) {
+            Map<String, String> settings = new HashMap<>(s3.serviceProperties(BUCKET));
+            settings.put("db.schema", RESUME_SCHEMA);
+            settings.put("quarkus.flyway.clean-disabled", "false");
+            settings.put("vodpack.packaging.workers-enabled", "false");
+            settings.put("vodpack.storage.s3.part-size", String.valueOf(part));
+            settings.put("vodpack.upload.max-size", String.valueOf(64 << 20));
+            Map<String, String> cleanFirst = new HashMap<>(settings);
+            cleanFirst.put("quarkus.flyway.clean-at-start", "true");
+            String id;
+            try (ServiceProcess a = ServiceProcess.start("s3-resume-a", tmp.resolve("scratch-a"), cleanFirst,
+                    S3Server.credentialsEnvironment())) {
+                String location = given().header("Authorization", Api.AUTHORIZATION).header("Tus-Resumable", "1.0.0")
+                        .header("Upload-Length", source.length).post(a.url("/files/")).then().statusCode(201)
+                        .extract().header("Location");
+                id = location.substring(location.lastIndexOf('/') + 1);
+                // A receives one full part and 1 MiB more: a part in the multipart upload, the rest in the tail object
+                given().header("Authorization", Api.AUTHORIZATION).header("Tus-Resumable", "1.0.0")
+                        .header("Upload-Offset", 0).contentType("application/offset+octet-stream")
+                        .body(Arrays.copyOfRange(source, 0, first)).patch(a.url("/files/" + id))
+                        .then().statusCode(204).header("Upload-Offset", String.valueOf(first));
+                assertThat(regularFiles(tmp.resolve("scratch-a"))).as("A keeps nothing on its disk").isEmpty();
+            }
+            // A is gone; B shares only the database and the bucket with it
+            try (ServiceProcess b = ServiceProcess.start("s3-resume-b", tmp.resolve("scratch-b"), settings,
+                    S3Server.credentialsEnvironment())) {
+                String url = b.url("/files/" + id);
+                given().header("Authorization", Api.AUTHORIZATION).header("Tus-Resumable", "1.0.0").head(url).then()
+                        .statusCode(200).header("Upload-Offset", String.valueOf(first));
+                given().header("Authorization", Api.AUTHORIZATION).header("Tus-Resumable", "1.0.0")
+                        .header("Upload-Offset", 0).contentType("application/offset+octet-stream")
+                        .body(new byte[10]).patch(url).then().statusCode(409);
+                String input = given().header("Authorization", Api.AUTHORIZATION).header("Tus-Resumable", "1.0.0")
+                        .header("Upload-Offset", first).contentType("application/offset+octet-stream")
+                        .body(Arrays.copyOfRange(source, first, source.length)).patch(url)
+                        .then().statusCode(204).extract().header("Upload-Input-Content-Id");
+                assertThat(input).isNotNull();
+                try (Connection c = ServiceProcess.database(RESUME_SCHEMA);
+                        ResultSet r = c.createStatement().executeQuery(
+                                "select sha256, storage_name from input_content where id = " + input)) {
+                    assertThat(r.next()).isTrue();
+                    assertThat(r.getString(1)).isEqualTo(HexFormat.of().formatHex(
+                            MessageDigest.getInstance("SHA-256").digest(source)));
+                    assertThat(s3.bytes(BUCKET, "inputs/" + r.getString(2))).isEqualTo(source);
+                }
+                assertThat(s3.openMultipartUploads(BUCKET)).isZero();
+                assertThat(s3.keys(BUCKET, "resumable/")).isEmpty();
+                assertThat(regularFiles(tmp.resolve("scratch-b"))).as("B keeps nothing on its disk").isEmpty();
+            }
+        }
+    }
+
+    static final String RESUME_SCHEMA = "vodpack_s3_resume_it";
+
+    private static List<Path> regularFiles(Path root) throws IOException {
+        try (var files = Files.walk(root)) {
+            return files.filter(Files::isRegularFile).toList();
         }
     }
 

@@ -67,6 +67,17 @@ public final class TestMedia {
                 "-movflags", "+faststart");
     }
 
+    /**
+     * 8 s, 1280x720 H.264 at 16 Mbit/s + AAC, about 15 MB, with the moov box at the end (no faststart): several
+     * parts of a multipart upload, checked where its track metadata comes last.
+     */
+    public static Path h264AacMoovAtEnd() {
+        return make("h264-aac-moov-at-end.mp4", "-f", "lavfi", "-i", "testsrc2=size=1280x720:rate=25", "-f", "lavfi", "-i",
+                "sine=frequency=440:sample_rate=48000", "-t", "8", "-c:v", "libx264", "-preset", "ultrafast", "-b:v", "16M",
+                "-minrate", "16M", "-maxrate", "16M", "-bufsize", "8M", "-g", "50", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                "-b:a", "64k");
+    }
+
     /** 6 s, 640x360 H.264 + AAC. */
     public static Path h264Aac360p() {
         return make("h264-aac-360p.mp4", "-f", "lavfi", "-i", "testsrc2=size=640x360:rate=25", "-f", "lavfi", "-i",

@@ -196,7 +196,7 @@ class UploadResourceTest {
                     + "Content-Length: " + source.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
             out.write(source, 0, source.length / 3);
             out.flush();
-            Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> incomingFiles() > 0);
+            awaitBodyArriving();
         }
         assertNothingKept(rows);
     }
@@ -290,6 +290,11 @@ class UploadResourceTest {
         assertThat(Db.count(db, "select count(*) from input_content where id = ?", id)).isZero();
         given().get("/input_content/" + id).then().statusCode(404).contentType("application/problem+json");
         given().delete("/input_content/" + id).then().statusCode(404);
+    }
+
+    /** Waits until the service is receiving the body of an upload (its partial file exists). */
+    protected void awaitBodyArriving() {
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> incomingFiles() > 0);
     }
 
     private long rows() {

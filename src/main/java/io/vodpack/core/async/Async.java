@@ -2,6 +2,7 @@ package io.vodpack.core.async;
 
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -53,6 +54,18 @@ public class Async {
     /** A Vert.x future as a Uni. Cancelling the Uni does not stop the future's work. */
     public static <T> Uni<T> await(Future<T> future) {
         return Uni.createFrom().completionStage(future.toCompletionStage());
+    }
+
+    /**
+     * The outcome of a call that completes on another library's threads (the S3 client's), delivered back on the
+     * caller's Vert.x context, so that what follows may call the database (Hibernate Reactive needs it).
+     */
+    public static <T> Uni<T> stage(Supplier<? extends CompletionStage<T>> call) {
+        return Uni.createFrom().deferred(() -> {
+            Context context = Vertx.currentContext();
+            Uni<T> outcome = Uni.createFrom().completionStage(call);
+            return context == null ? outcome : outcome.emitOn(command -> context.runOnContext(v -> command.run()));
+        });
     }
 
     /**

@@ -92,13 +92,16 @@ public interface ContentStore {
     /** A short-lived URL from which anyone may GET a published object (objects only). */
     String presign(String folder, String relative);
 
-    /** Blocking: readies the store at start (creates the bucket when it is missing). */
-    default void start() {
+    /**
+     * Objects an upload is written to part by part as it arrives (a bucket); empty: uploads are received into local
+     * scratch and then kept with {@link #keepInput}.
+     */
+    default Optional<ObjectParts> objectParts() {
+        return Optional.empty();
     }
 
-    /** Blocking: aborts multipart uploads started before {@code cutoff} and never finished; returns how many. */
-    default int abortStaleUploads(Instant cutoff) throws IOException {
-        return 0;
+    /** Blocking: readies the store at start (creates the bucket when it is missing). */
+    default void start() {
     }
 
     /** Async: reachable and writable, or a failure naming why not (readiness). */

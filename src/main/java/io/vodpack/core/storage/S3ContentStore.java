@@ -1,6 +1,7 @@
 package io.vodpack.core.storage;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +35,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.S3Configuration;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -48,7 +50,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * (docs/storage.md). Credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the aws.accessKeyId /
  * aws.secretAccessKey system properties) and appear in no object, log or message.
  */
-public class S3ContentStore implements ContentStore, AutoCloseable {
+public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(S3ContentStore.class);
     private static final String SEGMENT_CACHE = "public, max-age=31536000, immutable";
@@ -62,6 +64,7 @@ public class S3ContentStore implements ContentStore, AutoCloseable {
     private final String prefix;
     private final boolean createBucket;
     private final Duration presignTtl;
+    private final int partSize;
 
     public S3ContentStore(VodpackConfig config) {
         VodpackConfig.Storage.S3 s3 = config.storage().s3();
@@ -71,6 +74,7 @@ public class S3ContentStore implements ContentStore, AutoCloseable {
         this.prefix = p.isEmpty() || p.endsWith("/") ? p : p + "/";
         this.createBucket = s3.createBucket();
         this.presignTtl = config.delivery().redirectTtl();
+        this.partSize = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(5L << 20, s3.partSize()));
         AwsCredentialsProvider credentials = AwsCredentialsProviderChain.of(SystemPropertyCredentialsProvider.create(),
                 EnvironmentVariableCredentialsProvider.create());
         S3AsyncClientBuilder builder = S3AsyncClient.builder()
@@ -281,20 +285,6 @@ public class S3ContentStore implements ContentStore, AutoCloseable {
         return prefix + "renditions/" + ladderId + "/" + name + ".mp4";
     }
 
-    /** Multipart uploads under the prefix started before {@code cutoff}: their parts cost storage until aborted. */
-    @Override
-    public int abortStaleUploads(Instant cutoff) throws IOException {
-        var uploads = await(client.listMultipartUploads(b -> b.bucket(bucket).prefix(prefix))).uploads();
-        int aborted = 0;
-        for (var upload : uploads) {
-            if (upload.initiated() != null && upload.initiated().isBefore(cutoff)) {
-                await(client.abortMultipartUpload(b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId())));
-                aborted++;
-            }
-        }
-        return aborted;
-    }
-
     @Override
     public Uni<Optional<StoredObject>> stat(String folder, String relative) {
         return Uni.createFrom().completionStage(() -> head(publishedKey(folder, relative)));
@@ -312,6 +302,135 @@ public class S3ContentStore implements ContentStore, AutoCloseable {
     public String presign(String folder, String relative) {
         return presigner.presignGetObject(p -> p.signatureDuration(presignTtl)
                 .getObjectRequest(b -> b.bucket(bucket).key(publishedKey(folder, relative)))).url().toString();
+    }
+
+    @Override
+    public Optional<ObjectParts> objectParts() {
+        return Optional.of(this);
+    }
+
+    @Override
+    public int partSize() {
+        return partSize;
+    }
+
+    @Override
+    public CompletableFuture<String> begin(String key) {
+        return unavailable(client.createMultipartUpload(b -> b.bucket(bucket).key(prefix + key).contentType("video/mp4"))
+                .thenApply(r -> r.uploadId()));
+    }
+
+    @Override
+    public CompletableFuture<String> putPart(String key, String uploadId, int number, ByteBuffer bytes) {
+        long length = bytes.remaining();
+        return unavailable(client.uploadPart(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId).partNumber(number)
+                .contentLength(length), AsyncRequestBody.fromByteBufferUnsafe(bytes)).thenApply(r -> r.eTag()));
+    }
+
+    @Override
+    public CompletableFuture<Void> complete(String key, String uploadId, List<String> etags) {
+        List<CompletedPart> parts = new ArrayList<>(etags.size());
+        for (int i = 0; i < etags.size(); i++) {
+            parts.add(CompletedPart.builder().partNumber(i + 1).eTag(etags.get(i)).build());
+        }
+        return unavailable(client.completeMultipartUpload(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId)
+                .multipartUpload(m -> m.parts(parts))).thenApply(r -> (Void) null));
+    }
+
+    @Override
+    public CompletableFuture<Void> abort(String key, String uploadId) {
+        return unavailable(client.abortMultipartUpload(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId))
+                .thenApply(r -> (Void) null)
+                .exceptionallyCompose(failure -> notFound(failure) ? CompletableFuture.completedFuture(null)
+                        : CompletableFuture.failedFuture(failure)));
+    }
+
+    @Override
+    public CompletableFuture<Void> put(String key, ByteBuffer bytes) {
+        return unavailable(client.putObject(b -> b.bucket(bucket).key(prefix + key).contentType("video/mp4"),
+                AsyncRequestBody.fromByteBufferUnsafe(bytes)).thenApply(r -> (Void) null));
+    }
+
+    @Override
+    public CompletableFuture<ByteBuffer> read(String key, long position, int length) {
+        if (length <= 0) {
+            return CompletableFuture.completedFuture(ByteBuffer.allocate(0));
+        }
+        return unavailable(client.getObject(b -> b.bucket(bucket).key(prefix + key)
+                .range("bytes=" + position + "-" + (position + length - 1)), AsyncResponseTransformer.toBytes())
+                .thenApply(r -> r.asByteBuffer()));
+    }
+
+    @Override
+    public CompletableFuture<ByteBuffer> readAll(String key) {
+        return unavailable(client.getObject(b -> b.bucket(bucket).key(prefix + key), AsyncResponseTransformer.toBytes())
+                .thenApply(r -> r.asByteBuffer()));
+    }
+
+    @Override
+    public CompletableFuture<Optional<Long>> size(String key) {
+        return unavailable(head(prefix + key).thenApply(o -> o.map(StoredObject::size)));
+    }
+
+    @Override
+    public CompletableFuture<Void> delete(String key) {
+        return unavailable(client.deleteObject(b -> b.bucket(bucket).key(prefix + key)).thenApply(r -> (Void) null));
+    }
+
+    @Override
+    public CompletableFuture<Void> deleteUnder(String keyPrefix) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                for (Listed object : list(prefix + keyPrefix)) {
+                    await(client.deleteObject(b -> b.bucket(bucket).key(object.key())));
+                }
+                return (Void) null;
+            } catch (IOException e) {
+                throw new StorageUnavailableException(e.getMessage(), e);
+            }
+        });
+    }
+
+    @Override
+    public CompletableFuture<List<String>> keysOlderThan(String keyPrefix, Instant cutoff) {
+        List<String> found = new ArrayList<>();
+        return unavailable(client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + keyPrefix)).contents()
+                .subscribe((S3Object o) -> {
+                    if (o.lastModified().isBefore(cutoff)) {
+                        found.add(o.key().substring(prefix.length()));
+                    }
+                }).thenApply(v -> found));
+    }
+
+    @Override
+    public CompletableFuture<List<OpenUpload>> openUploads() {
+        List<OpenUpload> found = new ArrayList<>();
+        return unavailable(client.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix)).uploads()
+                .subscribe(upload -> found.add(new OpenUpload(upload.key().substring(prefix.length()), upload.uploadId(),
+                        upload.initiated() == null ? Instant.now() : upload.initiated())))
+                .thenApply(v -> found));
+    }
+
+    @Override
+    public CompletableFuture<Instant> lastWritten(OpenUpload upload) {
+        return unavailable(client.listParts(b -> b.bucket(bucket).key(prefix + upload.key()).uploadId(upload.uploadId()))
+                .thenApply(parts -> parts.parts().stream().map(p -> p.lastModified()).filter(t -> t != null)
+                        .max(Instant::compareTo).orElse(upload.initiated())));
+    }
+
+    /** Any failure of the bucket as a {@link StorageUnavailableException} naming it in a few words. */
+    private static <T> CompletableFuture<T> unavailable(CompletableFuture<T> future) {
+        return future.exceptionallyCompose(failure -> CompletableFuture.failedFuture(
+                unwrap(failure) instanceof StorageUnavailableException s ? s
+                        : new StorageUnavailableException("the storage failed: " + describe(failure), unwrap(failure))));
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable t = failure;
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     @Override

@@ -20,6 +20,7 @@ import io.vertx.core.streams.Pipe;
 import io.vertx.core.streams.ReadStream;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.error.ProblemException;
+import io.vodpack.core.storage.StorageUnavailableException;
 
 /**
  * The one streaming path of single-request and resumable uploads: pipes a body into a {@link DigestingSink}, with
@@ -113,11 +114,23 @@ public class BodyPipe {
         } else if (result.failed() && diskFull(result.cause())) {
             done.tryFail(ProblemException.insufficientStorage(
                     "The disk filled up during the upload; nothing was stored. Try again later."));
+        } else if (result.failed() && storageFailure(result.cause()) != null) {
+            done.tryFail(storageFailure(result.cause()));
         } else if (result.failed()) {
             done.tryFail(new UploadAbortedException(result.cause()));
         } else {
             done.tryComplete(sink.written());
         }
+    }
+
+    /** The bucket's failure behind a failed write (the target is a {@link PartTarget}), or null. */
+    private static StorageUnavailableException storageFailure(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof StorageUnavailableException s) {
+                return s;
+            }
+        }
+        return null;
     }
 
     private static boolean diskFull(Throwable failure) {

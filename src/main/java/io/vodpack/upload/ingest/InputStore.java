@@ -1,10 +1,12 @@
 package io.vodpack.upload.ingest;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.HexFormat;
 import java.util.UUID;
+import java.util.concurrent.CompletionException;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -14,7 +16,9 @@ import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Vertx;
 import io.vodpack.core.async.Async;
+import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.storage.ContentStore;
+import io.vodpack.core.storage.ObjectParts;
 import io.vodpack.core.storage.StorageUnavailableException;
 import io.vodpack.upload.InputContent;
 import io.vodpack.upload.InputContentRepository;
@@ -81,21 +85,79 @@ public class InputStore {
                 });
     }
 
+    /**
+     * Validates and records an upload already written to the bucket ({@link ContentStore#objectParts()}): the MP4
+     * check reads the object by ranges (each top-level box header and the {@code moov} box, wherever it lies), then
+     * the row is inserted. An invalid file's object is deleted (the validation problem is the failure); when the
+     * row cannot be written the object stays, and the failure is the database's: the caller deletes it or retries.
+     */
+    public Uni<InputContent> store(ReceivedObject received) {
+        ObjectParts objects = inputs.objectParts().orElseThrow();
+        String key = ObjectParts.inputKey(received.name());
+        // worker thread: ranged GETs of the box headers and the moov box
+        return async.blocking(() -> Mp4Inspector.inspect(ranges(objects, key, received.size())))
+                .onFailure().invoke(metrics::ended)
+                // an invalid file's object goes; one the storage could not give back stays for a retry
+                .onFailure(ProblemException.class).call(failure -> {
+                    return Async.stage(() -> objects.delete(key))
+                            .onFailure().invoke(e -> LOG.warnf("Input %s not removed (%s); the sweeper will",
+                                    received.name(), e.getMessage()))
+                            .onFailure().recoverWithNull();
+                })
+                .map(media -> toEntity(received.size(), received.sha256(), received.filename(), received.contentType(),
+                        received.owner(), media, received.name()))
+                .flatMap(entity -> Panache.withTransaction(() -> repository.persist(entity))
+                        .onFailure().invoke(failure -> {
+                            metrics.databaseFailed();
+                            LOG.warnf("Input row for %s not written (%s)", received.name(), failure.getMessage());
+                        }))
+                .invoke(entity -> {
+                    metrics.accepted();
+                    LOG.infof("Stored input %d (%d bytes, %s/%s, %dx%d)", entity.id, entity.sizeBytes, entity.videoCodec,
+                            entity.audioCodec, entity.width, entity.height);
+                });
+    }
+
+    /** The object {@code key} of {@code size} bytes as the inspector's random access: one ranged GET per read. */
+    private static Mp4Inspector.Source ranges(ObjectParts objects, String key, long size) {
+        return new Mp4Inspector.Source() {
+            @Override
+            public long size() {
+                return size;
+            }
+
+            @Override
+            public ByteBuffer read(long position, int length) {
+                try {
+                    return objects.read(key, position, length).join();
+                } catch (CompletionException e) {
+                    throw e.getCause() instanceof RuntimeException r ? r : e;
+                }
+            }
+        };
+    }
+
     private static InputContent toEntity(ReceivedFile received, MediaInfo media, String storageName) {
+        return toEntity(received.size(), received.sha256(), received.filename(), received.contentType(), received.owner(),
+                media, storageName);
+    }
+
+    private static InputContent toEntity(long size, byte[] sha256, String filename, String contentType, String owner,
+            MediaInfo media, String storageName) {
         InputContent entity = new InputContent();
         entity.status = InputContent.Status.READY;
         entity.storageName = storageName;
-        entity.originalFilename = FileNames.sanitize(received.filename());
-        entity.contentType = received.contentType();
-        entity.sizeBytes = received.size();
-        entity.sha256 = HexFormat.of().formatHex(received.sha256());
+        entity.originalFilename = FileNames.sanitize(filename);
+        entity.contentType = contentType;
+        entity.sizeBytes = size;
+        entity.sha256 = HexFormat.of().formatHex(sha256);
         entity.videoCodec = media.videoCodec();
         entity.audioCodec = media.audioCodec();
         entity.width = media.width();
         entity.height = media.height();
         entity.durationMillis = media.durationMillis();
         entity.createdAt = OffsetDateTime.now(ZoneOffset.UTC);
-        entity.owner = received.owner();
+        entity.owner = owner;
         return entity;
     }
 

@@ -44,7 +44,36 @@ public final class Mp4Inspector {
     }
 
     public static MediaInfo inspect(Path file) throws IOException {
-        return new Mp4Inspector().read(file);
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = channel.size();
+            return new Mp4Inspector().read(new Source() {
+                @Override
+                public long size() {
+                    return size;
+                }
+
+                @Override
+                public ByteBuffer read(long position, int length) throws IOException {
+                    return Mp4Inspector.read(channel, position, length);
+                }
+            });
+        }
+    }
+
+    /** Inspects a file read through {@code source} (ranged reads of a stored object). Blocking. */
+    public static MediaInfo inspect(Source source) throws IOException {
+        return new Mp4Inspector().read(source);
+    }
+
+    /**
+     * Random access to a complete file: the inspector reads each top-level box header (16 bytes) and the whole
+     * {@code moov} box, wherever it is (at the start after {@code +faststart}, else at the end), nothing else.
+     */
+    public interface Source {
+        long size();
+
+        /** Blocking: {@code length} bytes from {@code position} (fewer only at the end). */
+        ByteBuffer read(long position, int length) throws IOException;
     }
 
     /** Counts one more box against the budget, and checks the time budget. */
@@ -59,8 +88,8 @@ public final class Mp4Inspector {
         }
     }
 
-    private MediaInfo read(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+    private MediaInfo read(Source channel) throws IOException {
+        {
             long size = channel.size();
             ByteBuffer moov = null;
             long movieDuration = 0;
@@ -76,7 +105,7 @@ public final class Mp4Inspector {
                             "the file ends with " + (size - position) + " stray bytes after the last box");
                 }
                 count();
-                ByteBuffer header = read(channel, position, (int) Math.min(16, size - position));
+                ByteBuffer header = channel.read(position, (int) Math.min(16, size - position));
                 long boxSize = Integer.toUnsignedLong(header.getInt(0));
                 String type = fourcc(header, 4);
                 int headerSize = 8;
@@ -113,7 +142,7 @@ public final class Mp4Inspector {
                     if (moov != null) {
                         throw UnsupportedMediaException.unsupportedTracks("the MP4 has more than one moov box");
                     }
-                    moov = read(channel, position + headerSize, (int) (boxSize - headerSize));
+                    moov = channel.read(position + headerSize, (int) (boxSize - headerSize));
                 }
                 position += boxSize;
             }

@@ -80,7 +80,7 @@ public class ChunkWriter {
      * One PATCH's bytes: where they start, how far they are durable, and the digest states to keep or to go back
      * to. Its methods run on the request's event loop; fsync and truncation on worker threads.
      */
-    final class Chunk {
+    final class Chunk implements PatchChunk {
         private final String id;
         private final Path file;
         private final long offset;
@@ -113,7 +113,8 @@ public class ChunkWriter {
          * Appends the (paused) request body. Completes with the new offset; fails with the problem to report. Either
          * way {@link #kept()} is then the offset to record.
          */
-        Uni<Long> write(HttpServerRequest request) {
+        @Override
+        public Uni<Long> write(HttpServerRequest request) {
             List<MessageDigest> fed = new ArrayList<>(List.of(running));
             if (own != null) {
                 fed.add(own);
@@ -126,7 +127,8 @@ public class ChunkWriter {
          * Makes the bytes that reached the file so far durable (fsync) and returns the offset they reach: what a
          * restarted instance may resume from. Bytes of a chunk with Upload-Checksum count only once verified.
          */
-        Uni<Long> checkpoint() {
+        @Override
+        public Uni<Long> checkpoint() {
             if (own != null || sink == null || settled) {
                 return Uni.createFrom().item(durable);
             }
@@ -147,7 +149,8 @@ public class ChunkWriter {
         }
 
         /** The offset to record once the PATCH has ended. */
-        long kept() {
+        @Override
+        public long kept() {
             return kept;
         }
 

@@ -1,6 +1,7 @@
 package io.vodpack.upload.resumable;
 
 import java.time.OffsetDateTime;
+import java.util.List;
 
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -65,6 +66,35 @@ public class ResumableUpload {
     /** The owner of the API key that created it; only that owner (or an admin key) sees it. */
     @Column(nullable = false, length = 64)
     public String owner;
+
+    /** Storage kind s3: the input's storage name, whose object the parts are written to; null on a filesystem. */
+    @Column(name = "object_name", length = 64)
+    public String objectName;
+
+    /** Storage kind s3: the multipart upload of the full parts; null until the first part. */
+    @Column(name = "multipart_id", columnDefinition = "text")
+    public String multipartId;
+
+    /** Storage kind s3: bytes of every full part, fixed at creation. */
+    @Column(name = "part_size")
+    public Integer partSize;
+
+    /** Storage kind s3: entity tags of the full parts in order, one a line. */
+    @Column(name = "part_etags", columnDefinition = "text")
+    public String partEtags;
+
+    /** Storage kind s3: the object holding the bytes after the last full part; null when there are none. */
+    @Column(name = "tail_key", columnDefinition = "text")
+    public String tailKey;
+
+    /** Storage kind s3: the SHA-256 state at {@link #offset} ({@link ResumableSha256#state()}). */
+    @Column(name = "sha256_state")
+    public byte[] sha256State;
+
+    /** The entity tags of the full parts in the bucket, in order. */
+    public List<String> etags() {
+        return partEtags == null || partEtags.isEmpty() ? List.of() : List.of(partEtags.split("\n"));
+    }
 
     /** Whether clients may still see it: every finished upload, and an unfinished one until its expiry. */
     public boolean isLive(OffsetDateTime now) {

@@ -26,6 +26,7 @@ import io.vodpack.core.db.SqlNames;
 import io.vodpack.core.async.Async;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.storage.ContentStorage;
+import io.vodpack.core.storage.ObjectParts;
 
 /**
  * Removes resumable uploads, row, bytes and digest state: when a client terminates one, when they expire, and
@@ -46,9 +47,11 @@ public class ResumableUploadRemoval {
     private final Vertx vertx;
     private final Pool pool;
     private final String table;
+    private final BucketChunks bucket;
 
     public ResumableUploadRemoval(ResumableUploadRepository uploads, RunningDigests digests, ContentStorage storage,
-            Async async, Vertx vertx, Pool pool, @ConfigProperty(name = "db.schema") String schema) {
+            Async async, Vertx vertx, Pool pool, @ConfigProperty(name = "db.schema") String schema, BucketChunks bucket) {
+        this.bucket = bucket;
         this.uploads = uploads;
         this.digests = digests;
         this.storage = storage;
@@ -65,7 +68,47 @@ public class ResumableUploadRemoval {
                 .call(upload -> uploads.delete(upload)))
                 .flatMap(upload -> {
                     digests.forget(id);
+                    if (bucket.active()) {
+                        return removeFromBucket(id, upload.objectName, upload.multipartId);
+                    }
                     return Async.await(vertx.fileSystem().delete(storage.resumableFile(id).toString()).otherwiseEmpty());
+                });
+    }
+
+    /**
+     * Storage kind s3: aborts an upload's multipart upload (its parts go) and deletes its tail objects. A failure is
+     * logged: the sweeper aborts multipart uploads no unfinished upload names, and removes their tails.
+     */
+    private Uni<Void> removeFromBucket(String id, String objectName, String multipartId) {
+        ObjectParts parts = bucket.parts();
+        Uni<Void> abort = multipartId == null ? Uni.createFrom().voidItem()
+                : Async.stage(() -> parts.abort(ObjectParts.inputKey(objectName), multipartId)).replaceWithVoid();
+        return abort.chain(() -> Async.stage(() -> parts.deleteUnder(BucketChunks.tails(id))))
+                .replaceWithVoid()
+                .onFailure().invoke(e -> LOG.warnf("Parts of resumable upload %s not removed (%s); the sweeper will", id,
+                        e.getMessage()))
+                .onFailure().recoverWithNull();
+    }
+
+    /**
+     * Storage kind s3: tail objects under {@code resumable/} older than {@code cutoff} whose upload is not unfinished
+     * (its removal failed halfway, an instance died between writing a tail and recording it). Returns how many uploads'
+     * tails went.
+     */
+    public Uni<Integer> removeOrphanTails(ObjectParts parts, Instant cutoff) {
+        return Async.stage(() -> parts.keysOlderThan("resumable/", cutoff))
+                .flatMap(keys -> {
+                    List<String> ids = keys.stream().map(k -> k.substring("resumable/".length()))
+                            .filter(k -> k.indexOf('/') > 0).map(k -> k.substring(0, k.indexOf('/'))).distinct().toList();
+                    if (ids.isEmpty()) {
+                        return Uni.createFrom().item(0);
+                    }
+                    return unfinished(ids).flatMap(live -> {
+                        List<String> gone = ids.stream().filter(id -> !live.contains(id)).toList();
+                        return Multi.createFrom().iterable(gone)
+                                .onItem().transformToUniAndConcatenate(id -> Async.stage(() -> parts.deleteUnder(BucketChunks.tails(id))))
+                                .collect().asList().map(List::size);
+                    });
                 });
     }
 
@@ -77,15 +120,21 @@ public class ResumableUploadRemoval {
     public Uni<Integer> expire() {
         String sql = "DELETE FROM " + table + " WHERE id IN (SELECT id FROM " + table
                 + " WHERE status = 'UPLOADING' AND expires_at < now() AND (lock_owner IS NULL OR locked_until < now())"
-                + " LIMIT " + BATCH + " FOR UPDATE SKIP LOCKED) RETURNING id";
+                + " LIMIT " + BATCH + " FOR UPDATE SKIP LOCKED) RETURNING id, object_name, multipart_id";
         return Multi.createBy().repeating()
                 .uni(() -> pool.query(sql).execute().map(rows -> {
                     List<String> ids = new ArrayList<>(rows.size());
+                    List<String[]> inBucket = new ArrayList<>();
                     for (Row row : rows) {
                         ids.add(row.getString(0));
+                        inBucket.add(new String[] { row.getString(0), row.getString(1), row.getString(2) });
                     }
-                    return ids;
-                }).call(this::deleteFiles))
+                    return new Expired(ids, inBucket);
+                }).call(expired -> bucket.active()
+                        ? Multi.createFrom().iterable(expired.inBucket()).onItem()
+                                .transformToUniAndConcatenate(u -> removeFromBucket(u[0], u[1], u[2])).collect().last()
+                        : deleteFiles(expired.ids()))
+                        .map(Expired::ids))
                 .whilst(ids -> ids.size() == BATCH)
                 .collect().in(() -> new int[1], (sum, ids) -> sum[0] += ids.size())
                 .map(sum -> sum[0])
@@ -94,6 +143,10 @@ public class ResumableUploadRemoval {
                         LOG.infof("Removed %d expired resumable upload(s)", n);
                     }
                 });
+    }
+
+    /** Removed uploads: their ids, and with storage kind s3 each one's id, object name and multipart upload. */
+    private record Expired(List<String> ids, List<String[]> inBucket) {
     }
 
     /** Worker thread: the files and digest states of removed uploads. */

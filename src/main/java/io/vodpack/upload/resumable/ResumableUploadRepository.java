@@ -34,10 +34,26 @@ public class ResumableUploadRepository implements PanacheRepositoryBase<Resumabl
                 expiresAt, id, owner).map(rows -> rows > 0);
     }
 
+    /** Extends the lock while {@code owner} holds it, leaving the offset as it is. */
+    public Uni<Boolean> extendLock(String id, String owner, OffsetDateTime until, OffsetDateTime expiresAt) {
+        return update("lockedUntil = ?1, expiresAt = ?2 where id = ?3 and lockOwner = ?4", until, expiresAt, id, owner)
+                .map(rows -> rows > 0);
+    }
+
     /** Records the new offset and releases the lock. */
     public Uni<Integer> advance(String id, String owner, long offset, OffsetDateTime expiresAt) {
         return update("offset = ?1, expiresAt = ?2, lockOwner = null, lockedUntil = null where id = ?3 and lockOwner = ?4",
                 offset, expiresAt, id, owner);
+    }
+
+    /**
+     * Records how far the bytes are durable in the bucket, while {@code owner} holds the lock: the offset with the
+     * parts, the tail object and the SHA-256 state that reach exactly it, in one statement.
+     */
+    public Uni<Boolean> recordParts(String id, String owner, long offset, String multipartId, String partEtags,
+            String tailKey, byte[] sha256State) {
+        return update("offset = ?1, multipartId = ?2, partEtags = ?3, tailKey = ?4, sha256State = ?5 where id = ?6"
+                + " and lockOwner = ?7", offset, multipartId, partEtags, tailKey, sha256State, id, owner).map(rows -> rows > 0);
     }
 
     public Uni<Integer> markComplete(String id, long inputContentId) {

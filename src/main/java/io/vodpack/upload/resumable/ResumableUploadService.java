@@ -30,6 +30,7 @@ public class ResumableUploadService {
     private final UploadLimits limits;
     private final UploadLock lock;
     private final ChunkWriter chunks;
+    private final BucketChunks bucket;
     private final ResumableUploadCompletion completion;
     private final VodpackConfig config;
     private final UploadSlots slots;
@@ -37,7 +38,9 @@ public class ResumableUploadService {
     private final OwnerQuota quota;
 
     public ResumableUploadService(ResumableUploadRepository uploads, UploadLimits limits, UploadLock lock, ChunkWriter chunks,
-            ResumableUploadCompletion completion, VodpackConfig config, UploadSlots slots, Caller caller, OwnerQuota quota) {
+            ResumableUploadCompletion completion, VodpackConfig config, UploadSlots slots, Caller caller, OwnerQuota quota,
+            BucketChunks bucket) {
+        this.bucket = bucket;
         this.caller = caller;
         this.quota = quota;
         this.uploads = uploads;
@@ -62,6 +65,16 @@ public class ResumableUploadService {
             throw limits.tooLarge("Upload-Length " + length + " exceeds the limit of " + limits.maxSize() + " bytes.");
         }
         String owner = caller.owner();
+        if (bucket.active()) {
+            // the bytes go to the bucket: no partial file, no local disk; the parts' object is named now
+            return quota.requireRoom(owner, length)
+                    .map(room -> newUpload(length, metadataHeader, metadata, owner))
+                    .invoke(upload -> {
+                        upload.objectName = UUID.randomUUID() + ".mp4";
+                        upload.partSize = bucket.parts().partSize();
+                    })
+                    .call(upload -> Panache.withTransaction(() -> uploads.persist(upload)));
+        }
         return quota.requireRoom(owner, length).chain(() -> limits.requireFreeSpace(length))
                 .map(free -> newUpload(length, metadataHeader, metadata, owner))
                 .call(upload -> chunks.createFile(upload.id))
@@ -107,7 +120,9 @@ public class ResumableUploadService {
 
     private Uni<PatchResult> write(HttpServerRequest request, UploadLock.Held held, ChunkChecksum checksum) {
         long start = held.upload().offset;
-        return chunks.open(held.upload(), checksum)
+        Uni<PatchChunk> opened = bucket.active() ? bucket.open(held, checksum)
+                : chunks.open(held.upload(), checksum).map(chunk -> (PatchChunk) chunk);
+        return opened
                 .onFailure().call(failure -> lock.releaseAt(held, start).onFailure().recoverWithNull())
                 .flatMap(chunk -> lock.renewedWhile(held, chunk::checkpoint, () -> request.connection().close(),
                         () -> chunk.write(request))

@@ -70,7 +70,7 @@ public class UploadLock {
 
     /**
      * Runs {@code work} while renewing the lock every third of its time to live. Each renewal first asks
-     * {@code durableOffset} how far the bytes are on disk and records that offset with it. When a renewal finds
+     * {@code durableOffset} how far the bytes are on disk and records that offset with it (unless it is null). When a renewal finds
      * the lock taken by another writer, {@code lost} runs (the PATCH is stopped). The renewals stop when the work
      * ends, however it ends. Timer and database calls run on the caller's event loop.
      */
@@ -88,11 +88,16 @@ public class UploadLock {
         });
     }
 
-    /** Extends the lock and records {@code offset} (bytes on disk); false when this request no longer holds it. */
-    Uni<Boolean> renew(Held held, long offset) {
+    /**
+     * Extends the lock and records {@code offset} (bytes on disk; null: the offset is recorded by the writer itself,
+     * with what belongs to it); false when this request no longer holds it.
+     */
+    Uni<Boolean> renew(Held held, Long offset) {
         OffsetDateTime now = OffsetDateTime.now(ZoneOffset.UTC);
-        return Panache.withTransaction(() -> uploads.renewLock(held.upload().id, held.owner(), now.plus(ttl()), offset,
-                now.plus(config.upload().resumableExpireAfter())));
+        OffsetDateTime expires = now.plus(config.upload().resumableExpireAfter());
+        return Panache.withTransaction(() -> offset == null
+                ? uploads.extendLock(held.upload().id, held.owner(), now.plus(ttl()), expires)
+                : uploads.renewLock(held.upload().id, held.owner(), now.plus(ttl()), offset, expires));
     }
 
     private Duration ttl() {

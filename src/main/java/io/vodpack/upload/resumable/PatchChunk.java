@@ -1,0 +1,23 @@
+package io.vodpack.upload.resumable;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
+
+/** The bytes of one PATCH on their way to where the upload keeps them (a partial file, or parts in a bucket). */
+interface PatchChunk {
+
+    /**
+     * Appends the (paused) request body. Completes with the new offset; fails with the problem to report. Either way
+     * {@link #kept()} is then the offset to record.
+     */
+    Uni<Long> write(HttpServerRequest request);
+
+    /**
+     * The offset the bytes are durable up to now, recorded with each renewal of the write lock; null when the writer
+     * records its offset itself, together with what belongs to it.
+     */
+    Uni<Long> checkpoint();
+
+    /** The offset to record once the PATCH has ended. */
+    long kept();
+}
