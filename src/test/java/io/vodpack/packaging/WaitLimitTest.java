@@ -43,9 +43,10 @@ class WaitLimitTest {
     @Test
     void waitsBeyondTheBoundAre429WithRetryAfterAndSlotsComeBack() throws Exception {
         long job = SeededJobs.running(db);
-        CompletableFuture<Response> first = Background.call(() -> given().get("/packaged_content/" + job + "?wait=3"));
-        CompletableFuture<Response> second = Background.call(() -> given().get("/packaged_content?wait=3"));
-        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> events.waiting() == 2);
+        // Waits long enough that both are still waiting when the second one starts, even on a busy machine.
+        CompletableFuture<Response> first = Background.call(() -> given().get("/packaged_content/" + job + "?wait=15"));
+        CompletableFuture<Response> second = Background.call(() -> given().get("/packaged_content?wait=15"));
+        Awaitility.await().atMost(Duration.ofSeconds(12)).until(() -> events.waiting() == 2);
 
         given().get("/packaged_content/" + job + "?wait=3").then().statusCode(429)
                 .contentType("application/problem+json").header("Retry-After", "1");
