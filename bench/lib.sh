@@ -14,6 +14,8 @@
 #   BENCH_SCHEMA, BENCH_STORAGE                          (default: vodpack_bench, /tmp/bench-storage)
 #   BENCH_MEDIA        cache of generated test media      (default: /tmp/bench-media)
 #   JAVA_OPTS          extra JVM options for the service  (default: none, as in production)
+#   BENCH_JAVA         java executable for the service    (default: $JAVA_HOME/bin/java, else java on the PATH: the JDK
+#                      that built the jar, as its start-up archive requires)
 #   VODPACK_API_KEY    API key with the admin scope       (default: a fixed bench key, registered as the private
 #                      instance's first admin key; with VODPACK_URL, set it to a key of that service)
 
@@ -36,6 +38,12 @@ for p in "$PORT" "$MANAGEMENT_PORT"; do
     case "$p" in 8080 | 9000) echo "refusing port $p (used by others)" >&2; exit 2 ;; esac
 done
 case "$SCHEMA" in vodpack | vodpack_test) echo "refusing schema $SCHEMA (used by others)" >&2; exit 2 ;; esac
+
+# The JVM the README runs the jar with: the JDK that built it (JAVA_HOME, as .ci/run and the build use), else the PATH's.
+JAVA_BIN=${BENCH_JAVA:-${JAVA_HOME:+$JAVA_HOME/bin/java}}
+JAVA_BIN=${JAVA_BIN:-java}
+# java_version [JAVA]: the version string of a java executable (default JAVA_BIN)
+java_version() { "${1:-$JAVA_BIN}" -version 2>&1 | head -1 | cut -d'"' -f2; }
 
 SVC_PID=""
 NGINX_PID=""
@@ -103,21 +111,33 @@ prepare_service() {
     OWN_SERVICE=true
 }
 
-# launch_service [JVM OPTIONS...]: starts the copied jar in the background (output appended to SERVICE_LOG); sets
-# SVC_PID and LAUNCH_NS (when java was started)
+# start_archive_opts APP_DIR [JAVA]: the JVM option that uses the start-up archive the build wrote into APP_DIR, as the README
+# starts the jar: the AOT cache (app.aot, Java 25 builds) or the class-data archive (app-cds.jsa, Java 17 builds). Both
+# are used from the jar's folder (they name quarkus-run.jar relative to it, and the copy kept its time stamps).
+# A JVM older than 25 does not know -XX:AOTCache and would refuse to start: it gets no archive option.
+start_archive_opts() {
+    if [[ -f $1/app.aot ]]; then
+        local feature
+        feature=$(java_version "${2:-$JAVA_BIN}" | cut -d. -f1)
+        ((feature >= 25)) && echo "-XX:AOTCache=app.aot"
+    elif [[ -f $1/app-cds.jsa ]]; then echo "-XX:SharedArchiveFile=app-cds.jsa"; fi
+    return 0
+}
+
+# launch_service [JVM OPTIONS...]: starts the copied jar in the background (output appended to SERVICE_LOG) with
+# SVC_JAVA (default JAVA_BIN); sets SVC_PID and LAUNCH_NS (when java was started)
 launch_service() {
-    local app=${APP_DIR:-$WORK/app} cds=() p
+    local app=${APP_DIR:-$WORK/app} p
     # Another instance on these ports would answer in its place: refuse to measure it.
     for p in "$PORT" "$MANAGEMENT_PORT"; do
         ! curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$p/" 2>/dev/null || die "port $p is in use: set BENCH_PORT"
     done
-    # The class-data archive the build writes (quarkus.package.jar.appcds.enabled), used as the README starts the jar:
-    # from its folder (the archive names quarkus-run.jar relative to it, and its copy kept its timestamps).
-    [[ -f $app/app-cds.jsa ]] && cds=("-XX:SharedArchiveFile=app-cds.jsa")
+    local archive
+    archive=$(start_archive_opts "$app" "${SVC_JAVA:-$JAVA_BIN}")
     LAUNCH_NS=$(now_ns)
     # shellcheck disable=SC2086
     (cd "$app" && QUARKUS_LOG_CATEGORY__IO_VODPACK_PACKAGING_WORKER__LEVEL=DEBUG VODPACK_ADMIN_API_KEY=$API_KEY DB_SCHEMA=$SCHEMA STORAGE_ROOT=$STORAGE PORT=$PORT MANAGEMENT_PORT=$MANAGEMENT_PORT \
-        SHAKA_PACKAGER_PATH=$SHAKA exec java "${cds[@]}" ${JAVA_OPTS:-} "$@" -jar quarkus-run.jar >>"$SERVICE_LOG" 2>&1) &
+        SHAKA_PACKAGER_PATH=$SHAKA exec "${SVC_JAVA:-$JAVA_BIN}" $archive ${JAVA_OPTS:-} "$@" -jar quarkus-run.jar >>"$SERVICE_LOG" 2>&1) &
     SVC_PID=$!
     log "service pid $SVC_PID on $BASE (log $SERVICE_LOG)"
 }

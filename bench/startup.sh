@@ -11,8 +11,9 @@
 # signing keys, admin key, ...) and the time from "started" to ready.
 # Prints each start, the medians and spread, and the ratio of the median ready time to the target (3 s).
 # With BASELINE_APP (another quarkus-app folder, e.g. a build of main) both builds start in turn and the ratios of their
-# medians are printed: on a shared machine the ratio is the figure to trust.
-# Usage: bench/startup.sh   (env: REPS=5, IDLE_S=10, BASELINE_APP, JAVA_OPTS, see bench/lib.sh)
+# medians are printed: on a shared machine the ratio is the figure to trust. BASELINE_JAVA runs the baseline on another
+# JVM (e.g. a Java 17 build of main against this Java 25 build); each build uses the start-up archive it carries.
+# Usage: bench/startup.sh   (env: REPS=5, IDLE_S=10, BASELINE_APP, BASELINE_JAVA, JAVA_OPTS, BENCH_JAVA, see bench/lib.sh)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 REPS=${REPS:-5}
@@ -42,6 +43,7 @@ cpu_s() { awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); split($0, f, " ");
 
 VARIANTS=(app)
 declare -A SCHEMAS=([app]=$SCHEMA)
+declare -A JAVAS=([app]=$JAVA_BIN [base]=${BASELINE_JAVA:-$JAVA_BIN})
 if [[ -n ${BASELINE_APP:-} ]]; then
     cp -a "$BASELINE_APP" "$WORK/base"
     VARIANTS=(base app)
@@ -50,8 +52,8 @@ if [[ -n ${BASELINE_APP:-} ]]; then
     psql_bench "DROP SCHEMA IF EXISTS ${SCHEMAS[base]} CASCADE"
     trap 'status=$?; psql_bench "DROP SCHEMA IF EXISTS ${SCHEMAS[base]} CASCADE" || true; (exit $status); stop_all' EXIT
 fi
-echo "== Start-up: $REPS starts$([[ -n ${BASELINE_APP:-} ]] && echo " of each build, alternating (base = $BASELINE_APP)") of" \
-    "$APP_SRC, java $(java -version 2>&1 | head -1 | cut -d'"' -f2)${JAVA_OPTS:+, JAVA_OPTS=$JAVA_OPTS}; start 1 of each migrates an empty schema"
+echo "== Start-up: $REPS starts$([[ -n ${BASELINE_APP:-} ]] && echo " of each build, alternating (base = $BASELINE_APP, java $(java_version "${JAVAS[base]}") $(start_archive_opts "$WORK/base" "${JAVAS[base]}"))") of" \
+    "$APP_SRC, java $(java_version) $(start_archive_opts "$WORK/app")${JAVA_OPTS:+, JAVA_OPTS=$JAVA_OPTS}; start 1 of each migrates an empty schema"
 echo "   ready_ms: launch to /q/health/ready 200; cpu_s: CPU the JVM used until then; rss_mib: VmRSS after $IDLE_S s idle"
 printf '%-5s %-5s %-9s %9s %7s %11s %11s %9s %9s\n' start build schema ready_ms cpu_s started_ms first_log rss_mib others_s
 declare -A READY CPU RSS
@@ -59,7 +61,7 @@ for ((run = 1; run <= REPS; run++)); do
     for v in "${VARIANTS[@]}"; do
         wait_quiet
         others_start
-        SCHEMA=${SCHEMAS[$v]} APP_DIR=$WORK/$v start_once "$WORK/start.$v.$run.log"
+        SVC_JAVA=${JAVAS[$v]} SCHEMA=${SCHEMAS[$v]} APP_DIR=$WORK/$v start_once "$WORK/start.$v.$run.log"
         c=$(cpu_s "$SVC_PID")
         others_stop
         # Quarkus may log "started in" just after the port answers

@@ -55,7 +55,11 @@ public class WebhookDeliverer {
     private final ObjectMapper json;
     private final Map<String, WebhookEventData> renderers = new LinkedHashMap<>();
     private final Semaphore slots;
-    private final HttpClient http;
+    /**
+     * Built at the first delivery, not at start: the client sets up TLS (the JDK's trust store) and a selector thread,
+     * which an instance that never sends a webhook does not need (start-up time and idle memory, docs/benchmarks.md).
+     */
+    private final Uni<HttpClient> http;
     private final String baseUrl;
     private final DatabaseNotifications notifications;
     private final Async async;
@@ -72,8 +76,9 @@ public class WebhookDeliverer {
         this.json = json;
         renderers.forEach(renderer -> this.renderers.put(renderer.resourceType(), renderer));
         this.slots = new Semaphore(config.webhooks().maxConcurrent());
-        this.http = HttpClient.newBuilder().connectTimeout(config.webhooks().timeout())
-                .followRedirects(HttpClient.Redirect.NEVER).build();
+        Duration connectTimeout = config.webhooks().timeout();
+        this.http = Uni.createFrom().item(() -> HttpClient.newBuilder().connectTimeout(connectTimeout)
+                .followRedirects(HttpClient.Redirect.NEVER).build()).memoize().indefinitely();
         this.baseUrl = urls.base();
     }
 
@@ -186,7 +191,8 @@ public class WebhookDeliverer {
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build();
         })
                 .runSubscriptionOn(Infrastructure.getDefaultWorkerPool())
-                .chain(request -> Uni.createFrom().completionStage(() -> http.sendAsync(request, HttpResponse.BodyHandlers.discarding())))
+                .chain(request -> http.chain(client -> Uni.createFrom()
+                        .completionStage(() -> client.sendAsync(request, HttpResponse.BodyHandlers.discarding()))))
                 .map(response -> new Outcome(response.statusCode(), null))
                 .onFailure().recoverWithItem(failure -> new Outcome(null, describe(failure)))
                 .chain(outcome -> record(due, attemptedAt, (int) ((System.nanoTime() - started) / 1_000_000), outcome));

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
+import io.vodpack.support.Background;
 import io.vodpack.support.ServiceProcess;
 import io.vodpack.support.StreamCheck;
 import io.vodpack.support.TestMedia;
@@ -63,7 +64,7 @@ class JobEventsAcrossReplicasIT {
                 .getLong("packaged_content_id");
         AtomicBoolean stop = new AtomicBoolean();
         long[] answered = new long[1];
-        CompletableFuture<Response> waiter = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<Response> waiter = Background.call(() -> {
             while (!stop.get()) {
                 Response answer = given().get(apiOnly.url("/packaged_content/" + job + "?wait=30"));
                 if (answer.statusCode() != 202) {

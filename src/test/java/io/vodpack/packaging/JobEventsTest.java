@@ -26,6 +26,7 @@ import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
 import io.restassured.response.Response;
 import io.vodpack.support.Api;
+import io.vodpack.support.Background;
 import io.vodpack.support.Db;
 import io.vodpack.support.SeededJobs;
 import io.vodpack.support.SseClient;
@@ -57,7 +58,7 @@ class JobEventsTest {
         // Warm the answer's path up first (the first DONE answer of a JVM loads classes and signs its first token):
         // the test measures how soon a wait learns of DONE, not class loading.
         long warm = SeededJobs.running(db);
-        CompletableFuture<Response> warmWait = CompletableFuture.supplyAsync(() -> given().get("/packaged_content/" + warm + "?wait=10"));
+        CompletableFuture<Response> warmWait = Background.call(() -> given().get("/packaged_content/" + warm + "?wait=10"));
         sleep(200);
         Db.update(db, "UPDATE packaging_job SET status = 'DONE', output_folder = 'x', finished_at = now() WHERE id = ?", warm);
         warmWait.join().then().statusCode(200);
@@ -66,7 +67,7 @@ class JobEventsTest {
         long job = Api.startPackaging(input, null, null);
         AtomicBoolean stop = new AtomicBoolean();
         long[] answeredDone = new long[1];
-        CompletableFuture<Void> waiter = CompletableFuture.runAsync(() -> {
+        CompletableFuture<Void> waiter = Background.run(() -> {
             while (!stop.get()) {
                 Response answer = given().get("/packaged_content/" + job + "?wait=30");
                 if (answer.statusCode() != 202) {
@@ -100,7 +101,7 @@ class JobEventsTest {
     void waitingGetAnswersAsSoonAsAnyWriterChangesTheProgress() {
         long job = SeededJobs.running(db);
         long started = System.nanoTime();
-        CompletableFuture<Response> answer = CompletableFuture.supplyAsync(
+        CompletableFuture<Response> answer = Background.call(
                 () -> given().get("/packaged_content/" + job + "?wait=20"));
         sleep(500);
         assertThat(answer).as("still waiting while nothing changed").isNotDone();
@@ -161,7 +162,7 @@ class JobEventsTest {
     @Test
     void waitingListAnswersWhenOneOfItsJobsChanges() {
         long job = SeededJobs.running(db);
-        CompletableFuture<Response> answer = CompletableFuture.supplyAsync(
+        CompletableFuture<Response> answer = Background.call(
                 () -> given().get("/packaged_content?status=RUNNING&size=200&wait=20"));
         sleep(500);
         assertThat(answer).isNotDone();

@@ -21,6 +21,7 @@ import io.quarkus.test.junit.TestProfile;
 import io.restassured.response.Response;
 import io.vodpack.packaging.events.JobEvents;
 import io.vodpack.support.Api;
+import io.vodpack.support.Background;
 import io.vodpack.support.Db;
 import io.vodpack.support.SeededJobs;
 import io.vodpack.support.SseClient;
@@ -42,9 +43,10 @@ class WaitLimitTest {
     @Test
     void waitsBeyondTheBoundAre429WithRetryAfterAndSlotsComeBack() throws Exception {
         long job = SeededJobs.running(db);
-        CompletableFuture<Response> first = CompletableFuture.supplyAsync(() -> given().get("/packaged_content/" + job + "?wait=3"));
-        CompletableFuture<Response> second = CompletableFuture.supplyAsync(() -> given().get("/packaged_content?wait=3"));
-        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> events.waiting() == 2);
+        // Waits long enough that both are still waiting when the second one starts, even on a busy machine.
+        CompletableFuture<Response> first = Background.call(() -> given().get("/packaged_content/" + job + "?wait=15"));
+        CompletableFuture<Response> second = Background.call(() -> given().get("/packaged_content?wait=15"));
+        Awaitility.await().atMost(Duration.ofSeconds(12)).until(() -> events.waiting() == 2);
 
         given().get("/packaged_content/" + job + "?wait=3").then().statusCode(429)
                 .contentType("application/problem+json").header("Retry-After", "1");

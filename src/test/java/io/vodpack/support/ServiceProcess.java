@@ -58,7 +58,7 @@ public final class ServiceProcess implements AutoCloseable {
         Process process = builder.start();
         ServiceProcess service = new ServiceProcess(process, port, managementPort);
         try {
-            Awaitility.await(name + " answers (log: " + log + ")").atMost(Duration.ofSeconds(60))
+            Awaitility.await(name + " answers (log: " + log + ")").atMost(Duration.ofSeconds(120))
                     .pollInterval(Duration.ofMillis(300)).until(() -> {
                         if (!process.isAlive()) {
                             throw new IllegalStateException(name + " exited: " + Files.readString(log));
