@@ -30,6 +30,7 @@ import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsPro
 import software.amazon.awssdk.auth.credentials.SystemPropertyCredentialsProvider;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.http.SdkHttpResponse;
@@ -100,7 +101,11 @@ public class S3ContentStore implements ContentStore, AutoCloseable {
             presign.endpointOverride(endpoint);
         });
         this.client = builder.build();
-        this.reads = builder.multipartEnabled(false).build();
+        // Reads complete on the SDK's network thread: what follows only hands the answer to the request's event loop,
+        // so the hop to the SDK's completion pool would be one more thread switch per request.
+        this.reads = builder.multipartEnabled(false)
+                .asyncConfiguration(a -> a.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR, Runnable::run))
+                .build();
         this.presigner = presign.build();
     }
 
