@@ -78,7 +78,7 @@ printf '%-6s %-10s %10s %10s\n' median s3-server "$nr" "$nm"
 echo "ratio vodpack/S3 server: requests/s $(ratio "$sr" "$nr"), MiB/s $(ratio "$sm" "$nm")  (target >= 0.8)"
 echo "service RSS after the rounds: $(kib_to_mib "$(rss_kib "$SVC_PID")") MiB"
 echo "(medians of the ${#svc_r[@]} clean rounds; both sides share the machine with the S3 server, which the service's"
-echo " requests also load: each segment through the service costs the S3 server its own GET and HEAD)"
+echo " requests also load: each segment through the service costs the S3 server its own GET; see docs/storage.md)"
 
 delete_job "$JOB"
 delete_input "$INPUT"

@@ -1,17 +1,25 @@
 package io.vodpack.delivery;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 
+import io.netty.buffer.Unpooled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
@@ -23,7 +31,6 @@ import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.error.ProblemMapper;
 import io.vodpack.core.storage.ContentStore;
-import io.vodpack.core.storage.S3ContentStore;
 
 /**
  * Serves the files of published streams kept as objects (storage kind {@code s3}) with the behaviour of the static
@@ -36,6 +43,9 @@ class BucketStreams {
 
     static final String SEGMENT_CACHE = "public, max-age=31536000, immutable";
 
+    /** One byte range: {@code bytes=first-last}, {@code bytes=first-} or {@code bytes=-suffix}. */
+    private static final Pattern SINGLE_RANGE = Pattern.compile("bytes=(?:[0-9]{1,18}-[0-9]{0,18}|-[0-9]{1,18})");
+
     private final ContentStore store;
     private final boolean redirect;
 
@@ -45,60 +55,121 @@ class BucketStreams {
     }
 
     /** The bytes of a small object (an MPD) and its version, empty when it is missing. */
-    Uni<java.util.Optional<Versioned>> readWhole(String folder, String relative) {
-        return store.stat(folder, relative).flatMap(stat -> {
-            if (stat.isEmpty()) {
-                return Uni.createFrom().item(java.util.Optional.<Versioned>empty());
+    Uni<Optional<Versioned>> readWhole(String folder, String relative) {
+        return store.read(folder, relative, ContentStore.ObjectRequest.whole()).flatMap(read -> {
+            if (read.status() == 404) {
+                return Uni.createFrom().item(Optional.<Versioned>empty());
             }
-            return store.read(folder, relative, null)
-                    .flatMap(body -> Uni.createFrom().completionStage(() -> {
-                        var whole = new java.util.concurrent.CompletableFuture<byte[]>();
-                        body.body().subscribe(new Collector(whole));
-                        return whole;
-                    }))
-                    .map(bytes -> java.util.Optional.of(new Versioned(bytes, stat.get().etag())));
+            return Uni.createFrom().completionStage(() -> {
+                var whole = new CompletableFuture<byte[]>();
+                read.body().subscribe(new Collector(whole));
+                return whole;
+            }).map(bytes -> Optional.of(new Versioned(bytes, read.etag())));
         });
     }
 
     record Versioned(byte[] bytes, String version) {
     }
 
-    /** Answers a GET or HEAD of one segment or init segment of a DONE job's live folder. */
+    /**
+     * Answers a GET or HEAD of one segment or init segment of a DONE job's live folder. Most requests cost the bucket one
+     * request, which carries the client's Range and entity tag: the S3 server answers 304 and 416 itself. Validators S3
+     * servers do not evaluate alike (a date, {@code *}) and the redirect are answered from a HEAD first.
+     */
     void serve(RoutingContext ctx, String folder, String relative) {
+        String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
+        boolean byDate = ifNoneMatch == null && ctx.request().getHeader(HttpHeaders.IF_MODIFIED_SINCE) != null;
+        if (redirect || byDate || "*".equals(ifNoneMatch)) {
+            serveAfterHead(ctx, folder, relative);
+            return;
+        }
+        read(ctx, folder, relative, strong(ifNoneMatch));
+    }
+
+    private void serveAfterHead(RoutingContext ctx, String folder, String relative) {
         store.stat(folder, relative).subscribe().with(stat -> {
             if (stat.isEmpty()) {
                 notFound(ctx);
                 return;
             }
             ContentStore.StoredObject object = stat.get();
-            HttpServerResponse response = ctx.response();
-            String lastModified = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.ofInstant(object.lastModified(), ZoneOffset.UTC));
-            response.putHeader(HttpHeaders.ETAG, object.etag()).putHeader(HttpHeaders.CACHE_CONTROL, SEGMENT_CACHE)
-                    .putHeader(HttpHeaders.LAST_MODIFIED, lastModified);
             if (notModified(ctx, object)) {
-                response.setStatusCode(304).end();
+                validators(ctx.response(), object.etag(), object.lastModified()).setStatusCode(304).end();
                 return;
             }
             if (redirect) {
-                response.headers().remove(HttpHeaders.CACHE_CONTROL);
-                response.setStatusCode(302).putHeader(HttpHeaders.LOCATION, store.presign(folder, relative))
+                ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, store.presign(folder, relative))
                         .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").end();
                 return;
             }
-            response.putHeader(HttpHeaders.CONTENT_TYPE, "video/mp4").putHeader("Accept-Ranges", "bytes");
-            if (ctx.request().method() == HttpMethod.HEAD) {
-                response.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(object.size())).end();
-                return;
-            }
-            String range = ctx.request().getHeader("Range");
-            store.read(folder, relative, range).subscribe().with(body -> {
-                if (body.contentRange() != null) {
-                    response.setStatusCode(206).putHeader(HttpHeaders.CONTENT_RANGE, body.contentRange());
+            read(ctx, folder, relative, null);
+        }, failure -> unavailable(ctx));
+    }
+
+    private void read(RoutingContext ctx, String folder, String relative, String ifNoneMatch) {
+        boolean head = ctx.request().method() == HttpMethod.HEAD;
+        String range = head ? null : singleRange(ctx.request().getHeader("Range"));
+        store.read(folder, relative, new ContentStore.ObjectRequest(!head, range, ifNoneMatch)).subscribe().with(read -> {
+            HttpServerResponse response = ctx.response();
+            switch (read.status()) {
+                case 404 -> notFound(ctx);
+                case 416 -> {
+                    response.putHeader(HttpHeaders.CONTENT_RANGE, read.contentRange());
+                    ProblemMapper.respond(ctx, new ProblemException(416, "range-not-satisfiable", "Range not satisfiable",
+                            "The requested range is outside the file."));
                 }
-                response.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(body.length()));
-                body.body().subscribe(new ResponseWriter(ctx.vertx().getOrCreateContext(), response));
-            }, failure -> failed(ctx, failure, object.size()));
-        }, failure -> failed(ctx, failure, -1));
+                case 304 -> validators(response, read.etag(), read.lastModified()).setStatusCode(304).end();
+                default -> {
+                    validators(response, read.etag(), read.lastModified()).setStatusCode(read.status())
+                            .putHeader(HttpHeaders.CONTENT_TYPE, "video/mp4").putHeader(HttpHeaders.ACCEPT_RANGES, "bytes")
+                            .putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(read.length()));
+                    if (read.contentRange() != null) {
+                        response.putHeader(HttpHeaders.CONTENT_RANGE, read.contentRange());
+                    }
+                    if (read.body() == null) {
+                        response.end();
+                    } else {
+                        read.body().subscribe(new ResponseWriter(ctx.vertx().getOrCreateContext(), response));
+                    }
+                }
+            }
+        }, failure -> unavailable(ctx));
+    }
+
+    private static HttpServerResponse validators(HttpServerResponse response, String etag, Instant lastModified) {
+        if (etag != null) {
+            response.putHeader(HttpHeaders.ETAG, etag);
+        }
+        if (lastModified != null) {
+            response.putHeader(HttpHeaders.LAST_MODIFIED,
+                    DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.ofInstant(lastModified, ZoneOffset.UTC)));
+        }
+        return response.putHeader(HttpHeaders.CACHE_CONTROL, SEGMENT_CACHE);
+    }
+
+    /** A weak entity tag compares as its strong form (the comparison of If-None-Match is the weak one). */
+    private static String strong(String ifNoneMatch) {
+        return ifNoneMatch != null && ifNoneMatch.startsWith("W/") ? ifNoneMatch.substring(2) : ifNoneMatch;
+    }
+
+    /**
+     * The Range header when it asks for one byte range; anything else (several ranges, another unit, a malformed one)
+     * is ignored and the whole object served, as RFC 9110 allows.
+     */
+    static String singleRange(String range) {
+        return range != null && SINGLE_RANGE.matcher(range).matches() && ordered(range) ? range : null;
+    }
+
+    private static boolean ordered(String range) {
+        int dash = range.indexOf('-');
+        if (dash == "bytes=".length() || dash == range.length() - 1) {
+            return true;
+        }
+        try {
+            return Long.parseLong(range.substring("bytes=".length(), dash)) <= Long.parseLong(range.substring(dash + 1));
+        } catch (NumberFormatException tooLong) {
+            return false;
+        }
     }
 
     private static boolean notModified(RoutingContext ctx, ContentStore.StoredObject object) {
@@ -118,18 +189,9 @@ class BucketStreams {
         }
     }
 
-    private static void failed(RoutingContext ctx, Throwable failure, long size) {
-        int status = S3ContentStore.status(failure);
-        if (status == 416) {
-            ctx.response().putHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + size);
-            ProblemMapper.respond(ctx, new ProblemException(416, "range-not-satisfiable", "Range not satisfiable",
-                    "The requested range is outside the file."));
-        } else if (status == 404) {
-            notFound(ctx);
-        } else {
-            ProblemMapper.respond(ctx, ProblemException.serviceUnavailable("storage-unavailable",
-                    "The stream's storage cannot be read right now; try again.", java.time.Duration.ofSeconds(5)));
-        }
+    private static void unavailable(RoutingContext ctx) {
+        ProblemMapper.respond(ctx, ProblemException.serviceUnavailable("storage-unavailable",
+                "The stream's storage cannot be read right now; try again.", Duration.ofSeconds(5)));
     }
 
     static void notFound(RoutingContext ctx) {
@@ -139,10 +201,10 @@ class BucketStreams {
     /** Collects a small object's buffers into one array. */
     private static final class Collector implements Subscriber<ByteBuffer> {
 
-        private final java.util.concurrent.CompletableFuture<byte[]> whole;
-        private final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        private final CompletableFuture<byte[]> whole;
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-        Collector(java.util.concurrent.CompletableFuture<byte[]> whole) {
+        Collector(CompletableFuture<byte[]> whole) {
             this.whole = whole;
         }
 
@@ -170,20 +232,26 @@ class BucketStreams {
     }
 
     /**
-     * Writes an object's buffers to the response on the request's context. A window of {@link #WINDOW} buffers is asked
-     * for ahead, topped up when half of it is written and the response can take more, so that the bucket's connection
-     * keeps reading while the response writes (one buffer at a time would make every buffer wait for a round trip
-     * between the two), and memory stays bounded by the window and the response's write queue.
+     * Writes an object's buffers to the response on the request's context. The SDK hands over the object in small
+     * buffers (8 KiB, its HTTP decoder's chunks): they are gathered, on the SDK's thread, into writes of about
+     * {@link #BATCH} bytes, so that the hop to the request's context and the write to the socket happen once per batch,
+     * not once per buffer. A window of {@link #WINDOW} buffers is asked for ahead, topped up when half of it is written
+     * and the response can take more, so that the bucket's connection keeps reading while the response writes; memory
+     * per request stays bounded by the window, one batch and the response's write queue.
      */
     private static final class ResponseWriter implements Subscriber<ByteBuffer> {
 
-        static final int WINDOW = 16;
+        static final int WINDOW = 64;
+        static final int BATCH = 64 * 1024;
 
         private final Context context;
         private final HttpServerResponse response;
         private Subscription subscription;
         /** Buffers asked for and not yet written (on the request's context only). */
         private int pending;
+        /** Buffers received and not yet handed to the request's context (on the SDK's thread only). */
+        private List<ByteBuffer> gathered = new ArrayList<>();
+        private int gatheredBytes;
 
         ResponseWriter(Context context, HttpServerResponse response) {
             this.context = context;
@@ -207,10 +275,21 @@ class BucketStreams {
 
         @Override
         public void onNext(ByteBuffer buffer) {
-            // The SDK hands over a buffer of its own for each piece: wrapped, not copied.
-            Buffer bytes = Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(buffer));
+            // The SDK hands over a buffer of its own for each piece: kept, not copied, until the batch is written.
+            gathered.add(buffer);
+            gatheredBytes += buffer.remaining();
+            if (gatheredBytes >= BATCH || gathered.size() >= WINDOW / 4) {
+                handOver();
+            }
+        }
+
+        private void handOver() {
+            List<ByteBuffer> batch = gathered;
+            gathered = new ArrayList<>();
+            gatheredBytes = 0;
+            Buffer bytes = Buffer.buffer(Unpooled.wrappedBuffer(batch.toArray(ByteBuffer[]::new)));
             context.runOnContext(v -> {
-                pending--;
+                pending -= batch.size();
                 if (response.closed()) {
                     subscription.cancel();
                     return;
@@ -238,6 +317,9 @@ class BucketStreams {
 
         @Override
         public void onComplete() {
+            if (!gathered.isEmpty()) {
+                handOver();
+            }
             context.runOnContext(v -> {
                 if (!response.closed()) {
                     response.end();

@@ -214,6 +214,50 @@ class S3StorageTest {
     }
 
     @Test
+    void theClientsEntityTagIsComparedByTheBucketInTheSameRequest() {
+        String segment = base + "/audio/seg_1.m4s";
+        byte[] whole = s3.bytes(BUCKET, "packaged/" + folder(job) + "/audio/seg_1.m4s");
+        String etag = given().get(segment).then().statusCode(200).extract().header("ETag");
+        given().header("If-None-Match", etag).get(segment).then().statusCode(304)
+                .header("ETag", etag).header("Cache-Control", "public, max-age=31536000, immutable");
+        given().header("If-None-Match", "W/" + etag).get(segment).then().statusCode(304).header("ETag", etag);
+        given().header("If-None-Match", "*").get(segment).then().statusCode(304).header("ETag", etag);
+        given().header("If-None-Match", etag).header("Range", "bytes=0-9").get(segment).then().statusCode(304);
+        given().header("If-None-Match", etag).head(segment).then().statusCode(304).header("ETag", etag);
+        byte[] changed = given().header("If-None-Match", "\"another-version\"").get(segment).then().statusCode(200)
+                .header("ETag", etag).extract().asByteArray();
+        assertThat(changed).isEqualTo(whole);
+        given().header("If-None-Match", etag).get(base + "/audio/no-such-segment.m4s").then().statusCode(404);
+    }
+
+    @Test
+    void aSegmentWrittenAfterTheClientsDateIsServedWhole() {
+        String segment = base + "/audio/seg_1.m4s";
+        byte[] whole = s3.bytes(BUCKET, "packaged/" + folder(job) + "/audio/seg_1.m4s");
+        byte[] served = given().header("If-Modified-Since", "Mon, 01 Jan 2001 00:00:00 GMT").get(segment).then()
+                .statusCode(200).extract().asByteArray();
+        assertThat(served).isEqualTo(whole);
+        given().header("If-Modified-Since", "not a date").get(segment).then().statusCode(200);
+    }
+
+    @Test
+    void aSuffixRangeIsServedAndRangesThatAreNotOneValidRangeGetTheWholeSegment() {
+        String segment = base + "/video/seg_1.m4s";
+        byte[] whole = s3.bytes(BUCKET, "packaged/" + folder(job) + "/video/seg_1.m4s");
+        byte[] tail = given().header("Range", "bytes=-100").get(segment).then().statusCode(206)
+                .header("Content-Range", "bytes " + (whole.length - 100) + "-" + (whole.length - 1) + "/" + whole.length)
+                .extract().asByteArray();
+        assertThat(tail).isEqualTo(Arrays.copyOfRange(whole, whole.length - 100, whole.length));
+        for (String range : List.of("bytes=200-100", "bytes=0-9,20-29", "items=0-9", "bytes=abc")) {
+            byte[] served = given().header("Range", range).get(segment).then().statusCode(200)
+                    .header("Content-Length", String.valueOf(whole.length)).extract().asByteArray();
+            assertThat(served).as(range).isEqualTo(whole);
+        }
+        given().header("Range", "bytes=" + whole.length + "-").get(segment).then().statusCode(416)
+                .header("Content-Range", "bytes */" + whole.length).contentType("application/problem+json");
+    }
+
+    @Test
     void onlyDoneJobsAreServedAndMissingFilesAre404() throws Exception {
         given().get(base + "/video/no-such-segment.m4s").then().statusCode(404).contentType("application/problem+json");
         given().get("/content/0" + job + "/video/init.mp4").then().statusCode(404);

@@ -86,8 +86,11 @@ public interface ContentStore {
     /** Async: size and version of a published object, empty when missing (objects only, see {@link #publishedRoot}). */
     Uni<Optional<StoredObject>> stat(String folder, String relative);
 
-    /** Async: the bytes of a published object, all or one {@code Range} header's worth (objects only). */
-    Uni<ObjectBody> read(String folder, String relative, String range);
+    /**
+     * Async: one GET or HEAD of a published object (objects only), in one request to the store: the object's bytes, all
+     * or {@code request}'s byte range, or "not modified" when it still has the entity tag the client holds.
+     */
+    Uni<ObjectRead> read(String folder, String relative, ObjectRequest request);
 
     /** A short-lived URL from which anyone may GET a published object (objects only). */
     String presign(String folder, String relative);
@@ -112,9 +115,28 @@ public interface ContentStore {
     }
 
     /**
-     * An object's bytes as they arrive: {@code contentRange} is set for a partial answer. The body is read once,
-     * with back-pressure.
+     * What a GET or HEAD of a published object asks for: its bytes or only its headers, one byte range (a {@code Range}
+     * header's {@code bytes=first-last}, {@code bytes=first-} or {@code bytes=-suffix}; null: all), and the entity tag
+     * the client already holds (strong, quoted; null: none).
      */
-    record ObjectBody(long length, String contentRange, Publisher<ByteBuffer> body) {
+    record ObjectRequest(boolean withBody, String range, String ifNoneMatch) {
+
+        /** All of the object's bytes, whatever the client holds. */
+        public static ObjectRequest whole() {
+            return new ObjectRequest(true, null, null);
+        }
+    }
+
+    /**
+     * What the store answered, as the HTTP status to give: 200 or 206 ({@code contentRange} set) with the object's
+     * validators, its length and, for a GET, its bytes as they arrive (read once, with back-pressure); 304 (entity tag
+     * and, when the store sent it, time of last write); 404; 416 ({@code contentRange} is {@code bytes *}{@code /size}).
+     */
+    record ObjectRead(int status, String etag, Instant lastModified, long length, String contentRange,
+            Publisher<ByteBuffer> body) {
+
+        static ObjectRead missing() {
+            return new ObjectRead(404, null, null, 0, null, null);
+        }
     }
 }

@@ -127,7 +127,7 @@ public class FilesystemContentStore implements ContentStore {
     }
 
     @Override
-    public Uni<ObjectBody> read(String folder, String relative, String range) {
+    public Uni<ObjectRead> read(String folder, String relative, ObjectRequest request) {
         throw new UnsupportedOperationException("published files are served by the static file route");
     }
 

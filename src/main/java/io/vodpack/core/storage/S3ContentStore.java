@@ -6,6 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -28,14 +31,17 @@ import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsPro
 import software.amazon.awssdk.auth.credentials.SystemPropertyCredentialsProvider;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
+import software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.http.SdkHttpResponse;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -59,6 +65,8 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     private static final int PARALLEL = 8;
 
     private final S3AsyncClient client;
+    /** Delivery's reads: no multipart layer, a segment is one GET whose bytes are passed on as they arrive. */
+    private final S3AsyncClient reads;
     private final S3Presigner presigner;
     private final String bucket;
     private final String prefix;
@@ -97,6 +105,11 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
             presign.endpointOverride(endpoint);
         });
         this.client = builder.build();
+        // Reads complete on the SDK's network thread: what follows only hands the answer to the request's event loop,
+        // so the hop to the SDK's completion pool would be one more thread switch per request.
+        this.reads = builder.multipartEnabled(false)
+                .asyncConfiguration(a -> a.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR, Runnable::run))
+                .build();
         this.presigner = presign.build();
     }
 
@@ -290,12 +303,61 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
         return Uni.createFrom().completionStage(() -> head(publishedKey(folder, relative)));
     }
 
+    /**
+     * One GET (or HEAD) with the request's Range and If-None-Match: the S3 server answers 304 and 416 itself, without a
+     * body. Only a 416 costs a HEAD more, for the object's size the answer names.
+     */
     @Override
-    public Uni<ObjectBody> read(String folder, String relative, String range) {
-        return Uni.createFrom().completionStage(() -> client.getObject(
-                b -> b.bucket(bucket).key(publishedKey(folder, relative)).range(range),
-                AsyncResponseTransformer.toPublisher()))
-                .map(answer -> new ObjectBody(answer.response().contentLength(), answer.response().contentRange(), answer));
+    public Uni<ObjectRead> read(String folder, String relative, ObjectRequest request) {
+        String key = publishedKey(folder, relative);
+        return Uni.createFrom().completionStage(() -> (request.withBody()
+                ? reads.getObject(b -> b.bucket(bucket).key(key).range(request.range()).ifNoneMatch(request.ifNoneMatch()),
+                        AsyncResponseTransformer.toPublisher())
+                        .thenApply(answer -> {
+                            GetObjectResponse r = answer.response();
+                            return new ObjectRead(r.contentRange() == null ? 200 : 206, r.eTag(), r.lastModified(),
+                                    r.contentLength(), r.contentRange(), answer);
+                        })
+                : reads.headObject(b -> b.bucket(bucket).key(key).ifNoneMatch(request.ifNoneMatch()))
+                        .thenApply(r -> new ObjectRead(200, r.eTag(), r.lastModified(), r.contentLength(), null, null)))
+                .exceptionallyCompose(failure -> refused(failure, key, request)));
+    }
+
+    /** The answers S3 gives as errors that are answers to the client: 304, 404, 416. */
+    private CompletableFuture<ObjectRead> refused(Throwable failure, String key, ObjectRequest request) {
+        int status = status(failure);
+        if (status == 404) {
+            return CompletableFuture.completedFuture(ObjectRead.missing());
+        }
+        if (status == 304) {
+            SdkHttpResponse answer = errorResponse(failure);
+            String etag = answer == null ? null : answer.firstMatchingHeader("ETag").orElse(null);
+            Instant lastModified = answer == null ? null : answer.firstMatchingHeader("Last-Modified")
+                    .map(S3ContentStore::httpDate).orElse(null);
+            return CompletableFuture.completedFuture(new ObjectRead(304, etag == null ? request.ifNoneMatch() : etag,
+                    lastModified, 0, null, null));
+        }
+        if (status == 416) {
+            return head(key).thenApply(object -> object.map(o -> new ObjectRead(416, o.etag(), o.lastModified(), 0,
+                    "bytes */" + o.size(), null)).orElseGet(ObjectRead::missing));
+        }
+        return CompletableFuture.failedFuture(failure);
+    }
+
+    private static SdkHttpResponse errorResponse(Throwable failure) {
+        Throwable t = failure;
+        while (t instanceof CompletionException && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t instanceof S3Exception s3 && s3.awsErrorDetails() != null ? s3.awsErrorDetails().sdkHttpResponse() : null;
+    }
+
+    private static Instant httpDate(String value) {
+        try {
+            return ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+        } catch (DateTimeParseException e) {
+            return null;
+        }
     }
 
     @Override
@@ -446,6 +508,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     @Override
     public void close() {
         presigner.close();
+        reads.close();
         client.close();
     }
 
@@ -467,7 +530,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     }
 
     private CompletableFuture<Optional<StoredObject>> head(String key) {
-        return client.headObject(b -> b.bucket(bucket).key(key))
+        return reads.headObject(b -> b.bucket(bucket).key(key))
                 .thenApply(r -> Optional.of(new StoredObject(r.contentLength(), r.eTag(), r.lastModified())))
                 .exceptionallyCompose(failure -> notFound(failure) ? CompletableFuture.completedFuture(Optional.empty())
                         : CompletableFuture.failedFuture(failure));
