@@ -65,7 +65,7 @@ class PackagingLimitsTest {
         given().get("/packaged_content/" + job).then().statusCode(202).body("status", equalTo("QUEUED"))
                 .body("error", containsString("waiting for free space")).body("attempts", equalTo(0));
         // Tried again after the backoff, still waiting, never counted as a failed attempt, nothing written.
-        Awaitility.await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() ->
+        Awaitility.await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(20)).until(() ->
                 Db.count(db, "select attempts from packaging_job where id = ?", job) == 0
                         && !"FAILED".equals(Db.string(db, "select status from packaging_job where id = ?", job)));
         assertThat(JobFolders.staging(storage, job)).isEmpty();
