@@ -118,4 +118,20 @@ abstract class Attempt {
     void removeStaging() {
         ContentStorage.deleteRecursively(staging);
     }
+
+    /**
+     * Blocking: the job's input as a file its process reads: the stored file, or a copy downloaded into this attempt's
+     * staging folder, checked against the uploaded size.
+     */
+    protected Path localInput(io.vodpack.core.storage.ContentStore store) {
+        try {
+            Path input = store.localInput(job.inputStorageName(), staging.resolve("input"));
+            if (java.nio.file.Files.size(input) != job.inputSize()) {
+                throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "the input arrived incomplete");
+            }
+            return input;
+        } catch (java.io.IOException e) {
+            throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "the input file cannot be read: " + e.getMessage());
+        }
+    }
 }

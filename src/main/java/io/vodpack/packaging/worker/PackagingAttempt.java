@@ -64,7 +64,7 @@ final class PackagingAttempt extends Attempt {
         }
         checkFreeSpace();
         // A ladder packages its renditions only: the input itself is not needed (nor downloaded from a bucket).
-        List<PackagingRequest.Track> tracks = job.ladder() ? renditionTracks() : PackagingRequest.sourceTracks(localInput());
+        List<PackagingRequest.Track> tracks = job.ladder() ? renditionTracks() : PackagingRequest.sourceTracks(localInput(store));
         Path input = tracks.get(0).file();
         PackagingRequest request = new PackagingRequest(input, tracks, job.trackKeys(), out, work,
                 settings.segmentDuration(), StreamManifest.relativeLicenseUrl(job.id()), HlsPlaylists.relativeKeyUri(job.id()));
@@ -150,19 +150,6 @@ final class PackagingAttempt extends Attempt {
         if (size.get() != job.inputSize()) {
             throw new AttemptFailure("the stored input is damaged: it has " + size.get() + " bytes, but " + job.inputSize()
                     + " were uploaded; upload it again");
-        }
-    }
-
-    /** The input as a file the engine reads: the stored file, or a copy in this attempt's staging folder. */
-    private Path localInput() {
-        try {
-            Path input = store.localInput(job.inputStorageName(), staging.resolve("input"));
-            if (Files.size(input) != job.inputSize()) {
-                throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "the input arrived incomplete");
-            }
-            return input;
-        } catch (IOException e) {
-            throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "the input file cannot be read: " + e.getMessage());
         }
     }
 

@@ -82,20 +82,16 @@ final class TranscodeAttempt extends Attempt {
         }
     }
 
-    /** The input as a file ffmpeg reads: the stored file, or a copy in this attempt's staging folder. */
+    /** The input as a file ffmpeg reads (see {@link Attempt#localInput}), after checking that it is stored at all. */
     private Path localInput() {
         try {
             if (store.inputSize(job.inputStorageName()).isEmpty()) {
                 throw new AttemptFailure("the input file is missing from storage (" + job.inputStorageName() + ")");
             }
-            Path input = store.localInput(job.inputStorageName(), staging.resolve("input"));
-            if (Files.size(input) != job.inputSize()) {
-                throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "the input arrived incomplete");
-            }
-            return input;
         } catch (IOException e) {
             throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "the input file cannot be read: " + e.getMessage());
         }
+        return localInput(store);
     }
 
     /**
