@@ -28,7 +28,9 @@ import io.vodpack.upload.ingest.Digests;
 import io.vodpack.upload.ingest.DigestingSink;
 import io.vodpack.upload.ingest.FileTarget;
 import io.vodpack.upload.ingest.InputStore;
+import io.vodpack.upload.ingest.BucketTarget;
 import io.vodpack.upload.ingest.PartTarget;
+import io.vodpack.upload.ingest.PutTarget;
 import io.vodpack.upload.ingest.ReceivedFile;
 import io.vodpack.upload.ingest.ReceivedObject;
 import io.vodpack.upload.ingest.UploadLimits;
@@ -113,16 +115,18 @@ public class UploadService {
     }
 
     /**
-     * The body goes straight to the bucket as the parts of a multipart upload to {@code inputs/<uuid>.mp4} (no local
-     * copy); when it has ended and its digest matches, the object is completed, checked by ranged reads, and only
-     * then recorded. Any failure before the row leaves no object and no open multipart upload: the upload is aborted
-     * or the object deleted at once.
+     * The body goes straight to the bucket as {@code inputs/<uuid>.mp4} (no local copy): one PUT when its length is
+     * known, else the parts of a multipart upload. When it has ended and its digest matches, the object is finished,
+     * checked by ranged reads, and only then recorded. Any failure before the row leaves no object and no open
+     * multipart upload: the PUT is reset, the upload aborted or the object deleted at once.
      */
     private Uni<InputContent> receiveIntoBucket(HttpServerRequest request, IncomingUpload upload, String owner,
             long declared, ObjectParts bucket) {
         String name = UUID.randomUUID() + ".mp4";
         String key = ObjectParts.inputKey(name);
-        PartTarget target = PartTarget.of(bucket, key);
+        // a body of known length is one PUT; a multipart form or a chunked body goes in parts
+        BucketTarget target = !upload.multipart() && declared > 0 && declared <= ObjectParts.SINGLE_PUT_MAX
+                ? new PutTarget(bucket, key, declared) : PartTarget.of(bucket, key);
         AtomicBoolean written = new AtomicBoolean();
         Uni<Received> received = quota.requireRoom(owner, declared)
                 .onFailure().invoke(() -> metrics.rejected("storage-quota-exceeded"))

@@ -41,9 +41,9 @@ import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 
 /**
- * Uploads to a bucket stream there part by part as they arrive (5 MiB parts here, files of several parts): the
- * object holds the exact bytes, nothing is copied to the local disk, an aborted upload leaves no object and no open
- * multipart upload, the MP4 check reads the object by ranges (moov at the end), and a stale multipart upload is
+ * Uploads to a bucket stream there as they arrive, a body of known length as one PUT and others part by part (5 MiB
+ * parts here, files of several parts): the object holds the exact bytes, nothing is copied to the local disk, an
+ * aborted upload leaves no object, no bytes on the server and no open multipart upload, the MP4 check reads the object by ranges (moov at the end), and a stale multipart upload is
  * aborted by the sweeper while one a resumable upload goes on with is kept.
  */
 @QuarkusTest
@@ -65,29 +65,43 @@ class S3StreamingUploadTest {
     final S3Server s3 = S3Server.shared();
 
     @Test
-    void anUploadOfSeveralPartsWithItsMoovAtTheEndIsStoredWithItsExactBytesAndSha256() throws Exception {
+    void aRawUploadOfKnownLengthIsOnePutAndStoredWithItsExactBytesAndSha256() throws Exception {
         byte[] source = Files.readAllBytes(TestMedia.h264AacMoovAtEnd());
         assertThat(source.length).as("the file spans three parts").isGreaterThan(2 * PART);
         assertThat(lastBoxType(source)).as("moov at the end").isEqualTo("moov");
+        List<String> openBefore = openUploads().stream().map(MultipartUpload::uploadId).toList();
         Response answer = given().contentType("video/mp4").body(source).post("/upload_input_content");
+        String name = storedAs(answer, source);
+        String etag = s3.client().headObject(b -> b.bucket(BUCKET).key("inputs/" + name)).join().eTag();
+        assertThat(etag).as("written by one PUT, not assembled from parts").doesNotContain("-");
+        assertThat(newUploads(openBefore)).isEmpty();
+    }
+
+    @Test
+    void aMultipartFormUploadGoesToTheBucketInPartsAndIsStoredWithItsExactBytes() throws Exception {
+        byte[] source = Files.readAllBytes(TestMedia.h264AacMoovAtEnd());
+        Response answer = given().multiPart("file", "trailer.mp4", source, "video/mp4").post("/upload_input_content");
+        String name = storedAs(answer, source);
+        String etag = s3.client().headObject(b -> b.bucket(BUCKET).key("inputs/" + name)).join().eTag();
+        assertThat(etag).as("an object assembled from 3 parts").endsWith("-3\"");
+        assertThat(openUploads()).extracting(MultipartUpload::key).doesNotContain("inputs/" + name);
+    }
+
+    /** Checks a 201 for {@code source} and the object it names; returns the object's name. */
+    private String storedAs(Response answer, byte[] source) throws Exception {
         answer.then().statusCode(201).body("sha256", equalTo(sha256Hex(source))).body("size_bytes", equalTo(source.length))
                 .body("width", equalTo(1280)).body("height", equalTo(720));
         long id = answer.jsonPath().getLong("input_content_id");
         String name = Db.string(db, "select storage_name from input_content where id = ?", id);
-        byte[] stored = s3.bytes(BUCKET, "inputs/" + name);
-        assertThat(sha256Hex(stored)).isEqualTo(sha256Hex(source));
-        assertThat(stored).isEqualTo(source);
-        String etag = s3.client().headObject(b -> b.bucket(BUCKET).key("inputs/" + name)).join().eTag();
-        assertThat(etag).as("an object assembled from 3 parts").endsWith("-3\"");
-        assertThat(openUploads()).extracting(MultipartUpload::key).doesNotContain("inputs/" + name);
+        assertThat(s3.bytes(BUCKET, "inputs/" + name)).isEqualTo(source);
         assertThat(scratchFiles()).as("nothing written to the local disk").isEmpty();
+        return name;
     }
 
     @Test
-    void aClientThatAbortsHalfwayLeavesNoObjectAndNoOpenMultipartUpload() throws Exception {
+    void aClientThatAbortsAOnePutUploadHalfwayLeavesNoObjectOnTheServer() throws Exception {
         byte[] source = Files.readAllBytes(TestMedia.h264AacMoovAtEnd());
         List<String> objectsBefore = s3.keys(BUCKET, "inputs/");
-        List<String> openBefore = openUploads().stream().map(MultipartUpload::uploadId).toList();
         long rowsBefore = Db.count(db, "select count(*) from input_content");
         int sent = 2 * PART + PART / 2;
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
@@ -97,7 +111,50 @@ class S3StreamingUploadTest {
                     .getBytes(StandardCharsets.US_ASCII));
             out.write(source, 0, sent);
             out.flush();
-            // The parts reach the bucket while the body is still arriving; the local disk holds none of it.
+            // The body reaches the S3 server while it is still arriving; the local disk holds none of it.
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> bytesOnTheServer(objectsBefore) >= 2L * PART);
+            assertThat(scratchFiles()).as("no local copy of the body").isEmpty();
+        }
+        Awaitility.await().atMost(Duration.ofMillis(2500)).pollInterval(Duration.ofMillis(100))
+                .until(() -> bytesOnTheServer(objectsBefore) == 0);
+        assertThat(s3.keys(BUCKET, "inputs/")).isEqualTo(objectsBefore);
+        assertThat(Db.count(db, "select count(*) from input_content")).isEqualTo(rowsBefore);
+    }
+
+    /**
+     * Bytes the S3 server holds on its disk under the bucket's inputs/ in files other than the objects {@code before}: a
+     * PUT in progress (S3Proxy writes it to a file beside the object's), or what it left.
+     */
+    private long bytesOnTheServer(List<String> before) throws IOException {
+        Path inputs = s3.files(BUCKET).resolve("inputs");
+        if (!Files.isDirectory(inputs)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(inputs)) {
+            return files.filter(Files::isRegularFile).filter(f -> !before.contains("inputs/" + inputs.relativize(f)))
+                    .mapToLong(f -> f.toFile().length()).sum();
+        }
+    }
+
+    @Test
+    void aClientThatAbortsAChunkedUploadHalfwayLeavesNoObjectAndNoOpenMultipartUpload() throws Exception {
+        byte[] source = Files.readAllBytes(TestMedia.h264AacMoovAtEnd());
+        List<String> objectsBefore = s3.keys(BUCKET, "inputs/");
+        List<String> openBefore = openUploads().stream().map(MultipartUpload::uploadId).toList();
+        long rowsBefore = Db.count(db, "select count(*) from input_content");
+        int sent = 2 * PART + PART / 2;
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /upload_input_content HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + Api.AUTHORIZATION
+                    + "\r\nContent-Type: video/mp4\r\nTransfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            for (int at = 0; at < sent; at += 65536) {
+                int n = Math.min(65536, sent - at);
+                out.write((Integer.toHexString(n) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+                out.write(source, at, n);
+                out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+            }
+            out.flush();
+            // A body of unknown length goes in parts, which reach the bucket while it is still arriving.
             Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> partsUploaded(openBefore) >= 2);
             assertThat(scratchFiles()).as("no local copy of the body").isEmpty();
         }

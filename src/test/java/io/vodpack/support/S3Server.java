@@ -112,6 +112,11 @@ public final class S3Server implements AutoCloseable {
         }
     }
 
+    /** Where the server keeps the objects of {@code bucket} as files, with those of PUTs still arriving. */
+    public Path files(String bucket) {
+        return dir.resolve("data").resolve(bucket);
+    }
+
     public URI endpoint() {
         return URI.create("http://127.0.0.1:" + port);
     }

@@ -6,6 +6,7 @@ import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Produces;
 
 import io.quarkus.runtime.StartupEvent;
+import io.vertx.core.Vertx;
 import io.vodpack.core.config.VodpackConfig;
 
 /** Makes the {@link ContentStore} {@code vodpack.storage.kind} names, and readies it at start. */
@@ -14,10 +15,10 @@ public class ContentStores {
 
     @Produces
     @ApplicationScoped
-    ContentStore contentStore(VodpackConfig config, ContentStorage folders) {
+    ContentStore contentStore(VodpackConfig config, ContentStorage folders, Vertx vertx) {
         return switch (config.storage().kind()) {
             case FILESYSTEM -> new FilesystemContentStore(folders);
-            case S3 -> new S3ContentStore(config);
+            case S3 -> new S3ContentStore(config, vertx);
         };
     }
 

@@ -29,6 +29,29 @@ public interface ObjectParts {
     /** Aborts a multipart upload: its parts are deleted; an unknown one is fine. */
     CompletableFuture<Void> abort(String key, String uploadId);
 
+    /** The largest object S3 takes in one PUT: a body of known length up to this size can be {@link #stream}ed. */
+    long SINGLE_PUT_MAX = 5L << 30;
+
+    /**
+     * Starts one PUT of an object of exactly {@code length} bytes to {@code key}, its body written as it arrives: the
+     * store keeps the object only once all {@code length} bytes have arrived (S3 servers assemble a multipart upload
+     * by copying its parts, so one PUT costs the server half the work).
+     */
+    CompletableFuture<ObjectStream> stream(String key, long length);
+
+    /** The body of a PUT started by {@link #stream}. Its futures complete on an event loop. */
+    interface ObjectStream {
+
+        /** Sends the next bytes; completes once they are on the wire (until then {@code bytes} must not change). */
+        CompletableFuture<Void> write(ByteBuffer bytes);
+
+        /** After the last bytes: completes when the store has the whole object. */
+        CompletableFuture<Void> end();
+
+        /** Abandons the PUT before its last byte: the store keeps nothing. */
+        void reset();
+    }
+
     /** Writes a whole (small) object in one request. */
     CompletableFuture<Void> put(String key, ByteBuffer bytes);
 

@@ -23,7 +23,17 @@ import java.util.stream.Stream;
 
 import org.jboss.logging.Logger;
 
+import io.netty.buffer.Unpooled;
 import io.smallrye.mutiny.Uni;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vodpack.core.config.VodpackConfig;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
@@ -68,20 +78,20 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     /** Delivery's reads: no multipart layer, a segment is one GET whose bytes are passed on as they arrive. */
     private final S3AsyncClient reads;
     private final S3Presigner presigner;
+    /** Streamed PUTs ({@link #stream}) to presigned URLs: the bytes go from the upload's buffers to the socket. */
+    private final HttpClient puts;
     private final String bucket;
     private final String prefix;
     private final boolean createBucket;
-    private final Duration presignTtl;
     private final int partSize;
 
-    public S3ContentStore(VodpackConfig config) {
+    public S3ContentStore(VodpackConfig config, Vertx vertx) {
         VodpackConfig.Storage.S3 s3 = config.storage().s3();
         this.bucket = s3.bucket().orElseThrow(() -> new IllegalStateException(
                 "vodpack.storage.kind=s3 needs vodpack.storage.s3.bucket (VODPACK_STORAGE_S3_BUCKET)"));
         String p = s3.prefix().orElse("");
         this.prefix = p.isEmpty() || p.endsWith("/") ? p : p + "/";
         this.createBucket = s3.createBucket();
-        this.presignTtl = config.delivery().redirectTtl();
         this.partSize = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(5L << 20, s3.partSize()));
         AwsCredentialsProvider credentials = AwsCredentialsProviderChain.of(SystemPropertyCredentialsProvider.create(),
                 EnvironmentVariableCredentialsProvider.create());
@@ -111,6 +121,8 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
                 .asyncConfiguration(a -> a.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR, Runnable::run))
                 .build();
         this.presigner = presign.build();
+        this.puts = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(64).setKeepAlive(true)
+                .setKeepAliveTimeout(30).setConnectTimeout(5_000));
     }
 
     /** Creates the bucket when it is missing (and allowed to); a server that cannot be reached is logged. */
@@ -361,8 +373,8 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     }
 
     @Override
-    public String presign(String folder, String relative) {
-        return presigner.presignGetObject(p -> p.signatureDuration(presignTtl)
+    public String presign(String folder, String relative, Duration ttl) {
+        return presigner.presignGetObject(p -> p.signatureDuration(ttl)
                 .getObjectRequest(b -> b.bucket(bucket).key(publishedKey(folder, relative)))).url().toString();
     }
 
@@ -405,6 +417,63 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
                 .thenApply(r -> (Void) null)
                 .exceptionallyCompose(failure -> notFound(failure) ? CompletableFuture.completedFuture(null)
                         : CompletableFuture.failedFuture(failure)));
+    }
+
+    /**
+     * The PUT goes to a presigned URL (signed by the SDK; the body is sent as {@code UNSIGNED-PAYLOAD}, so it is not
+     * hashed once more for the signature) with the service's own HTTP client.
+     */
+    @Override
+    public CompletableFuture<ObjectStream> stream(String key, long length) {
+        String url = presigner.presignPutObject(p -> p.signatureDuration(STREAM_TTL)
+                .putObjectRequest(b -> b.bucket(bucket).key(prefix + key).contentType("video/mp4"))).url().toString();
+        RequestOptions put = new RequestOptions().setMethod(HttpMethod.PUT).setAbsoluteURI(url).setIdleTimeout(STREAM_IDLE_MS)
+                .putHeader(HttpHeaders.CONTENT_TYPE, "video/mp4").putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(length));
+        return unavailable(stage(puts.request(put))).thenApply(StreamedPut::new);
+    }
+
+    /** How long the URL of a streamed PUT stays valid: the request starts at once, and may then take as long as it needs. */
+    private static final Duration STREAM_TTL = Duration.ofMinutes(5);
+    /** Longest pause of a streamed PUT (the upload's own minimum rate stops slow clients well before it). */
+    private static final long STREAM_IDLE_MS = 120_000;
+
+    private static <T> CompletableFuture<T> stage(Future<T> future) {
+        return future.toCompletionStage().toCompletableFuture();
+    }
+
+    /** One PUT whose body is written as the upload arrives. */
+    private static final class StreamedPut implements ObjectStream {
+
+        private final HttpClientRequest request;
+
+        StreamedPut(HttpClientRequest request) {
+            this.request = request;
+        }
+
+        @Override
+        public CompletableFuture<Void> write(ByteBuffer bytes) {
+            return unavailable(stage(request.write(Buffer.buffer(Unpooled.wrappedBuffer(bytes)))));
+        }
+
+        @Override
+        public CompletableFuture<Void> end() {
+            return unavailable(stage(request.end().compose(v -> request.response()).compose(answer -> answer.body()
+                    .compose(body -> answer.statusCode() == 200 ? Future.<Void>succeededFuture()
+                            : Future.failedFuture(new StorageUnavailableException("the storage refused the upload: HTTP "
+                                    + answer.statusCode() + " " + errorCode(body.toString()), null))))));
+        }
+
+        @Override
+        public void reset() {
+            request.reset();
+        }
+
+        /** The {@code <Code>} of an S3 error body, or nothing. */
+        private static String errorCode(String body) {
+            int start = body.indexOf("<Code>");
+            int end = body.indexOf("</Code>");
+            return start >= 0 && end > start ? body.substring(start + 6, end) : "";
+        }
     }
 
     @Override
@@ -507,6 +576,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
 
     @Override
     public void close() {
+        puts.close();
         presigner.close();
         reads.close();
         client.close();

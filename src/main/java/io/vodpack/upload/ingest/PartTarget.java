@@ -21,7 +21,7 @@ import io.vodpack.core.storage.StorageUnavailableException;
  * body costs one PUT. {@link #append} and {@link #close} run on the sink's worker thread, one at a time; the rest on
  * a worker thread after the body ended. Blocking.
  */
-public final class PartTarget implements BodyTarget {
+public final class PartTarget implements BucketTarget {
 
     /** Parts being uploaded at once; the body waits past it. */
     static final int IN_FLIGHT = 2;
@@ -167,6 +167,7 @@ public final class PartTarget implements BodyTarget {
     }
 
     /** After {@link #close}: the object is written whole (last part and completion, or one PUT). */
+    @Override
     public void finish() {
         failIfFailed();
         ByteBuffer last = remainder();
@@ -184,6 +185,7 @@ public final class PartTarget implements BodyTarget {
     }
 
     /** After {@link #close} (or a failure): the multipart upload this target started is aborted; its parts go. */
+    @Override
     public void abort() {
         while (!sending.isEmpty()) {
             sending.poll().etag().exceptionally(x -> null).join();
