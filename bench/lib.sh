@@ -295,6 +295,15 @@ clean_attempts() {
     log "WARNING: $1 stayed skewed by other processes ($OTHERS_CPU CPU-s)"
 }
 
+# proc_cpu_ticks PID: CPU clock ticks (user + system) used so far by process PID, 0 when it is gone
+proc_cpu_ticks() {
+    local line
+    { read -r line <"/proc/$1/stat"; } 2>/dev/null || { echo 0; return; }
+    echo "${line##*) }" | awk '{ print $12 + $13 }'
+}
+# cpu_s_per_gib TICKS BYTES: CPU seconds per GiB moved
+cpu_s_per_gib() { awk -v t="$1" -v b="$2" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f", (t / hz) / (b / 1073741824) }'; }
+
 # service_alive: fails when the service this script started has exited
 service_alive() {
     [[ -z $SVC_PID ]] || kill -0 "$SVC_PID" 2>/dev/null || die "the service (pid $SVC_PID) has exited; log: $(tail -5 "$SERVICE_LOG")"

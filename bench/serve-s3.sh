@@ -6,7 +6,8 @@
 # run drives, alternating, with wrk and a script that rotates over every video and audio segment:
 #   service:  GET /content/{id}/video/seg_N.m4s  (the DONE check, then the bytes streamed from the bucket);
 #   baseline: GET /<bucket>/packaged/<folder>/video/seg_N.m4s straight from the same S3 server (the same objects).
-# Prints requests/s and MiB/s of each, the ratio service/S3 server (target >= 0.8) and the service's RSS.
+# Prints requests/s and MiB/s of each, the ratio service/S3 server (target >= 0.8), the CPU seconds per GiB served
+# that the service and the S3 server spent in each round (svc_cpu, s3_cpu), and the service's RSS.
 # With DELIVERY_REDIRECT=true the service answers each segment with a 302 to a presigned URL, and wrk's figure is the
 # redirects alone (what the service then serves; the bytes come from the bucket).
 # Usage: bench/serve-s3.sh   (env: WRK_ARGS="-t2 -c32 -d15s", REPS=3; see bench/lib.sh)
@@ -50,25 +51,41 @@ run_wrk "$BASE" "$WORK/service.lua" >/dev/null
 run_wrk "$S3" "$WORK/s3.lua" >/dev/null
 WRK_ARGS=$WRK_ARGS_SAVED
 
+# measured URL SCRIPT: one wrk run; sets res (run_wrk's figures) and svc_cpu / s3_cpu (CPU-s per GiB served)
+measured() {
+    local svc0 s3p0 secs_run
+    svc0=$(proc_cpu_ticks "$SVC_PID") s3p0=$(proc_cpu_ticks "$S3_PID")
+    res=$(run_wrk "$1" "$2")
+    local mib_s=${res#* }
+    mib_s=${mib_s%% *}
+    secs_run=$(wrk_seconds)
+    local bytes
+    bytes=$(awk -v m="$mib_s" -v s="$secs_run" 'BEGIN { printf "%.0f", m * 1048576 * s }')
+    svc_cpu=$(cpu_s_per_gib $(($(proc_cpu_ticks "$SVC_PID") - svc0)) "$bytes")
+    s3_cpu=$(cpu_s_per_gib $(($(proc_cpu_ticks "$S3_PID") - s3p0)) "$bytes")
+}
+# wrk_seconds: the duration of WRK_ARGS' -d, in seconds
+wrk_seconds() { echo "$WRK_ARGS" | sed -n 's/.*-d *\([0-9]*\)s.*/\1/p'; }
+
 echo
 echo "== Segments from the bucket: ${#SEGMENTS[@]} objects (video + audio), mean $(kib_to_mib $((SEG_BYTES / ${#SEGMENTS[@]} / 1024))) MiB,"
 echo "   wrk $WRK_ARGS, $REPS clean rounds, alternating; delivery.redirect=$VODPACK_DELIVERY_REDIRECT"
-printf '%-6s %-10s %10s %10s %8s %8s %9s\n' round server req/s MiB/s p50_ms p99_ms others_s
+printf '%-6s %-10s %10s %10s %8s %8s %9s %8s %8s\n' round server req/s MiB/s p50_ms p99_ms others_s svc_cpu s3_cpu
 svc_r=() svc_m=() s3_r=() s3_m=()
 for ((attempt = 1; ${#svc_r[@]} < REPS && attempt <= 2 * REPS; attempt++)); do
     wait_quiet
-    res=$(run_wrk "$BASE" "$WORK/service.lua")
+    measured "$BASE" "$WORK/service.lua"
     read -r q1 m1 p50 p99 OTHERS_CPU <<<"$res"
     clean=true
     is_clean || clean=false
-    printf '%-6s %-10s %10s %10s %8s %8s %9s\n' "$attempt" vodpack "$q1" "$m1" "$p50" "$p99" "$OTHERS_CPU"
+    printf '%-6s %-10s %10s %10s %8s %8s %9s %8s %8s\n' "$attempt" vodpack "$q1" "$m1" "$p50" "$p99" "$OTHERS_CPU" "$svc_cpu" "$s3_cpu"
     wait_quiet
-    res=$(run_wrk "$S3" "$WORK/s3.lua")
+    measured "$S3" "$WORK/s3.lua"
     read -r q2 m2 p50 p99 OTHERS_CPU <<<"$res"
     is_clean || clean=false
     note=""
     $clean || note="  (round skewed by other processes: not counted)"
-    printf '%-6s %-10s %10s %10s %8s %8s %9s%s\n' "$attempt" s3-server "$q2" "$m2" "$p50" "$p99" "$OTHERS_CPU" "$note"
+    printf '%-6s %-10s %10s %10s %8s %8s %9s %8s %8s%s\n' "$attempt" s3-server "$q2" "$m2" "$p50" "$p99" "$OTHERS_CPU" "$svc_cpu" "$s3_cpu" "$note"
     if $clean; then svc_r+=("$q1") svc_m+=("$m1") s3_r+=("$q2") s3_m+=("$m2"); fi
 done
 ((${#svc_r[@]} > 0)) || die "no clean round: other processes kept the machine busy"
@@ -76,6 +93,7 @@ sr=$(median "${svc_r[@]}") sm=$(median "${svc_m[@]}") nr=$(median "${s3_r[@]}") 
 printf '%-6s %-10s %10s %10s\n' median vodpack "$sr" "$sm"
 printf '%-6s %-10s %10s %10s\n' median s3-server "$nr" "$nm"
 echo "ratio vodpack/S3 server: requests/s $(ratio "$sr" "$nr"), MiB/s $(ratio "$sm" "$nm")  (target >= 0.8)"
+echo "CPU-s per GiB served: svc_cpu is the service's, s3_cpu the S3 server's (through the service it serves every byte too)"
 echo "service RSS after the rounds: $(kib_to_mib "$(rss_kib "$SVC_PID")") MiB"
 echo "(medians of the ${#svc_r[@]} clean rounds; both sides share the machine with the S3 server, which the service's"
 echo " requests also load: each segment through the service costs the S3 server its own GET; see docs/storage.md)"

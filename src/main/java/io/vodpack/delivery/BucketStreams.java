@@ -8,26 +8,24 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Pattern;
 
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import org.reactivestreams.Subscriber;
 import org.reactivestreams.Subscription;
 
+import io.netty.buffer.Unpooled;
 import io.smallrye.mutiny.Uni;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientRequest;
-import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.RoutingContext;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.error.ProblemException;
@@ -36,10 +34,9 @@ import io.vodpack.core.storage.ContentStore;
 
 /**
  * Serves the files of published streams kept as objects (storage kind {@code s3}) with the behaviour of the static
- * file route: byte ranges, ETag and Last-Modified with 304, immutable caching. A segment's bytes are fetched from a
- * short-lived presigned URL with the service's own HTTP client and piped to the client as the network buffers arrive,
- * with back-pressure (memory per request: a few socket reads). With {@code vodpack.delivery.redirect}, a segment request
- * is answered with a 302 to a presigned URL instead. Runs on the event loop.
+ * file route: byte ranges, ETag and Last-Modified with 304, immutable caching. The bytes are streamed from the bucket
+ * with back-pressure (memory per request: a few network buffers), or, with {@code vodpack.delivery.redirect}, a
+ * segment request is answered with a 302 to a short-lived presigned URL. Runs on the event loop.
  */
 @ApplicationScoped
 class BucketStreams {
@@ -48,32 +45,13 @@ class BucketStreams {
 
     /** One byte range: {@code bytes=first-last}, {@code bytes=first-} or {@code bytes=-suffix}. */
     private static final Pattern SINGLE_RANGE = Pattern.compile("bytes=(?:[0-9]{1,18}-[0-9]{0,18}|-[0-9]{1,18})");
-    /** How long the URL of one fetch stays valid: it is used at once, and never leaves the service. */
-    private static final Duration FETCH_TTL = Duration.ofMinutes(1);
-    /** Longest pause in the bucket's answer before the fetch (and the client's response) is given up. */
-    private static final long FETCH_IDLE_MS = 30_000;
 
     private final ContentStore store;
     private final boolean redirect;
-    private final Duration redirectTtl;
-    /**
-     * Fetches from the bucket. The SDK's client hands a body over in 8 KiB pieces, each crossing to the request's event
-     * loop; this client's connections live on the event loop of the request that opened them and pass on whole socket
-     * reads, which is what makes proxying cost little more than the bucket's own serving.
-     */
-    private final HttpClient bucket;
 
-    BucketStreams(ContentStore store, VodpackConfig config, Vertx vertx) {
+    BucketStreams(ContentStore store, VodpackConfig config) {
         this.store = store;
         this.redirect = config.delivery().redirect();
-        this.redirectTtl = config.delivery().redirectTtl();
-        this.bucket = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(128).setKeepAlive(true)
-                .setKeepAliveTimeout(30).setConnectTimeout(5_000).setDecompressionSupported(false));
-    }
-
-    @PreDestroy
-    void close() {
-        bucket.close();
     }
 
     /** The bytes of a small object (an MPD) and its version, empty when it is missing. */
@@ -120,7 +98,7 @@ class BucketStreams {
                 return;
             }
             if (redirect) {
-                ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, store.presign(folder, relative, redirectTtl))
+                ctx.response().setStatusCode(302).putHeader(HttpHeaders.LOCATION, store.presign(folder, relative))
                         .putHeader(HttpHeaders.CACHE_CONTROL, "no-store").end();
                 return;
             }
@@ -129,108 +107,44 @@ class BucketStreams {
     }
 
     private void read(RoutingContext ctx, String folder, String relative, String ifNoneMatch) {
-        if (ctx.request().method() == HttpMethod.HEAD) {
-            head(ctx, folder, relative, ifNoneMatch);
-            return;
-        }
-        RequestOptions get = new RequestOptions().setMethod(HttpMethod.GET)
-                .setAbsoluteURI(store.presign(folder, relative, FETCH_TTL)).setIdleTimeout(FETCH_IDLE_MS);
-        String range = singleRange(ctx.request().getHeader("Range"));
-        if (range != null) {
-            get.putHeader("Range", range);
-        }
-        if (ifNoneMatch != null) {
-            get.putHeader(HttpHeaders.IF_NONE_MATCH, ifNoneMatch);
-        }
-        bucket.request(get).compose(request -> request.send().map(answer -> {
-            pass(ctx, folder, relative, request, answer);
-            return answer;
-        })).onFailure(failure -> {
-            if (!ctx.response().headWritten()) {
-                unavailable(ctx);
-            }
-        });
-    }
-
-    /** Passes the bucket's answer to a GET on: the bytes for 200 and 206, the bucket's own 304, 404 and 416. */
-    private void pass(RoutingContext ctx, String folder, String relative, HttpClientRequest request,
-            HttpClientResponse answer) {
-        HttpServerResponse response = ctx.response();
-        int status = answer.statusCode();
-        if (status != 200 && status != 206) {
-            // the bucket's few bytes of error body are dropped as they arrive; the connection stays for the next fetch
-            switch (status) {
-                case 304 -> validators(response, answer.getHeader(HttpHeaders.ETAG), answer.getHeader(HttpHeaders.LAST_MODIFIED))
-                        .setStatusCode(304).end();
-                case 404 -> notFound(ctx);
-                case 416 -> unsatisfiable(ctx, folder, relative);
-                default -> unavailable(ctx);
-            }
-            return;
-        }
-        if (response.closed()) {
-            request.reset();
-            return;
-        }
-        validators(response, answer.getHeader(HttpHeaders.ETAG), answer.getHeader(HttpHeaders.LAST_MODIFIED))
-                .setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "video/mp4")
-                .putHeader(HttpHeaders.ACCEPT_RANGES, "bytes");
-        String length = answer.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (length != null) {
-            response.putHeader(HttpHeaders.CONTENT_LENGTH, length);
-        }
-        String contentRange = answer.getHeader(HttpHeaders.CONTENT_RANGE);
-        if (contentRange != null) {
-            response.putHeader(HttpHeaders.CONTENT_RANGE, contentRange);
-        }
-        // a client gone mid-body closes the bucket's connection too; the bucket failing mid-body cuts the client's short
-        response.closeHandler(closed -> request.reset());
-        answer.pipeTo(response).onFailure(failure -> {
-            request.reset();
-            response.reset();
-        });
-    }
-
-    /** A range past the end: the 416 names the object's size, which the bucket's answer need not carry. */
-    private void unsatisfiable(RoutingContext ctx, String folder, String relative) {
-        store.stat(folder, relative).subscribe().with(stat -> {
-            if (stat.isEmpty()) {
-                notFound(ctx);
-                return;
-            }
-            ctx.response().putHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + stat.get().size());
-            ProblemMapper.respond(ctx, new ProblemException(416, "range-not-satisfiable", "Range not satisfiable",
-                    "The requested range is outside the file."));
-        }, failure -> unavailable(ctx));
-    }
-
-    /** A HEAD: the object's headers from the store, no bytes. */
-    private void head(RoutingContext ctx, String folder, String relative, String ifNoneMatch) {
-        store.read(folder, relative, new ContentStore.ObjectRequest(false, null, ifNoneMatch)).subscribe().with(read -> {
+        boolean head = ctx.request().method() == HttpMethod.HEAD;
+        String range = head ? null : singleRange(ctx.request().getHeader("Range"));
+        store.read(folder, relative, new ContentStore.ObjectRequest(!head, range, ifNoneMatch)).subscribe().with(read -> {
             HttpServerResponse response = ctx.response();
             switch (read.status()) {
                 case 404 -> notFound(ctx);
+                case 416 -> {
+                    response.putHeader(HttpHeaders.CONTENT_RANGE, read.contentRange());
+                    ProblemMapper.respond(ctx, new ProblemException(416, "range-not-satisfiable", "Range not satisfiable",
+                            "The requested range is outside the file."));
+                }
                 case 304 -> validators(response, read.etag(), read.lastModified()).setStatusCode(304).end();
-                default -> validators(response, read.etag(), read.lastModified()).setStatusCode(read.status())
-                        .putHeader(HttpHeaders.CONTENT_TYPE, "video/mp4").putHeader(HttpHeaders.ACCEPT_RANGES, "bytes")
-                        .putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(read.length())).end();
+                default -> {
+                    validators(response, read.etag(), read.lastModified()).setStatusCode(read.status())
+                            .putHeader(HttpHeaders.CONTENT_TYPE, "video/mp4").putHeader(HttpHeaders.ACCEPT_RANGES, "bytes")
+                            .putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(read.length()));
+                    if (read.contentRange() != null) {
+                        response.putHeader(HttpHeaders.CONTENT_RANGE, read.contentRange());
+                    }
+                    if (read.body() == null) {
+                        response.end();
+                    } else {
+                        read.body().subscribe(new ResponseWriter(ctx.vertx().getOrCreateContext(), response));
+                    }
+                }
             }
         }, failure -> unavailable(ctx));
     }
 
-    private static HttpServerResponse validators(HttpServerResponse response, String etag, String lastModified) {
+    private static HttpServerResponse validators(HttpServerResponse response, String etag, Instant lastModified) {
         if (etag != null) {
             response.putHeader(HttpHeaders.ETAG, etag);
         }
         if (lastModified != null) {
-            response.putHeader(HttpHeaders.LAST_MODIFIED, lastModified);
+            response.putHeader(HttpHeaders.LAST_MODIFIED,
+                    DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.ofInstant(lastModified, ZoneOffset.UTC)));
         }
         return response.putHeader(HttpHeaders.CACHE_CONTROL, SEGMENT_CACHE);
-    }
-
-    private static HttpServerResponse validators(HttpServerResponse response, String etag, Instant lastModified) {
-        return validators(response, etag, lastModified == null ? null
-                : DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.ofInstant(lastModified, ZoneOffset.UTC)));
     }
 
     /** A weak entity tag compares as its strong form (the comparison of If-None-Match is the weak one). */
@@ -314,6 +228,103 @@ class BucketStreams {
         @Override
         public void onComplete() {
             whole.complete(out.toByteArray());
+        }
+    }
+
+    /**
+     * Writes an object's buffers to the response on the request's context. The SDK hands over the object in small
+     * buffers (8 KiB, its HTTP decoder's chunks): they are gathered, on the SDK's thread, into writes of about
+     * {@link #BATCH} bytes, so that the hop to the request's context and the write to the socket happen once per batch,
+     * not once per buffer. A window of {@link #WINDOW} buffers is asked for ahead, topped up when half of it is written
+     * and the response can take more, so that the bucket's connection keeps reading while the response writes; memory
+     * per request stays bounded by the window, one batch and the response's write queue.
+     */
+    private static final class ResponseWriter implements Subscriber<ByteBuffer> {
+
+        static final int WINDOW = 64;
+        static final int BATCH = 64 * 1024;
+
+        private final Context context;
+        private final HttpServerResponse response;
+        private Subscription subscription;
+        /** Buffers asked for and not yet written (on the request's context only). */
+        private int pending;
+        /** Buffers received and not yet handed to the request's context (on the SDK's thread only). */
+        private List<ByteBuffer> gathered = new ArrayList<>();
+        private int gatheredBytes;
+
+        ResponseWriter(Context context, HttpServerResponse response) {
+            this.context = context;
+            this.response = response;
+        }
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            subscription = s;
+            context.runOnContext(v -> {
+                // a client gone before the object's first bytes would never fire the close handler
+                if (response.closed()) {
+                    s.cancel();
+                    return;
+                }
+                response.closeHandler(closed -> s.cancel());
+                pending = WINDOW;
+                s.request(WINDOW);
+            });
+        }
+
+        @Override
+        public void onNext(ByteBuffer buffer) {
+            // The SDK hands over a buffer of its own for each piece: kept, not copied, until the batch is written.
+            gathered.add(buffer);
+            gatheredBytes += buffer.remaining();
+            if (gatheredBytes >= BATCH || gathered.size() >= WINDOW / 4) {
+                handOver();
+            }
+        }
+
+        private void handOver() {
+            List<ByteBuffer> batch = gathered;
+            gathered = new ArrayList<>();
+            gatheredBytes = 0;
+            Buffer bytes = Buffer.buffer(Unpooled.wrappedBuffer(batch.toArray(ByteBuffer[]::new)));
+            context.runOnContext(v -> {
+                pending -= batch.size();
+                if (response.closed()) {
+                    subscription.cancel();
+                    return;
+                }
+                response.write(bytes);
+                topUp();
+            });
+        }
+
+        private void topUp() {
+            if (response.writeQueueFull()) {
+                response.drainHandler(drained -> topUp());
+            } else if (pending <= WINDOW / 2) {
+                int more = WINDOW - pending;
+                pending += more;
+                subscription.request(more);
+            }
+        }
+
+        @Override
+        public void onError(Throwable failure) {
+            // the status line is sent: the client sees a short body
+            context.runOnContext(v -> response.reset());
+        }
+
+        @Override
+        public void onComplete() {
+            if (!gathered.isEmpty()) {
+                handOver();
+            }
+            context.runOnContext(v -> {
+                if (!response.closed()) {
+                    response.end();
+                }
+            });
         }
     }
 }

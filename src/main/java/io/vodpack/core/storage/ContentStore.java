@@ -3,7 +3,6 @@ package io.vodpack.core.storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -93,8 +92,8 @@ public interface ContentStore {
      */
     Uni<ObjectRead> read(String folder, String relative, ObjectRequest request);
 
-    /** A URL from which anyone may GET a published object for {@code ttl} (objects only). */
-    String presign(String folder, String relative, Duration ttl);
+    /** A short-lived URL from which anyone may GET a published object (objects only). */
+    String presign(String folder, String relative);
 
     /**
      * Objects an upload is written to part by part as it arrives (a bucket); empty: uploads are received into local

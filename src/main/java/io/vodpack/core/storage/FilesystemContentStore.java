@@ -6,7 +6,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -133,7 +132,7 @@ public class FilesystemContentStore implements ContentStore {
     }
 
     @Override
-    public String presign(String folder, String relative, Duration ttl) {
+    public String presign(String folder, String relative) {
         throw new UnsupportedOperationException("published files are served by the static file route");
     }
 

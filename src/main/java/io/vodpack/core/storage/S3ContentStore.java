@@ -81,6 +81,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     /** Streamed PUTs ({@link #stream}) to presigned URLs: the bytes go from the upload's buffers to the socket. */
     private final HttpClient puts;
     private final String bucket;
+    private final Duration presignTtl;
     private final String prefix;
     private final boolean createBucket;
     private final int partSize;
@@ -92,6 +93,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
         String p = s3.prefix().orElse("");
         this.prefix = p.isEmpty() || p.endsWith("/") ? p : p + "/";
         this.createBucket = s3.createBucket();
+        this.presignTtl = config.delivery().redirectTtl();
         this.partSize = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(5L << 20, s3.partSize()));
         AwsCredentialsProvider credentials = AwsCredentialsProviderChain.of(SystemPropertyCredentialsProvider.create(),
                 EnvironmentVariableCredentialsProvider.create());
@@ -373,8 +375,8 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     }
 
     @Override
-    public String presign(String folder, String relative, Duration ttl) {
-        return presigner.presignGetObject(p -> p.signatureDuration(ttl)
+    public String presign(String folder, String relative) {
+        return presigner.presignGetObject(p -> p.signatureDuration(presignTtl)
                 .getObjectRequest(b -> b.bucket(bucket).key(publishedKey(folder, relative)))).url().toString();
     }
 
