@@ -6,11 +6,15 @@ Opens one keep-alive connection, then times POST /packaged_content until GET /pa
 the timed span, so the figure is the service's latency, not the cost of starting a client per request (a curl
 process each). Prints "ELAPSED_NS JOB_ID" and writes the final body to OUT.
 
+With BENCH_TRACE=1 it also prints, to stderr, when each answer arrived and the job's own timestamps, in ms from the
+POST (the service's clock is this machine's).
 Usage: api_job.py BASE_URL AUTH_FILE INPUT_ID KEY KID OUT [EXTRA_JSON_MEMBERS]
 (AUTH_FILE: the curl config with the Authorization header, as bench/lib.sh writes it.)
 """
+import datetime
 import http.client
 import json
+import os
 import re
 import sys
 import time
@@ -28,6 +32,8 @@ def main():
     headers = {"Authorization": authorization}
     body = '{"input_content_id":%s,"key":"%s","kid":"%s"%s}' % (input_id, key, kid, ("," + extra) if extra else "")
 
+    trace = []
+    wall0 = time.time()
     t0 = time.perf_counter_ns()
     conn.request("POST", "/packaged_content", body, dict(headers, **{"Content-Type": "application/json"}))
     response = conn.getresponse()
@@ -35,16 +41,26 @@ def main():
     if response.status != 202:
         sys.exit("POST /packaged_content answered %d: %s" % (response.status, answer.decode(errors="replace")))
     job = json.loads(answer)["packaged_content_id"]
+    trace.append(("POST answered", time.perf_counter_ns()))
     deadline = time.monotonic() + 600
     while True:
         conn.request("GET", "/packaged_content/%d?wait=30" % job, headers=headers)
         response = conn.getresponse()
         answer = response.read()
+        trace.append(("GET answered %d" % response.status, time.perf_counter_ns()))
         if response.status == 200:
             break
         if response.status != 202 or time.monotonic() > deadline:
             sys.exit("GET /packaged_content/%d answered %d: %s" % (job, response.status, answer.decode(errors="replace")))
     t1 = time.perf_counter_ns()
+    if os.environ.get("BENCH_TRACE") == "1":
+        body = json.loads(answer)
+        steps = ["%s %.1f" % (what, (at - t0) / 1e6) for what, at in trace]
+        for field in ("created_at", "started_at", "finished_at"):
+            if body.get(field):
+                at = datetime.datetime.fromisoformat(body[field].replace("Z", "+00:00")).timestamp()
+                steps.append("%s %.1f" % (field, (at - wall0) * 1e3))
+        print("trace: " + ", ".join(steps), file=sys.stderr)
     with open(out, "wb") as f:
         f.write(answer)
     print(t1 - t0, job)

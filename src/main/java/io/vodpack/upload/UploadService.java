@@ -184,7 +184,13 @@ public class UploadService {
                 }
             });
         });
-        request.exceptionHandler(done::tryFail);
+        // once the file part is piped, its pipe reports the failure, after the sink's last write: failing earlier
+        // would let the caller abort the target while a write is still under way
+        request.exceptionHandler(failure -> {
+            if (!seen.get()) {
+                done.tryFail(failure);
+            }
+        });
         request.endHandler(v -> {
             if (!seen.get()) {
                 sink.end();

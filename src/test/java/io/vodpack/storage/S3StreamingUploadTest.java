@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
@@ -119,6 +120,32 @@ class S3StreamingUploadTest {
                 .until(() -> bytesOnTheServer(objectsBefore) == 0);
         assertThat(s3.keys(BUCKET, "inputs/")).isEqualTo(objectsBefore);
         assertThat(Db.count(db, "select count(*) from input_content")).isEqualTo(rowsBefore);
+    }
+
+    @Test
+    void aOnePutUploadWhoseDigestDoesNotMatchNeverBecomesAnObject() throws Exception {
+        byte[] source = Files.readAllBytes(TestMedia.h264AacMoovAtEnd());
+        List<String> objectsBefore = s3.keys(BUCKET, "inputs/");
+        long rowsBefore = Db.count(db, "select count(*) from input_content");
+        long cutShortBefore = putsCutShort();
+        byte[] wrong = MessageDigest.getInstance("SHA-256").digest("something else".getBytes(StandardCharsets.UTF_8));
+        given().contentType("video/mp4").header("Content-Digest", "sha-256=:" + Base64.getEncoder().encodeToString(wrong) + ":")
+                .body(source).post("/upload_input_content").then().statusCode(400)
+                .contentType("application/problem+json").body("type", equalTo("urn:vodpack:problem:digest-mismatch"));
+        // The body's last byte never reached the S3 server, so it kept nothing: not even for a moment.
+        Awaitility.await().atMost(Duration.ofMillis(2500)).pollInterval(Duration.ofMillis(100))
+                .until(() -> bytesOnTheServer(objectsBefore) == 0);
+        Thread.sleep(500);
+        assertThat(bytesOnTheServer(objectsBefore)).isZero();
+        assertThat(s3.keys(BUCKET, "inputs/")).isEqualTo(objectsBefore);
+        assertThat(Db.count(db, "select count(*) from input_content")).isEqualTo(rowsBefore);
+        assertThat(putsCutShort()).as("the S3 server saw the PUT end before its last byte").isGreaterThan(cutShortBefore);
+    }
+
+    /** PUTs whose body the S3 server saw end early, from its log. */
+    private long putsCutShort() throws IOException {
+        String log = Files.readString(s3.files(BUCKET).getParent().getParent().resolve("s3proxy.log"));
+        return log.lines().filter(line -> line.contains("EofException: Early EOF")).count();
     }
 
     /**

@@ -70,6 +70,20 @@ public final class FileSync {
         }
     }
 
+    /**
+     * Starts an fsync of one file's contents on the fsync threads and returns at once; a failure is dropped (for
+     * syncing ahead: a later {@link #tree} is the guarantee).
+     */
+    public static void fileSoon(Path file) {
+        SYNCERS.execute(() -> {
+            try {
+                force(file);
+            } catch (IOException | RuntimeException e) {
+                // renamed or removed meanwhile, or a disk error that the final fsync reports
+            }
+        });
+    }
+
     /** Fsyncs one file's contents. */
     public static void file(Path file) throws IOException {
         force(file);

@@ -39,7 +39,10 @@ public interface ObjectParts {
      */
     CompletableFuture<ObjectStream> stream(String key, long length);
 
-    /** The body of a PUT started by {@link #stream}. Its futures complete on an event loop. */
+    /**
+     * The body of a PUT started by {@link #stream}. Its futures complete on an event loop and have no time limit of
+     * their own (the caller bounds its waits). An answer of the store before the body ended fails the next write.
+     */
     interface ObjectStream {
 
         /** Sends the next bytes; completes once they are on the wire (until then {@code bytes} must not change). */
@@ -48,7 +51,7 @@ public interface ObjectParts {
         /** After the last bytes: completes when the store has the whole object. */
         CompletableFuture<Void> end();
 
-        /** Abandons the PUT before its last byte: the store keeps nothing. */
+        /** Abandons the PUT: a store that has not received every byte keeps nothing. */
         void reset();
     }
 

@@ -123,8 +123,9 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
                 .asyncConfiguration(a -> a.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR, Runnable::run))
                 .build();
         this.presigner = presign.build();
+        // a short keep-alive: a connection the S3 server has closed meanwhile would fail a body that cannot be sent again
         this.puts = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(64).setKeepAlive(true)
-                .setKeepAliveTimeout(30).setConnectTimeout(5_000));
+                .setKeepAliveTimeout(4).setConnectTimeout(5_000));
     }
 
     /** Creates the bucket when it is missing (and allowed to); a server that cannot be reached is logged. */
@@ -423,42 +424,70 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
 
     /**
      * The PUT goes to a presigned URL (signed by the SDK; the body is sent as {@code UNSIGNED-PAYLOAD}, so it is not
-     * hashed once more for the signature) with the service's own HTTP client.
+     * hashed once more for the signature) with the service's own HTTP client. No idle timeout on the request: the
+     * caller bounds each write and the wait for the answer ({@link ObjectStream}).
      */
     @Override
     public CompletableFuture<ObjectStream> stream(String key, long length) {
-        String url = presigner.presignPutObject(p -> p.signatureDuration(STREAM_TTL)
-                .putObjectRequest(b -> b.bucket(bucket).key(prefix + key).contentType("video/mp4"))).url().toString();
-        RequestOptions put = new RequestOptions().setMethod(HttpMethod.PUT).setAbsoluteURI(url).setIdleTimeout(STREAM_IDLE_MS)
+        String url;
+        try {
+            url = presigner.presignPutObject(p -> p.signatureDuration(STREAM_TTL)
+                    .putObjectRequest(b -> b.bucket(bucket).key(prefix + key).contentType("video/mp4"))).url().toString();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(new StorageUnavailableException("the storage failed: " + describe(e), e));
+        }
+        RequestOptions put = new RequestOptions().setMethod(HttpMethod.PUT).setAbsoluteURI(url)
                 .putHeader(HttpHeaders.CONTENT_TYPE, "video/mp4").putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(length));
         return unavailable(stage(puts.request(put))).thenApply(StreamedPut::new);
     }
 
-    /** How long the URL of a streamed PUT stays valid: the request starts at once, and may then take as long as it needs. */
+    /** How long the URL of a streamed PUT stays valid: the request starts at once (S3 checks it when it begins). */
     private static final Duration STREAM_TTL = Duration.ofMinutes(5);
-    /** Longest pause of a streamed PUT (the upload's own minimum rate stops slow clients well before it). */
-    private static final long STREAM_IDLE_MS = 120_000;
 
     private static <T> CompletableFuture<T> stage(Future<T> future) {
         return future.toCompletionStage().toCompletableFuture();
     }
 
-    /** One PUT whose body is written as the upload arrives. */
+    /**
+     * One PUT whose body is written as the upload arrives. An answer that comes before the body has ended (the S3 server
+     * refused the request, or gave up on it) resets the PUT at once, so that no write waits for a server that stopped
+     * reading.
+     */
     private static final class StreamedPut implements ObjectStream {
 
         private final HttpClientRequest request;
+        private volatile boolean ended;
+        private volatile int earlyAnswer;
 
         StreamedPut(HttpClientRequest request) {
             this.request = request;
+            request.response().onSuccess(answer -> {
+                if (!ended) {
+                    earlyAnswer = answer.statusCode();
+                    request.reset();
+                }
+            });
         }
 
         @Override
         public CompletableFuture<Void> write(ByteBuffer bytes) {
-            return unavailable(stage(request.write(Buffer.buffer(Unpooled.wrappedBuffer(bytes)))));
+            if (earlyAnswer != 0) {
+                return CompletableFuture.failedFuture(refusedEarly());
+            }
+            return unavailable(stage(request.write(Buffer.buffer(Unpooled.wrappedBuffer(bytes))))
+                    .exceptionallyCompose(failure -> CompletableFuture.failedFuture(earlyAnswer != 0 ? refusedEarly() : failure)));
+        }
+
+        private StorageUnavailableException refusedEarly() {
+            return new StorageUnavailableException("the storage answered HTTP " + earlyAnswer + " before the body ended", null);
         }
 
         @Override
         public CompletableFuture<Void> end() {
+            ended = true;
+            if (earlyAnswer != 0) {
+                return CompletableFuture.failedFuture(refusedEarly());
+            }
             return unavailable(stage(request.end().compose(v -> request.response()).compose(answer -> answer.body()
                     .compose(body -> answer.statusCode() == 200 ? Future.<Void>succeededFuture()
                             : Future.failedFuture(new StorageUnavailableException("the storage refused the upload: HTTP "
@@ -467,6 +496,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
 
         @Override
         public void reset() {
+            ended = true;
             request.reset();
         }
 

@@ -14,8 +14,9 @@ import java.util.stream.Stream;
  * Fsyncs a folder's files while a process is still writing the folder, so that the disk writes overlap with the work
  * and the fsync before commit ({@link FileSync#tree}) finds little left to write. Only files that stopped growing
  * (the same size at two calls in a row: a finished segment) are fsynced, never the one being written, whose writer
- * an fsync would hold up. Only an optimisation: that final
- * fsync stays the guarantee, so a failure here is ignored. Blocking; one thread at a time.
+ * an fsync would hold up. The fsyncs run on {@link FileSync}'s threads, several at once, and the caller does not wait
+ * for them (an engine writes a 2 MiB segment in a few milliseconds: one fsync after the other would fall behind).
+ * Only an optimisation: that final fsync stays the guarantee, so a failure here is ignored. One thread at a time.
  */
 public final class SyncAhead {
 
@@ -29,7 +30,16 @@ public final class SyncAhead {
         this.root = root;
     }
 
-    /** Fsyncs the files under the folder that kept their size since the previous call and changed since their last fsync. */
+    /**
+     * Once the writer is done: starts the fsync of every file not fsynced at its present size, so that they reach the
+     * disk while the output is checked.
+     */
+    public void syncRest() {
+        syncGrown();
+        syncGrown();
+    }
+
+    /** Starts the fsync of the files under the folder that kept their size since the previous call and changed since their last fsync. */
     public void syncGrown() {
         List<Path> files;
         try (Stream<Path> walk = Files.walk(root)) {
@@ -42,7 +52,7 @@ public final class SyncAhead {
                 long size = Files.size(file);
                 Long before = seen.put(file, size);
                 if (size > 0 && before != null && before == size && synced.getOrDefault(file, -1L) != size) {
-                    FileSync.file(file);
+                    FileSync.fileSoon(file);
                     synced.put(file, size);
                 }
             } catch (IOException e) {

@@ -176,6 +176,8 @@ final class PackagingAttempt extends Attempt {
                         + outcome.exitCode() + (last.isEmpty() ? "" : ": " + last));
             }
         }
+        // the output is final: its last files go to the disk while the MPD and the playlists are checked
+        output.syncRest();
     }
 
     /** Blocking: progress from the media time written so far (video segments) against the input's duration. */

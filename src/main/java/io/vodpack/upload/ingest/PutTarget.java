@@ -1,8 +1,12 @@
 package io.vodpack.upload.ingest;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import io.vodpack.core.storage.ObjectParts;
 import io.vodpack.core.storage.StorageUnavailableException;
@@ -11,18 +15,25 @@ import io.vodpack.core.storage.StorageUnavailableException;
  * A body of known length written to the bucket as one PUT ({@link ObjectParts#stream}) while it arrives: the chunks
  * go from the body's buffers to the bucket's connection without a copy, and {@link #append} returns once they are on
  * the wire, which holds back the {@link DigestingSink} and so the request when the bucket is slower than the client.
- * The PUT starts with the first bytes. The bucket keeps the object once the last byte arrived; {@link #finish} waits
- * for its answer, and {@link #abort} resets a PUT still under way (the bucket keeps nothing) or deletes the object a
- * finished one left (a body whose digest did not match). {@link #append} runs on the sink's worker thread, one call at a
- * time; the rest on a worker thread after the body ended. Blocking.
+ * The PUT starts with the first bytes. Its last byte is held back until {@link #finish}: the bucket keeps an object
+ * only once every byte has arrived, so a body that fails its checks after its last byte (a digest mismatch) is
+ * {@link #abort}ed with a reset and leaves nothing. A bucket that takes no bytes for {@link #STALL_SECONDS}, or does
+ * not answer within it after the last byte, fails the upload (503). {@link #append} runs on the sink's worker thread,
+ * one call at a time; the rest on a worker thread after the body ended. Blocking.
  */
 public final class PutTarget implements BucketTarget {
+
+    /** Longest wait for the bucket to take a batch of the body, or to answer once it has it all. */
+    static final long STALL_SECONDS = 60;
 
     private final ObjectParts bucket;
     private final String key;
     private final long length;
     private ObjectParts.ObjectStream stream;
-    private boolean ended;
+    /** Bytes taken from the body so far (sent, or the held-back last byte). */
+    private long taken;
+    private ByteBuffer lastByte;
+    private boolean finishing;
     private RuntimeException failure;
 
     /** A PUT of exactly {@code length} bytes to {@code key}. */
@@ -38,12 +49,24 @@ public final class PutTarget implements BucketTarget {
         if (stream == null) {
             stream = await(bucket.stream(key, length));
         }
-        CompletableFuture<?>[] writes = new CompletableFuture<?>[chunks.length];
-        for (int i = 0; i < chunks.length; i++) {
-            writes[i] = stream.write(chunks[i].duplicate());
+        List<CompletableFuture<Void>> writes = new ArrayList<>(chunks.length);
+        for (ByteBuffer chunk : chunks) {
+            ByteBuffer bytes = chunk.duplicate();
+            if (taken + bytes.remaining() > length) {
+                fail(new StorageUnavailableException("the body is longer than its Content-Length", null));
+            }
+            taken += bytes.remaining();
+            if (taken == length && bytes.hasRemaining()) {
+                // the body's last byte: copied (the chunk goes back to the sink), sent by finish
+                lastByte = ByteBuffer.allocate(1).put(0, bytes.get(bytes.limit() - 1));
+                bytes.limit(bytes.limit() - 1);
+            }
+            if (bytes.hasRemaining()) {
+                writes.add(stream.write(bytes));
+            }
         }
         // the chunks are the sink's buffers, released when this returns: wait until the socket has taken them
-        await(CompletableFuture.allOf(writes));
+        await(CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)));
     }
 
     @Override
@@ -54,11 +77,12 @@ public final class PutTarget implements BucketTarget {
     @Override
     public void finish() {
         failIfFailed();
-        if (stream == null) {
-            throw new IllegalStateException("finish before any byte of " + key);
+        if (stream == null || taken != length || lastByte == null) {
+            fail(new IllegalStateException("the body of " + key + " ended after " + taken + " of " + length + " bytes"));
         }
+        finishing = true;
+        await(stream.write(lastByte));
         await(stream.end());
-        ended = true;
     }
 
     @Override
@@ -66,11 +90,11 @@ public final class PutTarget implements BucketTarget {
         if (stream == null) {
             return;
         }
-        if (!ended) {
-            stream.reset();
+        stream.reset();
+        if (finishing) {
+            // the last byte went out: the bucket may have kept the object before the answer failed
+            bucket.delete(key).exceptionally(x -> null).join();
         }
-        // a body that failed its checks after its last byte reached the bucket left a whole object
-        bucket.delete(key).exceptionally(x -> null).join();
     }
 
     private void failIfFailed() {
@@ -79,13 +103,24 @@ public final class PutTarget implements BucketTarget {
         }
     }
 
+    private RuntimeException fail(RuntimeException e) {
+        failure = e;
+        throw e;
+    }
+
     private <T> T await(CompletableFuture<T> future) {
         try {
-            return future.join();
+            return future.orTimeout(STALL_SECONDS, TimeUnit.SECONDS).join();
         } catch (CompletionException e) {
-            failure = e.getCause() instanceof StorageUnavailableException s ? s
-                    : new StorageUnavailableException("the storage failed: " + e.getCause(), e.getCause());
-            throw failure;
+            Throwable cause = e.getCause();
+            if (cause instanceof TimeoutException) {
+                if (stream != null) {
+                    stream.reset();
+                }
+                cause = new StorageUnavailableException("the storage took nothing for " + STALL_SECONDS + " s", cause);
+            }
+            throw fail(cause instanceof StorageUnavailableException s ? s
+                    : new StorageUnavailableException("the storage failed: " + cause, cause));
         }
     }
 }
