@@ -60,7 +60,15 @@ def main():
             if body.get(field):
                 at = datetime.datetime.fromisoformat(body[field].replace("Z", "+00:00")).timestamp()
                 steps.append("%s %.1f" % (field, (at - wall0) * 1e3))
-        print("trace: " + ", ".join(steps), file=sys.stderr)
+        extra = []
+        for _ in range(int(os.environ.get("BENCH_TRACE_GETS", "5"))):
+            g0 = time.perf_counter_ns()
+            conn.request("GET", "/packaged_content/%d" % job, headers=headers)
+            r = conn.getresponse()
+            r.read()
+            extra.append("%.1f" % ((time.perf_counter_ns() - g0) / 1e6))
+        steps.append("GET of the DONE job again (last 5): " + " ".join(extra[-5:]) + " ms")
+        print("trace: POST sent at %s, " % datetime.datetime.fromtimestamp(wall0).strftime("%H:%M:%S.%f")[:-3] + ", ".join(steps), file=sys.stderr)
     with open(out, "wb") as f:
         f.write(answer)
     print(t1 - t0, job)
