@@ -48,8 +48,11 @@ public interface ObjectParts {
         /** Sends the next bytes; completes once they are on the wire (until then {@code bytes} must not change). */
         CompletableFuture<Void> write(ByteBuffer bytes);
 
-        /** After the last bytes: completes when the store has the whole object. */
-        CompletableFuture<Void> end();
+        /**
+         * Sends the body's last bytes and ends it: completes when the store has the whole object. (One call, so that
+         * the store's answer, which may come as soon as the last byte arrives, is never taken for an early one.)
+         */
+        CompletableFuture<Void> end(ByteBuffer last);
 
         /** Abandons the PUT: a store that has not received every byte keeps nothing. */
         void reset();

@@ -483,12 +483,12 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
         }
 
         @Override
-        public CompletableFuture<Void> end() {
+        public CompletableFuture<Void> end(ByteBuffer last) {
             ended = true;
             if (earlyAnswer != 0) {
                 return CompletableFuture.failedFuture(refusedEarly());
             }
-            return unavailable(stage(request.end().compose(v -> request.response()).compose(answer -> answer.body()
+            return unavailable(stage(request.end(Buffer.buffer(Unpooled.wrappedBuffer(last))).compose(v -> request.response()).compose(answer -> answer.body()
                     .compose(body -> answer.statusCode() == 200 ? Future.<Void>succeededFuture()
                             : Future.failedFuture(new StorageUnavailableException("the storage refused the upload: HTTP "
                                     + answer.statusCode() + " " + errorCode(body.toString()), null))))));

@@ -81,8 +81,7 @@ public final class PutTarget implements BucketTarget {
             fail(new IllegalStateException("the body of " + key + " ended after " + taken + " of " + length + " bytes"));
         }
         finishing = true;
-        await(stream.write(lastByte));
-        await(stream.end());
+        await(stream.end(lastByte));
     }
 
     @Override
