@@ -3,8 +3,6 @@ package io.vodpack.upload.resumable;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.security.MessageDigest;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -122,11 +120,7 @@ public class BucketChunks {
 
         @Override
         public Uni<Long> write(HttpServerRequest request) {
-            List<MessageDigest> fed = new ArrayList<>(List.of(running));
-            if (own != null) {
-                fed.add(own);
-            }
-            sink = pipe.sink(target, upload.length - offset, fed);
+            sink = pipe.sink(target, upload.length - offset, PatchChunk.digests(running, own));
             return Async.await(pipe.pipe(request, sink)).onItemOrFailure().transformToUni((written, failure) -> settle(failure));
         }
 

@@ -6,8 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
-import java.util.ArrayList;
-import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -115,11 +113,7 @@ public class ChunkWriter {
          */
         @Override
         public Uni<Long> write(HttpServerRequest request) {
-            List<MessageDigest> fed = new ArrayList<>(List.of(running));
-            if (own != null) {
-                fed.add(own);
-            }
-            sink = pipe.sink(target, room, fed);
+            sink = pipe.sink(target, room, PatchChunk.digests(running, own));
             return Async.await(pipe.pipe(request, sink)).onItemOrFailure().transformToUni((written, failure) -> settle(failure));
         }
 

@@ -1,5 +1,8 @@
 package io.vodpack.upload.resumable;
 
+import java.security.MessageDigest;
+import java.util.List;
+
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -20,4 +23,9 @@ interface PatchChunk {
 
     /** The offset to record once the PATCH has ended. */
     long kept();
+
+    /** What a PATCH's body feeds: the upload's running SHA-256, and the chunk's own checksum when the client sent one. */
+    static List<MessageDigest> digests(MessageDigest running, MessageDigest own) {
+        return own == null ? List.of(running) : List.of(running, own);
+    }
 }
