@@ -12,6 +12,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
@@ -32,6 +33,7 @@ import io.vodpack.core.async.Async;
 import io.vodpack.core.config.PublicUrls;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.db.DatabaseNotifications;
+import io.vodpack.core.lifecycle.StartupOrder;
 
 /**
  * Sends due webhook deliveries from the outbox as soon as they are committed (a notification on {@value #CHANNEL}
@@ -65,6 +67,8 @@ public class WebhookDeliverer {
     private final Async async;
     private final AtomicLong wakeUps = new AtomicLong();
     private final AtomicBoolean passRunning = new AtomicBoolean();
+    /** Set once start-up has readied what rendering an event reads (the playback signing keys); no pass runs before. */
+    private volatile boolean started;
 
     public WebhookDeliverer(Pool pool, WebhookTables tables, VodpackConfig config, ObjectMapper json,
             Instance<WebhookEventData> renderers, PublicUrls urls, DatabaseNotifications notifications, Async async) {
@@ -87,7 +91,8 @@ public class WebhookDeliverer {
             String url, String secret) {
     }
 
-    void start(@Observes StartupEvent startup) {
+    void start(@Observes @Priority(StartupOrder.CONSUME) StartupEvent startup) {
+        started = true;
         notifications.subscribe(CHANNEL, payload -> wake(), this::wake);
     }
 
@@ -102,6 +107,9 @@ public class WebhookDeliverer {
      * during a pass is never lost (one more pass follows). Safe to call from any thread.
      */
     void wake() {
+        if (!started) {
+            return; // the scheduler may fire before start-up ends; start() subscribes, and the subscription wakes
+        }
         wakeUps.incrementAndGet();
         if (!passRunning.compareAndSet(false, true)) {
             return;

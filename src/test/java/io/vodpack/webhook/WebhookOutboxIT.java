@@ -81,6 +81,9 @@ class WebhookOutboxIT {
                 long id = job;
                 Awaitility.await().atMost(Duration.ofSeconds(5)).until(
                         () -> "DELIVERED".equals(query("select status from webhook_delivery where resource_id = " + id)));
+                // The first claim after the restart sends it: a pass that met a half-started instance would have
+                // claimed it once for nothing and left it waiting out the lease.
+                assertThat(query("select attempts from webhook_delivery where resource_id = " + id)).isEqualTo("1");
             }
         } finally {
             receiver.stop(0);

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -23,6 +24,7 @@ import io.vodpack.core.db.SqlNames;
 import io.vodpack.access.Scope;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.config.VodpackConfig;
+import io.vodpack.core.lifecycle.StartupOrder;
 
 /** Creates, lists and revokes API keys, and makes sure an admin key exists from the first start. */
 @ApplicationScoped
@@ -116,7 +118,7 @@ public class ApiKeyService {
      * admin key in the database, a key is generated and printed once. Replicas starting together take turns
      * (an advisory lock), so only one key is generated.
      */
-    void bootstrap(@Observes StartupEvent event) {
+    void bootstrap(@Observes @Priority(StartupOrder.PREPARE) StartupEvent event) {
         String fromEnvironment = config.security().adminApiKey().map(String::strip).filter(s -> !s.isEmpty()).orElse(null);
         if (fromEnvironment != null && fromEnvironment.length() < MIN_ENV_KEY) {
             throw new IllegalStateException("VODPACK_ADMIN_API_KEY (vodpack.security.admin-api-key) must be at least "

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -28,6 +29,7 @@ import io.vertx.mutiny.sqlclient.Row;
 import io.vertx.mutiny.sqlclient.Tuple;
 
 import io.vodpack.core.db.SqlNames;
+import io.vodpack.core.lifecycle.StartupOrder;
 
 /**
  * The ES256 keys that sign playback tokens, kept in PostgreSQL so that every replica signs and verifies with
@@ -62,7 +64,7 @@ public class SigningKeys {
         return current.jwks();
     }
 
-    void onStart(@Observes StartupEvent event) {
+    void onStart(@Observes @Priority(StartupOrder.PREPARE) StartupEvent event) {
         // Replicas starting together take turns, so that only one creates the first key.
         pool.withTransaction(connection -> connection.query("SELECT pg_advisory_xact_lock(7612002)").execute()
                 .flatMap(locked -> connection.query("SELECT 1 FROM " + table + " WHERE retired_at IS NULL").execute())

@@ -8,6 +8,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -20,6 +21,7 @@ import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.pgclient.PgConnection;
 import io.vodpack.core.config.VodpackConfig;
+import io.vodpack.core.lifecycle.StartupOrder;
 
 /**
  * This instance's one dedicated PostgreSQL connection that LISTENs on the channels features subscribe to (NOTIFY
@@ -50,7 +52,7 @@ public class DatabaseNotifications {
         this.connectOptions = ListenConnectionOptions.from(properties);
     }
 
-    void start(@Observes StartupEvent startup) {
+    void start(@Observes @Priority(StartupOrder.CONSUME) StartupEvent startup) {
         connect();
     }
 

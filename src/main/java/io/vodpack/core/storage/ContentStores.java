@@ -1,5 +1,6 @@
 package io.vodpack.core.storage;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
@@ -8,6 +9,7 @@ import jakarta.enterprise.inject.Produces;
 import io.quarkus.runtime.StartupEvent;
 import io.vertx.core.Vertx;
 import io.vodpack.core.config.VodpackConfig;
+import io.vodpack.core.lifecycle.StartupOrder;
 
 /** Makes the {@link ContentStore} {@code vodpack.storage.kind} names, and readies it at start. */
 @ApplicationScoped
@@ -22,7 +24,7 @@ public class ContentStores {
         };
     }
 
-    void start(@Observes StartupEvent event, ContentStore store) {
+    void start(@Observes @Priority(StartupOrder.PREPARE) StartupEvent event, ContentStore store) {
         store.start();
     }
 

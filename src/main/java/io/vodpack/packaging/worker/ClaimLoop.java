@@ -3,6 +3,7 @@ package io.vodpack.packaging.worker;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -13,6 +14,7 @@ import io.quarkus.scheduler.Scheduled;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.packaging.events.JobEvents;
 import io.vodpack.packaging.queue.JobQueue;
+import io.vodpack.core.lifecycle.StartupOrder;
 
 /**
  * Claims queued jobs while this instance has a free worker: one permit of {@link #slots} per job it may run
@@ -31,6 +33,8 @@ public class ClaimLoop {
     private final VodpackConfig config;
     private final Semaphore slots;
     private final AtomicLong signals = new AtomicLong();
+    /** Set when start-up has readied storage; the scheduler's poll may fire earlier and must not claim yet. */
+    private volatile boolean started;
 
     private final JobEvents events;
 
@@ -43,13 +47,14 @@ public class ClaimLoop {
         this.slots = new Semaphore(workers.concurrency());
     }
 
-    void onStart(@Observes StartupEvent event) {
+    void onStart(@Observes @Priority(StartupOrder.CONSUME) StartupEvent event) {
         if (!config.packaging().workersEnabled()) {
             LOG.info("Packaging workers are disabled on this instance (vodpack.packaging.workers-enabled=false)");
             return;
         }
         LOG.infof("Packaging with engine '%s', %d job(s) at once, worker %s", config.packaging().engine(),
                 workers.concurrency(), workers.owner());
+        started = true;
         events.onQueued(this::signal);
         signal();
     }
@@ -62,7 +67,7 @@ public class ClaimLoop {
 
     /** There may be a queued job: claim it if a worker is free. Safe to call from any thread. */
     public void signal() {
-        if (!config.packaging().workersEnabled()) {
+        if (!started) {
             return;
         }
         signals.incrementAndGet();
