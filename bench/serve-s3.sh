@@ -4,13 +4,16 @@
 # Starts a real S3 server (S3Proxy, filesystem backend) and the service with vodpack.storage.kind=s3 on it, packages
 # the 2-minute 1080p ~8 Mbit/s file of bench/package.sh through the API (its segments land in the bucket), then in one
 # run drives, alternating, with wrk and a script that rotates over every video and audio segment:
-#   service:  GET /content/{id}/video/seg_N.m4s  (the DONE check, then the bytes streamed from the bucket);
+#   service:  GET /content/{id}/video/seg_N.m4s  (the DONE check, then the bytes sent from the segment this replica
+#             keeps on its scratch disk, read from the bucket once; with DELIVERY_CACHE_SIZE=0, streamed from the bucket
+#             for every request);
 #   baseline: GET /<bucket>/packaged/<folder>/video/seg_N.m4s straight from the same S3 server (the same objects).
 # Prints requests/s and MiB/s of each, the ratio service/S3 server (target >= 0.8), the CPU seconds per GiB served
 # that the service and the S3 server spent in each round (svc_cpu, s3_cpu), and the service's RSS.
 # With DELIVERY_REDIRECT=true the service answers each segment with a 302 to a presigned URL, and wrk's figure is the
 # redirects alone (what the service then serves; the bytes come from the bucket).
-# Usage: bench/serve-s3.sh   (env: WRK_ARGS="-t2 -c32 -d15s", REPS=3; see bench/lib.sh)
+# Usage: bench/serve-s3.sh   (env: WRK_ARGS="-t2 -c32 -d15s", REPS=3, DELIVERY_CACHE_SIZE=<bytes, default the
+# service's 1 GiB>; see bench/lib.sh)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 WRK_ARGS=${WRK_ARGS:--t2 -c32 -d15s}
@@ -18,6 +21,7 @@ REPS=${REPS:-3}
 MAX_OTHERS=${BENCH_MAX_OTHERS:-1.5}
 need_tool wrk wrk
 export VODPACK_DELIVERY_REDIRECT=${DELIVERY_REDIRECT:-false}
+if [[ -n ${DELIVERY_CACHE_SIZE:-} ]]; then export VODPACK_DELIVERY_CACHE_SIZE=$DELIVERY_CACHE_SIZE; fi
 
 SRC=$(media_1080p_2min)
 start_s3
@@ -69,7 +73,8 @@ wrk_seconds() { echo "$WRK_ARGS" | sed -n 's/.*-d *\([0-9]*\)s.*/\1/p'; }
 
 echo
 echo "== Segments from the bucket: ${#SEGMENTS[@]} objects (video + audio), mean $(kib_to_mib $((SEG_BYTES / ${#SEGMENTS[@]} / 1024))) MiB,"
-echo "   wrk $WRK_ARGS, $REPS clean rounds, alternating; delivery.redirect=$VODPACK_DELIVERY_REDIRECT"
+echo "   wrk $WRK_ARGS, $REPS clean rounds, alternating; delivery.redirect=$VODPACK_DELIVERY_REDIRECT," \
+    "delivery.cache-size=${VODPACK_DELIVERY_CACHE_SIZE:-default}"
 printf '%-6s %-10s %10s %10s %8s %8s %9s %8s %8s\n' round server req/s MiB/s p50_ms p99_ms others_s svc_cpu s3_cpu
 svc_r=() svc_m=() s3_r=() s3_m=()
 for ((attempt = 1; ${#svc_r[@]} < REPS && attempt <= 2 * REPS; attempt++)); do

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -22,6 +23,7 @@ import org.reactivestreams.Subscription;
 import io.netty.buffer.Unpooled;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
@@ -47,15 +49,18 @@ class BucketStreams {
     private static final Pattern SINGLE_RANGE = Pattern.compile("bytes=(?:[0-9]{1,18}-[0-9]{0,18}|-[0-9]{1,18})");
 
     private final ContentStore store;
+    private final SegmentCache cache;
     private final boolean redirect;
 
-    BucketStreams(ContentStore store, VodpackConfig config) {
+    BucketStreams(ContentStore store, SegmentCache cache, VodpackConfig config) {
         this.store = store;
+        this.cache = cache;
         this.redirect = config.delivery().redirect();
     }
 
-    /** The bytes of a small object (an MPD) and its version, empty when it is missing. */
+    /** The bytes of a small object (an MPD) and its version, empty when it is missing; answered on the caller's context. */
     Uni<Optional<Versioned>> readWhole(String folder, String relative) {
+        Executor requestContext = onThisContext();
         return store.read(folder, relative, ContentStore.ObjectRequest.whole()).flatMap(read -> {
             if (read.status() == 404) {
                 return Uni.createFrom().item(Optional.<Versioned>empty());
@@ -65,7 +70,7 @@ class BucketStreams {
                 read.body().subscribe(new Collector(whole));
                 return whole;
             }).map(bytes -> Optional.of(new Versioned(bytes, read.etag())));
-        });
+        }).emitOn(requestContext);
     }
 
     record Versioned(byte[] bytes, String version) {
@@ -74,9 +79,15 @@ class BucketStreams {
     /**
      * Answers a GET or HEAD of one segment or init segment of a DONE job's live folder. Most requests cost the bucket one
      * request, which carries the client's Range and entity tag: the S3 server answers 304 and 416 itself. Validators S3
-     * servers do not evaluate alike (a date, {@code *}) and the redirect are answered from a HEAD first.
+     * servers do not evaluate alike (a date, {@code *}) and the redirect are answered from a HEAD first. A segment this
+     * replica keeps ({@link SegmentCache}) costs the bucket nothing: it is sent from its file.
      */
     void serve(RoutingContext ctx, String folder, String relative) {
+        Optional<SegmentCache.Entry> kept = cache.get(folder, relative);
+        if (kept.isPresent()) {
+            serveKept(ctx, folder, relative, kept.get());
+            return;
+        }
         String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
         boolean byDate = ifNoneMatch == null && ctx.request().getHeader(HttpHeaders.IF_MODIFIED_SINCE) != null;
         if (redirect || byDate || "*".equals(ifNoneMatch)) {
@@ -87,7 +98,7 @@ class BucketStreams {
     }
 
     private void serveAfterHead(RoutingContext ctx, String folder, String relative) {
-        store.stat(folder, relative).subscribe().with(stat -> {
+        store.stat(folder, relative).emitOn(onThisContext()).subscribe().with(stat -> {
             if (stat.isEmpty()) {
                 notFound(ctx);
                 return;
@@ -109,7 +120,9 @@ class BucketStreams {
     private void read(RoutingContext ctx, String folder, String relative, String ifNoneMatch) {
         boolean head = ctx.request().method() == HttpMethod.HEAD;
         String range = head ? null : singleRange(ctx.request().getHeader("Range"));
-        store.read(folder, relative, new ContentStore.ObjectRequest(!head, range, ifNoneMatch)).subscribe().with(read -> {
+        Context context = Vertx.currentContext();
+        store.read(folder, relative, new ContentStore.ObjectRequest(!head, range, ifNoneMatch)).emitOn(onThisContext())
+                .subscribe().with(read -> {
             HttpServerResponse response = ctx.response();
             switch (read.status()) {
                 case 404 -> notFound(ctx);
@@ -129,11 +142,100 @@ class BucketStreams {
                     if (read.body() == null) {
                         response.end();
                     } else {
-                        read.body().subscribe(new ResponseWriter(ctx.vertx().getOrCreateContext(), response));
+                        read.body().subscribe(new ResponseWriter(context, response));
+                        cache.fill(folder, relative, objectSize(read));
                     }
                 }
             }
         }, failure -> unavailable(ctx));
+    }
+
+    /**
+     * A kept segment, with the bucket's validators and the same answers to ranges and conditions as the bucket path;
+     * the bytes go from the file to the socket with sendfile. A file gone meanwhile sends the request to the bucket.
+     */
+    private void serveKept(RoutingContext ctx, String folder, String relative, SegmentCache.Entry kept) {
+        HttpServerResponse response = ctx.response();
+        ContentStore.StoredObject object = new ContentStore.StoredObject(kept.size(), kept.etag(), kept.lastModified());
+        if (notModified(ctx, object)) {
+            validators(response, kept.etag(), kept.lastModified()).setStatusCode(304).end();
+            return;
+        }
+        boolean head = ctx.request().method() == HttpMethod.HEAD;
+        String range = head ? null : singleRange(ctx.request().getHeader("Range"));
+        long[] span = range == null ? new long[] { 0, kept.size() - 1 } : span(range, kept.size());
+        if (span == null) {
+            response.putHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + kept.size());
+            ProblemMapper.respond(ctx, new ProblemException(416, "range-not-satisfiable", "Range not satisfiable",
+                    "The requested range is outside the file."));
+            return;
+        }
+        validators(response, kept.etag(), kept.lastModified()).putHeader(HttpHeaders.CONTENT_TYPE, "video/mp4")
+                .putHeader(HttpHeaders.ACCEPT_RANGES, "bytes");
+        if (range != null) {
+            response.setStatusCode(206).putHeader(HttpHeaders.CONTENT_RANGE,
+                    "bytes " + span[0] + "-" + span[1] + "/" + kept.size());
+        }
+        if (head) {
+            response.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(kept.size())).end();
+            return;
+        }
+        response.sendFile(kept.file().toString(), span[0], span[1] - span[0] + 1).onFailure(failure -> {
+            if (response.headWritten()) {
+                response.reset();
+                return;
+            }
+            // The file went (removed by hand, say): the bucket answers, with its own headers, and the copy is made again.
+            cache.drop(folder, relative);
+            response.setStatusCode(200);
+            for (CharSequence header : List.of(HttpHeaders.CONTENT_RANGE, HttpHeaders.ETAG, HttpHeaders.LAST_MODIFIED,
+                    HttpHeaders.CACHE_CONTROL, HttpHeaders.CONTENT_TYPE, HttpHeaders.ACCEPT_RANGES)) {
+                response.headers().remove(header);
+            }
+            read(ctx, folder, relative, strong(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH)));
+        });
+    }
+
+    /**
+     * The first and last byte a {@link #singleRange} asks of an object of {@code size} bytes, as an S3 server reads it
+     * (a last byte past the end means the end); null when no byte of it is in the object (416).
+     */
+    static long[] span(String range, long size) {
+        String spec = range.substring("bytes=".length());
+        int dash = spec.indexOf('-');
+        try {
+            if (dash == 0) {
+                long suffix = Long.parseLong(spec.substring(1));
+                return suffix == 0 || size == 0 ? null : new long[] { Math.max(0, size - suffix), size - 1 };
+            }
+            long first = Long.parseLong(spec.substring(0, dash));
+            long last = dash == spec.length() - 1 ? size - 1 : Math.min(Long.parseLong(spec.substring(dash + 1)), size - 1);
+            return first >= size ? null : new long[] { first, last };
+        } catch (NumberFormatException tooLong) {
+            return null;
+        }
+    }
+
+    /** The whole object's size from a GET's answer (a 206 names it after the slash of its Content-Range); 0: unknown. */
+    private static long objectSize(ContentStore.ObjectRead read) {
+        if (read.contentRange() == null) {
+            return read.length();
+        }
+        int slash = read.contentRange().lastIndexOf('/');
+        try {
+            return slash < 0 ? 0 : Long.parseLong(read.contentRange().substring(slash + 1));
+        } catch (NumberFormatException unknown) {
+            return 0;
+        }
+    }
+
+    /**
+     * Where the bucket's answers (which arrive on the SDK's threads) are handled: the request's own context, the one its
+     * connection's events run on, so that the response is only ever touched from one thread. Call it on that context.
+     */
+    private static Executor onThisContext() {
+        Context context = Vertx.currentContext();
+        return task -> context.runOnContext(v -> task.run());
     }
 
     private static HttpServerResponse validators(HttpServerResponse response, String etag, Instant lastModified) {
@@ -175,7 +277,14 @@ class BucketStreams {
     private static boolean notModified(RoutingContext ctx, ContentStore.StoredObject object) {
         String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
         if (ifNoneMatch != null) {
-            return ifNoneMatch.equals(object.etag()) || ifNoneMatch.equals("W/" + object.etag()) || ifNoneMatch.equals("*");
+            // A list of entity tags matches when one of them does (RFC 9110 13.1.2; the weak comparison).
+            for (String tag : ifNoneMatch.split(",")) {
+                String t = tag.strip();
+                if (t.equals(object.etag()) || t.equals("W/" + object.etag()) || t.equals("*")) {
+                    return true;
+                }
+            }
+            return false;
         }
         String since = ctx.request().getHeader(HttpHeaders.IF_MODIFIED_SINCE);
         if (since == null) {
@@ -300,6 +409,9 @@ class BucketStreams {
         }
 
         private void topUp() {
+            if (response.ended() || response.closed()) {
+                return;
+            }
             if (response.writeQueueFull()) {
                 response.drainHandler(drained -> topUp());
             } else if (pending <= WINDOW / 2) {
@@ -322,6 +434,7 @@ class BucketStreams {
             }
             context.runOnContext(v -> {
                 if (!response.closed()) {
+                    response.drainHandler(null);
                     response.end();
                 }
             });

@@ -3,6 +3,7 @@ package io.vodpack.delivery;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,6 +24,7 @@ import io.vodpack.core.error.ProblemMapper;
 import io.vodpack.core.storage.ContentStore;
 import io.vodpack.packaging.ContentRemoved;
 import io.vodpack.packaging.PublishedContent;
+import io.vodpack.packaging.events.JobEvents;
 
 /**
  * Serves published streams at {@code /content/<job>/...} from the job's live output folder (the one its DONE row
@@ -44,11 +46,29 @@ public class StreamRoutes {
     private final ManifestRewriter manifests;
     private final PlaylistRewriter playlists;
     private final PlaybackTokens tokens;
+    private final SegmentCache cache;
     /** The live output folder of each DONE job seen; a DONE job's folder never changes. */
     private final Map<Long, String> done = new ConcurrentHashMap<>();
+    /**
+     * Moves on every removal: a folder read from the database before a removal that came during the read is used for
+     * that one request, not remembered in {@link #done} (it may belong to the job just deleted).
+     */
+    private final AtomicLong deletions = new AtomicLong();
 
     public StreamRoutes(ContentStore store, BucketStreams objects, PublishedContent published, ManifestRewriter manifests,
-            PlaylistRewriter playlists, PlaybackTokens tokens) {
+            PlaylistRewriter playlists, PlaybackTokens tokens, SegmentCache cache, JobEvents events) {
+        this.cache = cache;
+        // Any replica may delete a job: each one forgets what it serves of it at the commit (or all, if it may have missed one).
+        events.onDeleted((id, folder) -> {
+            forget(id);
+            if (folder != null) {
+                cache.forget(folder);
+            }
+        }, () -> {
+            deletions.incrementAndGet();
+            cache.clear();
+            done.clear();
+        });
         this.tokens = tokens;
         this.playlists = playlists;
         this.store = store;
@@ -78,9 +98,18 @@ public class StreamRoutes {
                 new ProblemException(405, "method-not-allowed", "Method not allowed", "Streams are read with GET or HEAD.")));
     }
 
-    /** Forgets a job that was cancelled or deleted, so that its id is checked again. */
+    /** Forgets a job that was cancelled or deleted here, so that its id is checked again. */
     void onRemoved(@Observes ContentRemoved removed) {
-        done.remove(removed.id());
+        forget(removed.id());
+    }
+
+    private void forget(long id) {
+        deletions.incrementAndGet();
+        String folder = done.get(id);
+        if (folder != null) {
+            cache.forget(folder);
+        }
+        done.remove(id);
     }
 
     private void guard(RoutingContext ctx) {
@@ -104,9 +133,15 @@ public class StreamRoutes {
             serve(ctx, id, folder, relative);
             return;
         }
+        long seen = deletions.get();
         published.outputFolder(id).subscribe().with(live -> {
             if (live.isPresent()) {
-                done.put(id, live.get());
+                if (deletions.get() == seen) {
+                    done.put(id, live.get());
+                    if (deletions.get() != seen) {
+                        done.remove(id, live.get());
+                    }
+                }
                 serve(ctx, id, live.get(), relative);
             } else {
                 notFound(ctx);

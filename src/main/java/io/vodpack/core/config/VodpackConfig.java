@@ -89,6 +89,12 @@ public interface VodpackConfig {
 
         /** How long a presigned segment URL stays valid. */
         Duration redirectTtl();
+
+        /**
+         * With {@code kind=s3} and no redirect: at most this many bytes of published segments are kept on each
+         * replica's scratch disk and served from there (0: every request reads the bucket).
+         */
+        long cacheSize();
     }
 
     interface Upload {

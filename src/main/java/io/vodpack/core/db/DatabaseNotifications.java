@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 
@@ -27,8 +28,10 @@ import io.vodpack.core.lifecycle.StartupOrder;
  * This instance's one dedicated PostgreSQL connection that LISTENs on the channels features subscribe to (NOTIFY
  * from triggers, whichever replica committed the change). Its options come from the datasource's own properties
  * ({@link ListenConnectionOptions}). A lost connection is opened again after {@code vodpack.events.reconnect-delay};
- * each subscriber is then told that notifications may have been missed. Notifications are hints to look again, never
- * the data itself: a missed one costs latency, not correctness.
+ * each subscriber is then told that notifications may have been missed. A connection that stops answering (a peer gone
+ * without a word: a failover, a NAT that forgot it) is found by a query every {@value #CHECK_EVERY_MS} ms and replaced
+ * the same way. Notifications are hints to look again, never the data itself: a missed one costs latency, not
+ * correctness.
  */
 @ApplicationScoped
 public class DatabaseNotifications {
@@ -82,6 +85,9 @@ public class DatabaseNotifications {
         }
     }
 
+    static final long CHECK_EVERY_MS = 30_000;
+    static final long CHECK_TIMEOUT_MS = 10_000;
+
     /** Whether the connection is up (notifications flow). */
     public boolean listening() {
         return connection != null;
@@ -115,6 +121,7 @@ public class DatabaseNotifications {
                     conn.query(listen(late)).execute();
                 }
                 LOG.debugf("Listening for notifications on %s", channels.keySet());
+                vertx.setPeriodic(CHECK_EVERY_MS, timer -> check(conn, gone, timer));
                 channels.values().forEach(subscribers -> subscribers.forEach(subscriber -> subscriber.onReconnected().run()));
             }).onFailure(failure -> lost(conn, gone, failure));
         }).onFailure(this::retry);
@@ -124,6 +131,27 @@ public class DatabaseNotifications {
     private static String listen(List<String> names) {
         return names.isEmpty() ? "SELECT 1"
                 : String.join("; ", names.stream().map(name -> "LISTEN \"" + name.replace("\"", "\"\"") + "\"").toList());
+    }
+
+    /** Asks the connection a question: no answer within {@value #CHECK_TIMEOUT_MS} ms, and it is given up. */
+    private void check(PgConnection conn, AtomicBoolean gone, long timer) {
+        if (gone.get()) {
+            vertx.cancelTimer(timer);
+            return;
+        }
+        AtomicBoolean answered = new AtomicBoolean();
+        long deadline = vertx.setTimer(CHECK_TIMEOUT_MS, t -> {
+            if (!answered.get()) {
+                lost(conn, gone, new TimeoutException("no answer to a check within " + CHECK_TIMEOUT_MS + " ms"));
+            }
+        });
+        conn.query("SELECT 1").execute().onComplete(result -> {
+            answered.set(true);
+            vertx.cancelTimer(deadline);
+            if (result.failed()) {
+                lost(conn, gone, result.cause());
+            }
+        });
     }
 
     /** The connection failed or closed (each connection is given up, and replaced, once). */

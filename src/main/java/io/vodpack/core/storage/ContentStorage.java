@@ -18,7 +18,7 @@ import io.vodpack.core.config.VodpackConfig;
  * Folder layout under the storage root. Names are always chosen by the server:
  * {@code incoming/} partial uploads, {@code inputs/} validated uploads,
  * {@code resumable/} resumable uploads in progress, {@code staging/} packaging in progress,
- * {@code packaged/} published streams.
+ * {@code packaged/} published streams, {@code segment-cache/} segments kept near when streams are objects.
  */
 @ApplicationScoped
 public class ContentStorage {
@@ -30,6 +30,7 @@ public class ContentStorage {
     private final Path packaged;
     private final Path resumable;
     private final Path renditions;
+    private final Path segmentCache;
 
     public ContentStorage(VodpackConfig config) {
         this.root = config.storage().root().toAbsolutePath().normalize();
@@ -39,6 +40,7 @@ public class ContentStorage {
         this.packaged = root.resolve("packaged");
         this.resumable = root.resolve("resumable");
         this.renditions = root.resolve("renditions");
+        this.segmentCache = root.resolve("segment-cache");
         try {
             for (Path dir : new Path[] { incoming, inputs, staging, packaged, resumable, renditions }) {
                 Files.createDirectories(dir);
@@ -50,6 +52,11 @@ public class ContentStorage {
 
     public Path root() {
         return root;
+    }
+
+    /** Published segments a replica keeps near (storage kind s3); its own, emptied at start. */
+    public Path segmentCacheDir() {
+        return segmentCache;
     }
 
     public Path incomingDir() {

@@ -92,6 +92,12 @@ public interface ContentStore {
      */
     Uni<ObjectRead> read(String folder, String relative, ObjectRequest request);
 
+    /**
+     * Async: copies a whole published object into {@code target} (a file that must not exist yet; removed again when
+     * the copy fails), with its size and version; empty when it is missing (objects only).
+     */
+    Uni<Optional<StoredObject>> copyPublished(String folder, String relative, Path target);
+
     /** A short-lived URL from which anyone may GET a published object (objects only). */
     String presign(String folder, String relative);
 

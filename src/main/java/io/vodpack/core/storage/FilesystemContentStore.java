@@ -132,6 +132,11 @@ public class FilesystemContentStore implements ContentStore {
     }
 
     @Override
+    public Uni<Optional<StoredObject>> copyPublished(String folder, String relative, Path target) {
+        throw new UnsupportedOperationException("published files are served by the static file route");
+    }
+
+    @Override
     public String presign(String folder, String relative) {
         throw new UnsupportedOperationException("published files are served by the static file route");
     }

@@ -631,6 +631,23 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
         return t instanceof S3Exception s3 ? s3.statusCode() : 0;
     }
 
+    @Override
+    public Uni<Optional<StoredObject>> copyPublished(String folder, String relative, Path target) {
+        String key = publishedKey(folder, relative);
+        return Uni.createFrom().completionStage(() -> reads.getObject(b -> b.bucket(bucket).key(key),
+                AsyncResponseTransformer.toFile(target))
+                .thenApply(r -> Optional.of(new StoredObject(r.contentLength(), r.eTag(), r.lastModified())))
+                .exceptionallyCompose(failure -> {
+                    try {
+                        Files.deleteIfExists(target);
+                    } catch (IOException e) {
+                        failure.addSuppressed(e);
+                    }
+                    return notFound(failure) ? CompletableFuture.completedFuture(Optional.empty())
+                            : CompletableFuture.failedFuture(failure);
+                }));
+    }
+
     private CompletableFuture<Optional<StoredObject>> head(String key) {
         return reads.headObject(b -> b.bucket(bucket).key(key))
                 .thenApply(r -> Optional.of(new StoredObject(r.contentLength(), r.eTag(), r.lastModified())))

@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
@@ -17,12 +18,13 @@ import io.vertx.core.Vertx;
 import io.vodpack.core.config.VodpackConfig;
 import io.vodpack.core.db.DatabaseNotifications;
 import io.vodpack.core.error.ProblemException;
+import io.vodpack.core.lifecycle.StartupOrder;
 
 /**
- * This instance's ear on the job table: the channel {@value #CHANNEL} of {@link DatabaseNotifications} (the trigger of
- * migration V30 announces every committed status or progress change there, whichever replica made it), the
- * {@link JobWatch}es of the requests waiting for a job to change, and the listeners told of newly queued jobs (the
- * claim loop). A notification only wakes a watch; the waiting request then reads the row again, so a lost
+ * This instance's ear on the job table: the channel {@value #CHANNEL} of {@link DatabaseNotifications} (the triggers of
+ * migrations V30 and V71 announce every committed status or progress change, and every deletion, there, whichever
+ * replica made it), the {@link JobWatch}es of the requests waiting for a job to change, the listeners told of newly
+ * queued jobs (the claim loop) and those told of deleted ones (delivery). A notification only wakes a watch; the waiting request then reads the row again, so a lost
  * notification costs latency, never correctness.
  */
 @ApplicationScoped
@@ -40,6 +42,7 @@ public class JobEvents {
     private final DatabaseNotifications notifications;
     private final Map<Long, Set<JobWatch>> watches = new ConcurrentHashMap<>();
     private final List<Runnable> queuedListeners = new CopyOnWriteArrayList<>();
+    private final List<DeletionListener> deletionListeners = new CopyOnWriteArrayList<>();
     private final AtomicInteger open = new AtomicInteger();
 
     public JobEvents(Vertx vertx, VodpackConfig config, DatabaseNotifications notifications) {
@@ -48,7 +51,7 @@ public class JobEvents {
         this.notifications = notifications;
     }
 
-    void start(@Observes StartupEvent startup) {
+    void start(@Observes @Priority(StartupOrder.CONSUME) StartupEvent startup) {
         notifications.subscribe(CHANNEL, this::notified, this::signalAll);
     }
 
@@ -58,6 +61,24 @@ public class JobEvents {
      */
     public void onQueued(Runnable listener) {
         queuedListeners.add(listener);
+    }
+
+    /** Told of a deleted job: its id and its live output folder (null when it had none). */
+    @FunctionalInterface
+    public interface Deletion {
+        void deleted(long jobId, String outputFolder);
+    }
+
+    /** Told of deleted jobs, and when some deletions may have gone unheard. */
+    private record DeletionListener(Deletion deleted, Runnable missed) {
+    }
+
+    /**
+     * Calls {@code deleted} (on an event loop) for every job deleted by any replica, once the deletion is committed
+     * (migration V71), and {@code missed} after a reconnection, when a deletion may have gone unheard.
+     */
+    public void onDeleted(Deletion deleted, Runnable missed) {
+        deletionListeners.add(new DeletionListener(deleted, missed));
     }
 
     /**
@@ -115,6 +136,10 @@ public class JobEvents {
         signal(watches.get(ANY_JOB));
         if (payload.startsWith(":QUEUED:", colon)) {
             queuedListeners.forEach(Runnable::run);
+        } else if (payload.startsWith(":DELETED:", colon)) {
+            int folderAt = payload.indexOf(':', colon + ":DELETED:".length());
+            String folder = folderAt < 0 || folderAt == payload.length() - 1 ? null : payload.substring(folderAt + 1);
+            deletionListeners.forEach(listener -> listener.deleted().deleted(jobId, folder));
         }
     }
 
@@ -128,5 +153,6 @@ public class JobEvents {
     private void signalAll() {
         watches.values().forEach(JobEvents::signal);
         queuedListeners.forEach(Runnable::run);
+        deletionListeners.forEach(listener -> listener.missed().run());
     }
 }

@@ -1,0 +1,42 @@
+package io.vodpack.delivery;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.Map;
+
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.vodpack.support.S3Server;
+
+/**
+ * Storage kind s3 with segments proxied and kept on the scratch disk ({@code vodpack.delivery.cache-size}), against an
+ * S3 server of its own that tests may stop (the kept segments must still be served).
+ */
+public class S3SegmentCacheProfile implements QuarkusTestProfile {
+
+    public static final String BUCKET = "vodpack-cache";
+    /** Small: a few of the test streams fill it (a kept object is at most a quarter of it). */
+    public static final long CACHE_SIZE = 1_000_000;
+    private static S3Server server;
+
+    public static synchronized S3Server server() {
+        if (server == null) {
+            try {
+                server = S3Server.start("cache");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+        }
+        return server;
+    }
+
+    @Override
+    public Map<String, String> getConfigOverrides() {
+        S3Server.credentialsForThisJvm();
+        Map<String, String> properties = new HashMap<>(server().serviceProperties(BUCKET));
+        properties.put("vodpack.storage.root", "target/test-scratch-cache-s3");
+        properties.put("vodpack.delivery.cache-size", Long.toString(CACHE_SIZE));
+        return properties;
+    }
+}
