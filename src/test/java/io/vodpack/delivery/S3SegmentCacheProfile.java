@@ -1,7 +1,5 @@
 package io.vodpack.delivery;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -17,18 +15,10 @@ public class S3SegmentCacheProfile implements QuarkusTestProfile {
     public static final String BUCKET = "vodpack-cache";
     /** Small: a few of the test streams fill it (a kept object is at most a quarter of it). */
     public static final long CACHE_SIZE = 1_000_000;
-    private static S3Server server;
 
-    public static synchronized S3Server server() {
-        if (server == null) {
-            try {
-                server = S3Server.start("cache");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
-        }
-        return server;
+    /** This profile's server, started on first use. */
+    public static S3Server server() {
+        return S3Server.named("cache");
     }
 
     @Override

@@ -1,7 +1,5 @@
 package io.vodpack.storage;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -15,19 +13,10 @@ import io.vodpack.support.S3Server;
 public class OwnS3ServerProfile implements QuarkusTestProfile {
 
     public static final String BUCKET = "vodpack-own";
-    private static S3Server server;
 
     /** This profile's server, started on first use. */
-    public static synchronized S3Server server() {
-        if (server == null) {
-            try {
-                server = S3Server.start("own");
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            Runtime.getRuntime().addShutdownHook(new Thread(server::close));
-        }
-        return server;
+    public static S3Server server() {
+        return S3Server.named("own");
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -34,7 +35,7 @@ public final class S3Server implements AutoCloseable {
     public static final String ACCESS_KEY = "vodpack-test-access";
     public static final String SECRET_KEY = "vodpack-test-secret-0123456789abcdef";
 
-    private static S3Server shared;
+    private static final Map<String, S3Server> NAMED = new HashMap<>();
 
     private final Path dir;
     private final int port;
@@ -47,16 +48,24 @@ public final class S3Server implements AutoCloseable {
     }
 
     /** The one server the test JVM's s3 profiles share, started on first use and stopped when the JVM exits. */
-    public static synchronized S3Server shared() {
-        if (shared == null) {
+    public static S3Server shared() {
+        return named("shared");
+    }
+
+    /**
+     * The test JVM's server called {@code name}, started on first use and stopped when the JVM exits: a profile whose
+     * tests stop and start their server uses one of its own.
+     */
+    public static synchronized S3Server named(String name) {
+        return NAMED.computeIfAbsent(name, n -> {
             try {
-                shared = start("shared");
+                S3Server server = start(n);
+                Runtime.getRuntime().addShutdownHook(new Thread(server::close));
+                return server;
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
-            Runtime.getRuntime().addShutdownHook(new Thread(shared::close));
-        }
-        return shared;
+        });
     }
 
     /** Starts a server of its own with an empty data folder {@code target/s3proxy/<name>}. */
