@@ -26,6 +26,8 @@ public class OwnS3ServerProfile implements QuarkusTestProfile {
         properties.put("vodpack.storage.root", "target/test-scratch-own-s3");
         properties.put("vodpack.delivery.redirect", "true");
         properties.put("vodpack.delivery.redirect-ttl", "PT1M");
+        // A stopped S3Proxy leaves the file of a PUT it was receiving, listed as an object: swept as an orphan this soon.
+        properties.put("vodpack.upload.stale-after", "PT5S");
         return properties;
     }
 }

@@ -4,8 +4,18 @@ import static io.vodpack.support.Api.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
 
 import jakarta.inject.Inject;
 
@@ -13,6 +23,7 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.vodpack.core.storage.ContentStorage;
@@ -31,6 +42,71 @@ class S3OutageTest {
 
     @Inject
     ContentStorage scratch;
+
+    @TestHTTPResource("/")
+    URL base;
+
+    /**
+     * The S3 server goes away while a body is on its way into the bucket (one streamed PUT): the client is answered 503,
+     * and once the server is back nothing of that upload is in the bucket, on the scratch disk or in the database.
+     */
+    @Test
+    void anUploadCutOffByTheS3ServerGoingAwayGets503AndNothingStaysOnceItIsBack() throws Exception {
+        TestMedia.assumeFfmpeg();
+        S3Server s3 = OwnS3ServerProfile.server();
+        byte[] source = Files.readAllBytes(TestMedia.h264AacLong());
+        long inputsBefore = Db.count(db, "select count(*) from input_content");
+        List<String> objectsBefore = s3.keys(OwnS3ServerProfile.BUCKET, "inputs/");
+        long bytesBefore = bytesOnTheServer(s3);
+        String status;
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(30_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /upload_input_content HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + Api.AUTHORIZATION
+                    + "\r\nContent-Type: video/mp4\r\nContent-Length: " + source.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(source, 0, source.length / 2);
+            out.flush();
+            // Half the body is in the S3 server's hands when it stops.
+            Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> bytesOnTheServer(s3) - bytesBefore >= source.length / 4);
+            s3.stop();
+            try {
+                out.write(source, source.length / 2, source.length - source.length / 2);
+                out.flush();
+            } catch (IOException answeredEarly) {
+                // the service may answer and close before the rest is sent
+            }
+            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+            status = in.readLine();
+        } finally {
+            s3.start();
+        }
+        assertThat(status).as("the answer to the cut-off upload").startsWith("HTTP/1.1 503");
+        given().get("/input_content").then().statusCode(200);
+        Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
+                .until(() -> given().get("/q/health/ready").statusCode() == 200);
+        assertThat(Db.count(db, "select count(*) from input_content")).isEqualTo(inputsBefore);
+        // S3Proxy, stopped while it received the PUT, leaves what it had written as an object of another name (an S3
+        // server that stays up completes a PUT whole or not at all): no row names it, so the upload sweeper removes it.
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> assertThat(
+                s3.keys(OwnS3ServerProfile.BUCKET, "inputs/")).as("no object of the cut-off upload").isEqualTo(objectsBefore));
+        assertThat(s3.openMultipartUploads(OwnS3ServerProfile.BUCKET)).isZero();
+        try (var incoming = Files.list(scratch.incomingDir())) {
+            assertThat(incoming).as("no local leftovers").isEmpty();
+        }
+    }
+
+    /** Bytes in the bucket's folder on the S3 server's disk, objects being written included. */
+    private static long bytesOnTheServer(S3Server s3) throws IOException {
+        Path bucket = s3.files(OwnS3ServerProfile.BUCKET);
+        if (!Files.isDirectory(bucket)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.walk(bucket)) {
+            return files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+        }
+    }
 
     @Test
     void anUploadWhileTheS3ServerIsDownGets503AndNothingIsStored() throws Exception {
