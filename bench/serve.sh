@@ -10,7 +10,12 @@
 #   3. requests/s of GET /packaged_content/{id}.
 # Rounds in which other users' processes took more than BENCH_MAX_OTHERS CPU-s are shown, not counted, and repeated.
 # Usage: bench/serve.sh   (env: WRK_ARGS="-t2 -c32 -d15s", REPS=3, NGINX_PORT=18081, see bench/lib.sh)
+# STORAGE_KIND=s3: the streams are objects in an S3 bucket, served through the service vs straight from the S3 server
+# (bench/serve-s3.sh).
 set -euo pipefail
+if [[ ${STORAGE_KIND:-filesystem} == s3 ]]; then
+    exec bash "$(dirname "$0")/serve-s3.sh" "$@"
+fi
 source "$(dirname "$0")/lib.sh"
 WRK_ARGS=${WRK_ARGS:--t2 -c32 -d15s}
 REPS=${REPS:-3}
