@@ -1,8 +1,9 @@
 package io.vodpack.delivery;
 
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
@@ -47,8 +48,19 @@ public class StreamRoutes {
     private final PlaylistRewriter playlists;
     private final PlaybackTokens tokens;
     private final SegmentCache cache;
-    /** The live output folder of each DONE job seen; a DONE job's folder never changes. */
-    private final Map<Long, String> done = new ConcurrentHashMap<>();
+    /** How many DONE jobs' folders are remembered; a job beyond that is looked up in the database again. */
+    static final int REMEMBERED_JOBS = 10_000;
+
+    /**
+     * The live output folder of the DONE jobs served lately (least recently served forgotten first, so that memory stays
+     * flat however many streams an instance serves); a DONE job's folder never changes.
+     */
+    private final Map<Long, String> done = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Long, String> eldest) {
+            return size() > REMEMBERED_JOBS;
+        }
+    });
     /**
      * Moves on every removal: a folder read from the database before a removal that came during the read is used for
      * that one request, not remembered in {@link #done} (it may belong to the job just deleted).
