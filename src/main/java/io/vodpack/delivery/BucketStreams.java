@@ -3,17 +3,11 @@ package io.vodpack.delivery;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -42,11 +36,6 @@ import io.vodpack.core.storage.ContentStore;
  */
 @ApplicationScoped
 class BucketStreams {
-
-    static final String SEGMENT_CACHE = "public, max-age=31536000, immutable";
-
-    /** One byte range: {@code bytes=first-last}, {@code bytes=first-} or {@code bytes=-suffix}. */
-    private static final Pattern SINGLE_RANGE = Pattern.compile("bytes=(?:[0-9]{1,18}-[0-9]{0,18}|-[0-9]{1,18})");
 
     private final ContentStore store;
     private final SegmentCache cache;
@@ -104,8 +93,8 @@ class BucketStreams {
                 return;
             }
             ContentStore.StoredObject object = stat.get();
-            if (notModified(ctx, object)) {
-                validators(ctx.response(), object.etag(), object.lastModified()).setStatusCode(304).end();
+            if (SegmentResponses.notModified(ctx, object.etag(), object.lastModified())) {
+                SegmentResponses.validators(ctx.response(), object.etag(), object.lastModified()).setStatusCode(304).end();
                 return;
             }
             if (redirect) {
@@ -119,7 +108,7 @@ class BucketStreams {
 
     private void read(RoutingContext ctx, String folder, String relative, String ifNoneMatch) {
         boolean head = ctx.request().method() == HttpMethod.HEAD;
-        String range = head ? null : singleRange(ctx.request().getHeader("Range"));
+        String range = head ? null : SegmentResponses.singleRange(ctx.request().getHeader("Range"));
         Context context = Vertx.currentContext();
         store.read(folder, relative, new ContentStore.ObjectRequest(!head, range, ifNoneMatch)).emitOn(onThisContext())
                 .subscribe().with(read -> {
@@ -131,9 +120,9 @@ class BucketStreams {
                     ProblemMapper.respond(ctx, new ProblemException(416, "range-not-satisfiable", "Range not satisfiable",
                             "The requested range is outside the file."));
                 }
-                case 304 -> validators(response, read.etag(), read.lastModified()).setStatusCode(304).end();
+                case 304 -> SegmentResponses.validators(response, read.etag(), read.lastModified()).setStatusCode(304).end();
                 default -> {
-                    validators(response, read.etag(), read.lastModified()).setStatusCode(read.status())
+                    SegmentResponses.validators(response, read.etag(), read.lastModified()).setStatusCode(read.status())
                             .putHeader(HttpHeaders.CONTENT_TYPE, "video/mp4").putHeader(HttpHeaders.ACCEPT_RANGES, "bytes")
                             .putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(read.length()));
                     if (read.contentRange() != null) {
@@ -151,69 +140,14 @@ class BucketStreams {
     }
 
     /**
-     * A kept segment, with the bucket's validators and the same answers to ranges and conditions as the bucket path;
-     * the bytes go from the file to the socket with sendfile. A file gone meanwhile sends the request to the bucket.
+     * A kept segment, with the bucket's validators and the same answers to ranges and conditions as the bucket path.
+     * A file gone meanwhile (removed by hand, say) sends the request to the bucket, and the copy is made again.
      */
     private void serveKept(RoutingContext ctx, String folder, String relative, SegmentCache.Entry kept) {
-        HttpServerResponse response = ctx.response();
-        ContentStore.StoredObject object = new ContentStore.StoredObject(kept.size(), kept.etag(), kept.lastModified());
-        if (notModified(ctx, object)) {
-            validators(response, kept.etag(), kept.lastModified()).setStatusCode(304).end();
-            return;
-        }
-        boolean head = ctx.request().method() == HttpMethod.HEAD;
-        String range = head ? null : singleRange(ctx.request().getHeader("Range"));
-        long[] span = range == null ? new long[] { 0, kept.size() - 1 } : span(range, kept.size());
-        if (span == null) {
-            response.putHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + kept.size());
-            ProblemMapper.respond(ctx, new ProblemException(416, "range-not-satisfiable", "Range not satisfiable",
-                    "The requested range is outside the file."));
-            return;
-        }
-        validators(response, kept.etag(), kept.lastModified()).putHeader(HttpHeaders.CONTENT_TYPE, "video/mp4")
-                .putHeader(HttpHeaders.ACCEPT_RANGES, "bytes");
-        if (range != null) {
-            response.setStatusCode(206).putHeader(HttpHeaders.CONTENT_RANGE,
-                    "bytes " + span[0] + "-" + span[1] + "/" + kept.size());
-        }
-        if (head) {
-            response.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(kept.size())).end();
-            return;
-        }
-        response.sendFile(kept.file().toString(), span[0], span[1] - span[0] + 1).onFailure(failure -> {
-            if (response.headWritten()) {
-                response.reset();
-                return;
-            }
-            // The file went (removed by hand, say): the bucket answers, with its own headers, and the copy is made again.
+        SegmentResponses.sendFile(ctx, kept.file().toString(), kept.size(), kept.etag(), kept.lastModified(), () -> {
             cache.drop(folder, relative);
-            response.setStatusCode(200);
-            for (CharSequence header : List.of(HttpHeaders.CONTENT_RANGE, HttpHeaders.ETAG, HttpHeaders.LAST_MODIFIED,
-                    HttpHeaders.CACHE_CONTROL, HttpHeaders.CONTENT_TYPE, HttpHeaders.ACCEPT_RANGES)) {
-                response.headers().remove(header);
-            }
             read(ctx, folder, relative, strong(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH)));
         });
-    }
-
-    /**
-     * The first and last byte a {@link #singleRange} asks of an object of {@code size} bytes, as an S3 server reads it
-     * (a last byte past the end means the end); null when no byte of it is in the object (416).
-     */
-    static long[] span(String range, long size) {
-        String spec = range.substring("bytes=".length());
-        int dash = spec.indexOf('-');
-        try {
-            if (dash == 0) {
-                long suffix = Long.parseLong(spec.substring(1));
-                return suffix == 0 || size == 0 ? null : new long[] { Math.max(0, size - suffix), size - 1 };
-            }
-            long first = Long.parseLong(spec.substring(0, dash));
-            long last = dash == spec.length() - 1 ? size - 1 : Math.min(Long.parseLong(spec.substring(dash + 1)), size - 1);
-            return first >= size ? null : new long[] { first, last };
-        } catch (NumberFormatException tooLong) {
-            return null;
-        }
     }
 
     /** The whole object's size from a GET's answer (a 206 names it after the slash of its Content-Range); 0: unknown. */
@@ -238,64 +172,9 @@ class BucketStreams {
         return task -> context.runOnContext(v -> task.run());
     }
 
-    private static HttpServerResponse validators(HttpServerResponse response, String etag, Instant lastModified) {
-        if (etag != null) {
-            response.putHeader(HttpHeaders.ETAG, etag);
-        }
-        if (lastModified != null) {
-            response.putHeader(HttpHeaders.LAST_MODIFIED,
-                    DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.ofInstant(lastModified, ZoneOffset.UTC)));
-        }
-        return response.putHeader(HttpHeaders.CACHE_CONTROL, SEGMENT_CACHE);
-    }
-
     /** A weak entity tag compares as its strong form (the comparison of If-None-Match is the weak one). */
     private static String strong(String ifNoneMatch) {
         return ifNoneMatch != null && ifNoneMatch.startsWith("W/") ? ifNoneMatch.substring(2) : ifNoneMatch;
-    }
-
-    /**
-     * The Range header when it asks for one byte range; anything else (several ranges, another unit, a malformed one)
-     * is ignored and the whole object served, as RFC 9110 allows.
-     */
-    static String singleRange(String range) {
-        return range != null && SINGLE_RANGE.matcher(range).matches() && ordered(range) ? range : null;
-    }
-
-    private static boolean ordered(String range) {
-        int dash = range.indexOf('-');
-        if (dash == "bytes=".length() || dash == range.length() - 1) {
-            return true;
-        }
-        try {
-            return Long.parseLong(range.substring("bytes=".length(), dash)) <= Long.parseLong(range.substring(dash + 1));
-        } catch (NumberFormatException tooLong) {
-            return false;
-        }
-    }
-
-    private static boolean notModified(RoutingContext ctx, ContentStore.StoredObject object) {
-        String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
-        if (ifNoneMatch != null) {
-            // A list of entity tags matches when one of them does (RFC 9110 13.1.2; the weak comparison).
-            for (String tag : ifNoneMatch.split(",")) {
-                String t = tag.strip();
-                if (t.equals(object.etag()) || t.equals("W/" + object.etag()) || t.equals("*")) {
-                    return true;
-                }
-            }
-            return false;
-        }
-        String since = ctx.request().getHeader(HttpHeaders.IF_MODIFIED_SINCE);
-        if (since == null) {
-            return false;
-        }
-        try {
-            Instant when = ZonedDateTime.parse(since, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-            return object.lastModified().getEpochSecond() <= when.getEpochSecond();
-        } catch (DateTimeParseException e) {
-            return false;
-        }
     }
 
     private static void unavailable(RoutingContext ctx) {

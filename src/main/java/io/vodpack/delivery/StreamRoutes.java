@@ -1,5 +1,6 @@
 package io.vodpack.delivery;
 
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -17,8 +18,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.FileSystemAccess;
-import io.vertx.ext.web.handler.StaticHandler;
 import io.vodpack.access.playback.PlaybackTokens;
 import io.vodpack.core.error.ProblemException;
 import io.vodpack.core.error.ProblemMapper;
@@ -29,8 +28,9 @@ import io.vodpack.packaging.events.JobEvents;
 
 /**
  * Serves published streams at {@code /content/<job>/...} from the job's live output folder (the one its DONE row
- * names) with a Vert.x static route (byte ranges, sendfile, Last-Modified/304), adding ETag, Cache-Control, media
- * types and CORS; the MPD goes through {@link ManifestRewriter}, the HLS playlists through {@link PlaylistRewriter}.
+ * names) with a Vert.x route: segments are sent with sendfile by {@link SegmentResponses} (byte ranges, ETag and
+ * Last-Modified with 304, immutable caching, media type; CORS comes from the HTTP layer), the MPD goes through
+ * {@link ManifestRewriter}, the HLS playlists through {@link PlaylistRewriter}.
  * Only the output of DONE jobs is served; any other path is 404. The MPD and the playlists need the content's playback
  * token ({@code ?token=}); segments are public: they are encrypted, immutable and meant for CDN caches
  * (docs/security.md). With storage kind {@code s3} the files are objects, served by {@link BucketStreams}.
@@ -61,6 +61,24 @@ public class StreamRoutes {
             return size() > REMEMBERED_JOBS;
         }
     });
+    /** What a published file's answers need: its size and validators. A published file never changes. */
+    private record FileFacts(long size, String etag, Instant lastModified) {
+    }
+
+    /**
+     * The facts of the published segments served lately (storage kind filesystem), so that a segment request costs no
+     * file system call before its sendfile; the least recently served are forgotten first.
+     */
+    private final Map<String, FileFacts> files = Collections.synchronizedMap(new LinkedHashMap<>(1024, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, FileFacts> eldest) {
+            return size() > REMEMBERED_FILES;
+        }
+    });
+
+    /** How many published files' facts are remembered. */
+    static final int REMEMBERED_FILES = 50_000;
+
     /**
      * Moves on every removal: a folder read from the database before a removal that came during the read is used for
      * that one request, not remembered in {@link #done} (it may belong to the job just deleted).
@@ -75,10 +93,12 @@ public class StreamRoutes {
             forget(id);
             if (folder != null) {
                 cache.forget(folder);
+                forgetFiles(folder);
             }
         }, () -> {
             deletions.incrementAndGet();
             cache.clear();
+            files.clear();
             done.clear();
         });
         this.tokens = tokens;
@@ -90,22 +110,7 @@ public class StreamRoutes {
     }
 
     void install(@Observes Router router) {
-        if (store.publishedRoot().isEmpty()) {
-            router.route("/content/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::guard);
-            router.route("/content/*").handler(ctx -> ProblemMapper.respond(ctx,
-                    new ProblemException(405, "method-not-allowed", "Method not allowed", "Streams are read with GET or HEAD.")));
-            return;
-        }
-        StaticHandler files = StaticHandler.create(FileSystemAccess.ROOT, store.publishedRoot().get().toString())
-                .setCachingEnabled(true)
-                .setDirectoryListing(false)
-                .setIncludeHidden(false)
-                .setSendVaryHeader(false)
-                .setEnableRangeSupport(true)
-                .setFilesReadOnly(false);
-        // A file the static handler does not find falls through to the 404, never to the 405 below.
-        router.route("/content/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::guard).handler(files)
-                .handler(StreamRoutes::notFound);
+        router.route("/content/*").method(HttpMethod.GET).method(HttpMethod.HEAD).handler(this::guard);
         router.route("/content/*").handler(ctx -> ProblemMapper.respond(ctx,
                 new ProblemException(405, "method-not-allowed", "Method not allowed", "Streams are read with GET or HEAD.")));
     }
@@ -120,8 +125,19 @@ public class StreamRoutes {
         String folder = done.get(id);
         if (folder != null) {
             cache.forget(folder);
+            forgetFiles(folder);
         }
         done.remove(id);
+    }
+
+    private void forgetFiles(String folder) {
+        if (store.publishedRoot().isEmpty()) {
+            return;
+        }
+        String under = store.publishedRoot().get().resolve(folder) + "/";
+        synchronized (files) {
+            files.keySet().removeIf(file -> file.startsWith(under));
+        }
     }
 
     private void guard(RoutingContext ctx) {
@@ -167,6 +183,11 @@ public class StreamRoutes {
             return;
         }
         String file = store.publishedRoot().get().resolve(folder).resolve(relative).toString();
+        FileFacts known = needsToken(relative) ? null : files.get(file);
+        if (known != null) {
+            sendSegment(ctx, file, known);
+            return;
+        }
         // lprops: a symbolic link is never followed out of the content folder.
         ctx.vertx().fileSystem().lprops(file).onComplete(result -> {
             if (result.failed() || !result.result().isRegularFile()) {
@@ -189,24 +210,18 @@ public class StreamRoutes {
             }
             String etag = "\"" + Long.toHexString(result.result().size()) + "-"
                     + Long.toHexString(result.result().lastModifiedTime()) + "\"";
-            String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
-            String cacheControl = "public, max-age=31536000, immutable";
-            String contentType = "video/mp4";
-            if (matches(ifNoneMatch, etag)) {
-                ctx.response().setStatusCode(304).putHeader(HttpHeaders.ETAG, etag)
-                        .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl).end();
-                return;
-            }
-            ctx.addHeadersEndHandler(v -> {
-                if (ctx.response().getStatusCode() < 300) {
-                    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, contentType)
-                            .putHeader(HttpHeaders.ETAG, etag)
-                            .putHeader(HttpHeaders.CACHE_CONTROL, cacheControl);
-                }
-            });
-            // The static handler serves <packaged>/<its "*" path parameter>: point it at the live folder.
-            ctx.pathParams().put("*", folder + "/" + relative);
-            ctx.next();
+            FileFacts facts = new FileFacts(result.result().size(), etag,
+                    Instant.ofEpochMilli(result.result().lastModifiedTime()));
+            files.put(file, facts);
+            sendSegment(ctx, file, facts);
+        });
+    }
+
+    /** A published segment or init segment, sent with sendfile; a file gone meanwhile is 404. */
+    private void sendSegment(RoutingContext ctx, String file, FileFacts facts) {
+        SegmentResponses.sendFile(ctx, file, facts.size(), facts.etag(), facts.lastModified(), () -> {
+            files.remove(file);
+            notFound(ctx);
         });
     }
 

@@ -9,36 +9,36 @@ class ByteRangeTest {
 
     @Test
     void aRangeWithinTheObjectIsServedAsAsked() {
-        assertThat(BucketStreams.span("bytes=100-199", 1000)).containsExactly(100, 199);
-        assertThat(BucketStreams.span("bytes=0-0", 1000)).containsExactly(0, 0);
+        assertThat(SegmentResponses.span("bytes=100-199", 1000)).containsExactly(100, 199);
+        assertThat(SegmentResponses.span("bytes=0-0", 1000)).containsExactly(0, 0);
     }
 
     @Test
     void anOpenOrOverlongRangeEndsAtTheLastByte() {
-        assertThat(BucketStreams.span("bytes=990-", 1000)).containsExactly(990, 999);
-        assertThat(BucketStreams.span("bytes=990-5000", 1000)).containsExactly(990, 999);
+        assertThat(SegmentResponses.span("bytes=990-", 1000)).containsExactly(990, 999);
+        assertThat(SegmentResponses.span("bytes=990-5000", 1000)).containsExactly(990, 999);
     }
 
     @Test
     void aSuffixRangeIsTheLastBytesOrTheWholeObject() {
-        assertThat(BucketStreams.span("bytes=-100", 1000)).containsExactly(900, 999);
-        assertThat(BucketStreams.span("bytes=-5000", 1000)).containsExactly(0, 999);
+        assertThat(SegmentResponses.span("bytes=-100", 1000)).containsExactly(900, 999);
+        assertThat(SegmentResponses.span("bytes=-5000", 1000)).containsExactly(0, 999);
     }
 
     @Test
     void rangesWithNoByteInTheObjectAreNotSatisfiable() {
-        assertThat(BucketStreams.span("bytes=1000-", 1000)).isNull();
-        assertThat(BucketStreams.span("bytes=-0", 1000)).isNull();
-        assertThat(BucketStreams.span("bytes=0-", 0)).isNull();
-        assertThat(BucketStreams.span("bytes=99999999999999999999-", 1000)).isNull();
+        assertThat(SegmentResponses.span("bytes=1000-", 1000)).isNull();
+        assertThat(SegmentResponses.span("bytes=-0", 1000)).isNull();
+        assertThat(SegmentResponses.span("bytes=0-", 0)).isNull();
+        assertThat(SegmentResponses.span("bytes=99999999999999999999-", 1000)).isNull();
     }
 
     @Test
     void onlyOneWellFormedAscendingRangeIsTakenAtAll() {
-        assertThat(BucketStreams.singleRange("bytes=0-9")).isEqualTo("bytes=0-9");
-        assertThat(BucketStreams.singleRange("bytes=9-0")).isNull();
-        assertThat(BucketStreams.singleRange("bytes=0-9,20-29")).isNull();
-        assertThat(BucketStreams.singleRange("items=0-9")).isNull();
-        assertThat(BucketStreams.singleRange("bytes=-")).isNull();
+        assertThat(SegmentResponses.singleRange("bytes=0-9")).isEqualTo("bytes=0-9");
+        assertThat(SegmentResponses.singleRange("bytes=9-0")).isNull();
+        assertThat(SegmentResponses.singleRange("bytes=0-9,20-29")).isNull();
+        assertThat(SegmentResponses.singleRange("items=0-9")).isNull();
+        assertThat(SegmentResponses.singleRange("bytes=-")).isNull();
     }
 }

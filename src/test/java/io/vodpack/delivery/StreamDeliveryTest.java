@@ -86,6 +86,25 @@ class StreamDeliveryTest {
                 .header("Content-Length", String.valueOf(Files.size(JobFolders.published(db, storage, job).resolve("video/init.mp4"))));
     }
 
+    /** Segment answers remember what the file was; a file removed from the disk behind the service's back is a 404. */
+    @Test
+    void aSegmentGoneFromTheDiskAfterItWasServedIs404() throws Exception {
+        long other = Api.startPackaging(Api.upload(TestMedia.h264Aac()), KEY, KID);
+        Api.awaitFinished(other, Duration.ofSeconds(60)).then().statusCode(200);
+        Path segment = JobFolders.published(db, storage, other).resolve("audio/seg_2.m4s");
+        byte[] whole = Files.readAllBytes(segment);
+        assertThat(given().get("/content/" + other + "/audio/seg_2.m4s").then().statusCode(200).extract().asByteArray())
+                .isEqualTo(whole);
+        given().header("Range", "bytes=-10").get("/content/" + other + "/audio/seg_2.m4s").then().statusCode(206)
+                .header("Content-Range", "bytes " + (whole.length - 10) + "-" + (whole.length - 1) + "/" + whole.length);
+        given().header("Range", "bytes=" + whole.length + "-").get("/content/" + other + "/audio/seg_2.m4s").then()
+                .statusCode(416).header("Content-Range", "bytes */" + whole.length).contentType("application/problem+json");
+        Files.delete(segment);
+        given().get("/content/" + other + "/audio/seg_2.m4s").then().statusCode(404).contentType("application/problem+json")
+                .header("ETag", org.hamcrest.Matchers.nullValue())
+                .header("Cache-Control", org.hamcrest.Matchers.not(containsString("immutable")));
+    }
+
     @Test
     void conditionalRequestsGet304() {
         Response first = given().get(base + "/audio/seg_1.m4s");
