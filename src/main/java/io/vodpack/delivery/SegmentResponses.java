@@ -31,8 +31,10 @@ final class SegmentResponses {
     }
 
     /**
-     * Answers with a file of {@code size} bytes, sent with sendfile. When the file cannot be opened before anything was
-     * sent, the response is left as it was found and {@code whenGone} answers instead.
+     * Answers with a file of {@code size} bytes, sent with sendfile. When the file is missing (or shorter than
+     * {@code size}), nothing has been sent yet: the response's headers are taken back and {@code whenGone} answers
+     * instead. A file that is there but cannot be opened fails after the status line was prepared: the connection is
+     * reset, and the client asks again.
      */
     static void sendFile(RoutingContext ctx, String file, long size, String etag, Instant lastModified, Runnable whenGone) {
         HttpServerResponse response = ctx.response();
@@ -73,6 +75,8 @@ final class SegmentResponses {
     }
 
     static HttpServerResponse validators(HttpServerResponse response, String etag, Instant lastModified) {
+        // Caches and CDNs reckon a copy's age from Date (RFC 9110 6.6.1); Vert.x sends none of its own.
+        response.putHeader(HttpHeaders.DATE, now());
         if (etag != null) {
             response.putHeader(HttpHeaders.ETAG, etag);
         }
@@ -82,6 +86,23 @@ final class SegmentResponses {
         }
         return response.putHeader(HttpHeaders.CACHE_CONTROL, SEGMENT_CACHE);
     }
+
+    /** The current second as an HTTP date, formatted once per second. */
+    private static String now() {
+        long second = System.currentTimeMillis() / 1000;
+        HttpDate last = lastDate;
+        if (last.second() != second) {
+            last = new HttpDate(second, DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                    ZonedDateTime.ofInstant(Instant.ofEpochSecond(second), ZoneOffset.UTC)));
+            lastDate = last;
+        }
+        return last.text();
+    }
+
+    private record HttpDate(long second, String text) {
+    }
+
+    private static volatile HttpDate lastDate = new HttpDate(-1, "");
 
     /**
      * The Range header when it asks for one byte range; anything else (several ranges, another unit, a malformed one)
