@@ -115,11 +115,7 @@ class BucketStreams {
             HttpServerResponse response = ctx.response();
             switch (read.status()) {
                 case 404 -> notFound(ctx);
-                case 416 -> {
-                    response.putHeader(HttpHeaders.CONTENT_RANGE, read.contentRange());
-                    ProblemMapper.respond(ctx, new ProblemException(416, "range-not-satisfiable", "Range not satisfiable",
-                            "The requested range is outside the file."));
-                }
+                case 416 -> SegmentResponses.notSatisfiable(ctx, read.contentRange());
                 case 304 -> SegmentResponses.validators(response, read.etag(), read.lastModified()).setStatusCode(304).end();
                 default -> {
                     SegmentResponses.validators(response, read.etag(), read.lastModified()).setStatusCode(read.status())

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -83,13 +82,13 @@ class SegmentCache {
 
     /** Start-up, blocking: what an earlier run kept is unknown to this one, so it goes. */
     void empty(@Observes @Priority(StartupOrder.PREPARE) StartupEvent event) {
-        try {
-            deleteTree(root);
-            if (enabled()) {
+        ContentStorage.deleteRecursively(root);
+        if (enabled()) {
+            try {
                 Files.createDirectories(root);
+            } catch (IOException e) {
+                throw new UncheckedIOException("Cannot create the segment cache " + root, e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("Cannot empty the segment cache " + root, e);
         }
     }
 
@@ -223,16 +222,5 @@ class SegmentCache {
 
     private static String key(String folder, String relative) {
         return folder + "/" + relative;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

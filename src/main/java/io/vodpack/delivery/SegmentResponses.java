@@ -46,9 +46,7 @@ final class SegmentResponses {
         String range = head ? null : singleRange(ctx.request().getHeader("Range"));
         long[] span = range == null ? new long[] { 0, size - 1 } : span(range, size);
         if (span == null) {
-            response.putHeader(HttpHeaders.CONTENT_RANGE, "bytes */" + size);
-            ProblemMapper.respond(ctx, new ProblemException(416, "range-not-satisfiable", "Range not satisfiable",
-                    "The requested range is outside the file."));
+            notSatisfiable(ctx, "bytes */" + size);
             return;
         }
         validators(response, etag, lastModified).putHeader(HttpHeaders.CONTENT_TYPE, "video/mp4")
@@ -144,20 +142,20 @@ final class SegmentResponses {
         }
     }
 
+    /** 416, naming what the file holds ({@code contentRange}: {@code bytes *}{@code /size}). */
+    static void notSatisfiable(RoutingContext ctx, String contentRange) {
+        ctx.response().putHeader(HttpHeaders.CONTENT_RANGE, contentRange);
+        ProblemMapper.respond(ctx, new ProblemException(416, "range-not-satisfiable", "Range not satisfiable",
+                "The requested range is outside the file."));
+    }
+
     static boolean notModified(RoutingContext ctx, String etag, Instant lastModified) {
         String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
         if (ifNoneMatch != null) {
-            // A list of entity tags matches when one of them does (RFC 9110 13.1.2; the weak comparison).
-            for (String tag : ifNoneMatch.split(",")) {
-                String t = tag.strip();
-                if (t.equals(etag) || t.equals("W/" + etag) || t.equals("*")) {
-                    return true;
-                }
-            }
-            return false;
+            return matches(ifNoneMatch, etag);
         }
         String since = ctx.request().getHeader(HttpHeaders.IF_MODIFIED_SINCE);
-        if (since == null) {
+        if (since == null || lastModified == null) {
             return false;
         }
         try {
@@ -166,5 +164,22 @@ final class SegmentResponses {
         } catch (DateTimeParseException e) {
             return false;
         }
+    }
+
+    /**
+     * Whether an If-None-Match header names {@code etag}: a list matches when one of its tags does, {@code *} always
+     * (RFC 9110 13.1.2; the weak comparison, so {@code W/} is ignored).
+     */
+    static boolean matches(String ifNoneMatch, String etag) {
+        if (ifNoneMatch == null) {
+            return false;
+        }
+        for (String tag : ifNoneMatch.split(",")) {
+            String t = tag.strip();
+            if (t.equals(etag) || t.equals("W/" + etag) || t.equals("*")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

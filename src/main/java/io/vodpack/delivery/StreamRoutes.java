@@ -89,13 +89,7 @@ public class StreamRoutes {
             PlaylistRewriter playlists, PlaybackTokens tokens, SegmentCache cache, JobEvents events) {
         this.cache = cache;
         // Any replica may delete a job: each one forgets what it serves of it at the commit (or all, if it may have missed one).
-        events.onDeleted((id, folder) -> {
-            forget(id);
-            if (folder != null) {
-                cache.forget(folder);
-                forgetFiles(folder);
-            }
-        }, () -> {
+        events.onDeleted(this::forget, () -> {
             deletions.incrementAndGet();
             cache.clear();
             files.clear();
@@ -117,12 +111,13 @@ public class StreamRoutes {
 
     /** Forgets a job that was cancelled or deleted here, so that its id is checked again. */
     void onRemoved(@Observes ContentRemoved removed) {
-        forget(removed.id());
+        forget(removed.id(), null);
     }
 
-    private void forget(long id) {
+    /** Forgets a removed job and what is kept of its {@code outputFolder} (null: the one this instance remembers). */
+    private void forget(long id, String outputFolder) {
         deletions.incrementAndGet();
-        String folder = done.get(id);
+        String folder = outputFolder != null ? outputFolder : done.get(id);
         if (folder != null) {
             cache.forget(folder);
             forgetFiles(folder);
@@ -281,7 +276,7 @@ public class StreamRoutes {
         byte[] body = rewrite.apply(stored);
         String etag = "\"" + version + "-" + Integer.toHexString(Arrays.hashCode(body)) + "\"";
         ctx.response().putHeader(HttpHeaders.ETAG, etag).putHeader(HttpHeaders.CACHE_CONTROL, "public, max-age=10");
-        if (matches(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH), etag)) {
+        if (SegmentResponses.matches(ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH), etag)) {
             ctx.response().setStatusCode(304).end();
             return;
         }
@@ -292,10 +287,6 @@ public class StreamRoutes {
         } else {
             ctx.response().end(Buffer.buffer(body));
         }
-    }
-
-    private static boolean matches(String ifNoneMatch, String etag) {
-        return ifNoneMatch != null && (ifNoneMatch.equals(etag) || ifNoneMatch.equals("W/" + etag) || ifNoneMatch.equals("*"));
     }
 
     private static void notFound(RoutingContext ctx) {
