@@ -79,7 +79,9 @@ class BucketStreams {
         }
         String ifNoneMatch = ctx.request().getHeader(HttpHeaders.IF_NONE_MATCH);
         boolean byDate = ifNoneMatch == null && ctx.request().getHeader(HttpHeaders.IF_MODIFIED_SINCE) != null;
-        if (redirect || byDate || "*".equals(ifNoneMatch)) {
+        // S3 servers compare one entity tag, not a list: a list is compared here, after a HEAD.
+        boolean list = ifNoneMatch != null && ifNoneMatch.indexOf(',') >= 0;
+        if (redirect || byDate || list || "*".equals(ifNoneMatch)) {
             serveAfterHead(ctx, folder, relative);
             return;
         }

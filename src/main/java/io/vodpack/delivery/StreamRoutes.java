@@ -39,6 +39,9 @@ import io.vodpack.packaging.events.JobEvents;
 public class StreamRoutes {
 
     /** A job id in its one canonical form (no leading zeros), then relative path segments of safe characters; no "..", no encoded characters. */
+    /** The longest path the route looks at (published files are a few segments deep: video/1080p/seg_123.m4s). */
+    static final int MAX_PATH = 512;
+
     private static final Pattern PATH = Pattern.compile("^/content/(0|[1-9][0-9]{0,17})/((?:[A-Za-z0-9_-][A-Za-z0-9_.-]*/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*)$");
 
     private final ContentStore store;
@@ -136,7 +139,13 @@ public class StreamRoutes {
     }
 
     private void guard(RoutingContext ctx) {
-        Matcher m = PATH.matcher(ctx.request().path());
+        String path = ctx.request().path();
+        // Longer than any published file's path: refused before the pattern, whose repetition recurses per segment.
+        if (path.length() > MAX_PATH) {
+            notFound(ctx);
+            return;
+        }
+        Matcher m = PATH.matcher(path);
         if (!m.matches() || m.group(2).contains("..")) {
             notFound(ctx);
             return;

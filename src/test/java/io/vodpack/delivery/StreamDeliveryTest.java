@@ -108,6 +108,14 @@ class StreamDeliveryTest {
     }
 
     @Test
+    void aPathDeeperThanAnyStreamIs404WithoutHarm() {
+        String deep = "a/".repeat(2000);
+        given().urlEncodingEnabled(false).get("/content/" + job + "/" + deep + "seg.m4s").then().statusCode(404)
+                .contentType("application/problem+json");
+        given().get(base + "/video/seg_1.m4s").then().statusCode(200);
+    }
+
+    @Test
     void conditionalRequestsGet304() {
         Response first = given().get(base + "/audio/seg_1.m4s");
         String etag = first.header("ETag");
