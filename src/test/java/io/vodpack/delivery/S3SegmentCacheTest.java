@@ -2,7 +2,9 @@ package io.vodpack.delivery;
 
 import static io.vodpack.support.Api.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.notNullValue;
 
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +17,7 @@ import jakarta.inject.Inject;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -145,6 +148,44 @@ class S3SegmentCacheTest {
         } finally {
             s3.start();
         }
+    }
+
+    /**
+     * A frozen S3 server accepts connections and answers nothing: what the bucket must answer gets a 503 problem once
+     * the server has been silent for {@code vodpack.storage.s3.timeout}, not after minutes, and a kept segment is
+     * served meanwhile.
+     */
+    @Test
+    @Timeout(120)
+    void whatAFrozenBucketMustAnswerGets503InTimeWhileKeptSegmentsAreServed() throws Exception {
+        long job = packaged();
+        byte[] kept = stored(job, "video/init.mp4");
+        byte[] notKept = stored(job, "audio/seg_2.m4s");
+        keep(job, "video/init.mp4");
+        URI mpd = URI.create(given().get("/packaged_content/" + job).then().statusCode(200).extract().path("url"));
+        Duration bound = S3SegmentCacheProfile.TIMEOUT.multipliedBy(2).plusSeconds(3);
+        s3.pause();
+        try {
+            String segment = "/content/" + job + "/audio/seg_2.m4s";
+            for (String request : List.of("GET " + segment, "HEAD " + segment, "GET " + mpd.getRawPath() + "?" + mpd.getRawQuery())) {
+                String[] parts = request.split(" ");
+                long start = System.nanoTime();
+                Response answer = given().urlEncodingEnabled(false).request(parts[0], parts[1]);
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+                answer.then().statusCode(503).header("Retry-After", notNullValue());
+                if (parts[0].equals("GET")) {
+                    answer.then().contentType("application/problem+json");
+                }
+                assertThat(took).as(request + " answered while the bucket is silent").isLessThan(bound);
+            }
+            assertThat(given().get("/content/" + job + "/video/init.mp4").then().statusCode(200).extract().asByteArray())
+                    .isEqualTo(kept);
+            given().get("/packaged_content/" + job).then().statusCode(200);
+        } finally {
+            s3.resume();
+        }
+        assertThat(given().get("/content/" + job + "/audio/seg_2.m4s").then().statusCode(200).extract().asByteArray())
+                .isEqualTo(notKept);
     }
 
     @Test

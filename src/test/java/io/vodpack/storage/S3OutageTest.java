@@ -15,12 +15,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import jakarta.inject.Inject;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.http.TestHTTPResource;
@@ -28,6 +30,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.vodpack.core.storage.ContentStorage;
 import io.vodpack.support.Api;
+import io.vodpack.support.Background;
 import io.vodpack.support.Db;
 import io.vodpack.support.S3Server;
 import io.vodpack.support.TestMedia;
@@ -91,6 +94,63 @@ class S3OutageTest {
         // server that stays up completes a PUT whole or not at all): no row names it, so the upload sweeper removes it.
         Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> assertThat(
                 s3.keys(OwnS3ServerProfile.BUCKET, "inputs/")).as("no object of the cut-off upload").isEqualTo(objectsBefore));
+        assertThat(s3.openMultipartUploads(OwnS3ServerProfile.BUCKET)).isZero();
+        try (var incoming = Files.list(scratch.incomingDir())) {
+            assertThat(incoming).as("no local leftovers").isEmpty();
+        }
+    }
+
+    /**
+     * The S3 server freezes while a body is on its way into the bucket: it keeps the connection but takes no more
+     * bytes. The client is answered 503 once the server has been silent for {@code vodpack.storage.s3.timeout}, the
+     * service answers other requests meanwhile, and once the server goes on nothing of that upload stays.
+     */
+    @Test
+    @Timeout(180)
+    void anUploadTheS3ServerStopsTakingGets503InTimeAndNothingStaysOnceItGoesOn() throws Exception {
+        TestMedia.assumeFfmpeg();
+        S3Server s3 = OwnS3ServerProfile.server();
+        byte[] source = Files.readAllBytes(TestMedia.h264AacLong());
+        long inputsBefore = Db.count(db, "select count(*) from input_content");
+        List<String> objectsBefore = s3.keys(OwnS3ServerProfile.BUCKET, "inputs/");
+        long bytesBefore = bytesOnTheServer(s3);
+        String status;
+        Duration answeredAfter;
+        try (Socket socket = new Socket(base.getHost(), base.getPort())) {
+            socket.setSoTimeout(60_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /upload_input_content HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + Api.AUTHORIZATION
+                    + "\r\nContent-Type: video/mp4\r\nContent-Length: " + source.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(source, 0, source.length / 2);
+            out.flush();
+            Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+                    .until(() -> bytesOnTheServer(s3) - bytesBefore >= source.length / 4);
+            s3.pause();
+            long frozen = System.nanoTime();
+            try {
+                Background.run(() -> given().get("/input_content").then().statusCode(200)).get(20, TimeUnit.SECONDS);
+                try {
+                    out.write(source, source.length / 2, source.length - source.length / 2);
+                    out.flush();
+                } catch (IOException answeredEarly) {
+                    // the service answers and closes once the bucket has been silent too long
+                }
+                BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
+                status = in.readLine();
+                answeredAfter = Duration.ofNanos(System.nanoTime() - frozen);
+            } finally {
+                s3.resume();
+            }
+        }
+        assertThat(status).as("the answer to the upload the bucket stopped taking").startsWith("HTTP/1.1 503");
+        assertThat(answeredAfter).as("answered once the bucket was silent for the timeout, not minutes later")
+                .isLessThan(OwnS3ServerProfile.TIMEOUT.multipliedBy(4).plusSeconds(5));
+        Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
+                .until(() -> given().get("/q/health/ready").statusCode() == 200);
+        assertThat(Db.count(db, "select count(*) from input_content")).isEqualTo(inputsBefore);
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> assertThat(
+                s3.keys(OwnS3ServerProfile.BUCKET, "inputs/")).as("no object of the upload").isEqualTo(objectsBefore));
         assertThat(s3.openMultipartUploads(OwnS3ServerProfile.BUCKET)).isZero();
         try (var incoming = Files.list(scratch.incomingDir())) {
             assertThat(incoming).as("no local leftovers").isEmpty();

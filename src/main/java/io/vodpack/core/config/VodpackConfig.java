@@ -78,6 +78,12 @@ public interface VodpackConfig {
 
             /** Size of the parts of a multipart upload, in bytes. */
             long partSize();
+
+            /**
+             * The longest the S3 server may stay silent on a request (take or give no byte, or give no answer): the
+             * request then fails rather than waits, and an upload or a segment request that needed it gets a 503.
+             */
+            Duration timeout();
         }
     }
 

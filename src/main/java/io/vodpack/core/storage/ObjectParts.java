@@ -1,6 +1,7 @@
 package io.vodpack.core.storage;
 
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -16,6 +17,12 @@ public interface ObjectParts {
 
     /** Bytes of every part but the last (S3 needs at least 5 MiB), {@code vodpack.storage.s3.part-size}. */
     int partSize();
+
+    /**
+     * The longest the storage may take no bytes of a write, or give no answer once it has them, before the write is
+     * failed ({@code vodpack.storage.s3.timeout}); its own requests but {@link #complete} fail after at most twice this.
+     */
+    Duration timeout();
 
     /** Starts a multipart upload to {@code key}; completes with its upload id. */
     CompletableFuture<String> begin(String key);

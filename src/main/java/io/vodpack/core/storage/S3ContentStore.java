@@ -39,6 +39,7 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
 import software.amazon.awssdk.auth.credentials.EnvironmentVariableCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.SystemPropertyCredentialsProvider;
+import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.async.AsyncRequestBody;
 import software.amazon.awssdk.core.async.AsyncResponseTransformer;
 import software.amazon.awssdk.core.client.config.SdkAdvancedAsyncClientOption;
@@ -71,10 +72,20 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     private static final Logger LOG = Logger.getLogger(S3ContentStore.class);
     private static final String SEGMENT_CACHE = "public, max-age=31536000, immutable";
     private static final String MANIFEST_CACHE = "public, max-age=10";
+    /** How long {@link #client} waits for a byte: S3Proxy stays silent while it assembles a multipart upload's parts. */
+    private static final Duration ASSEMBLY_SILENCE = Duration.ofSeconds(60);
     /** Objects written or deleted at once by one publish or delete. */
     private static final int PARALLEL = 8;
 
+    /**
+     * Transfers of whole files (multipart above {@code part-size}) and the assembly of multipart uploads: an S3 server
+     * can stay silent a while as it assembles a large object from its parts, so this client waits for
+     * {@link #ASSEMBLY_SILENCE}. Nothing a client request waits on goes through it but the last step of a multipart
+     * upload.
+     */
     private final S3AsyncClient client;
+    /** The requests an upload or a sweep waits on (parts, small objects, ranged reads, lists, deletes): {@code timeout}. */
+    private final S3AsyncClient quick;
     /** Delivery's reads: no multipart layer, a segment is one GET whose bytes are passed on as they arrive. */
     private final S3AsyncClient reads;
     private final S3Presigner presigner;
@@ -85,6 +96,9 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     private final String prefix;
     private final boolean createBucket;
     private final int partSize;
+    private final Duration timeout;
+    /** Delivery's GET and HEAD: their answer (the headers) within the timeout, retries included. */
+    private final AwsRequestOverrideConfiguration answered;
 
     public S3ContentStore(VodpackConfig config, Vertx vertx) {
         VodpackConfig.Storage.S3 s3 = config.storage().s3();
@@ -95,6 +109,8 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
         this.createBucket = s3.createBucket();
         this.presignTtl = config.delivery().redirectTtl();
         this.partSize = (int) Math.min(Integer.MAX_VALUE - 8, Math.max(5L << 20, s3.partSize()));
+        this.timeout = s3.timeout();
+        this.answered = AwsRequestOverrideConfiguration.builder().apiCallTimeout(timeout).build();
         AwsCredentialsProvider credentials = AwsCredentialsProviderChain.of(SystemPropertyCredentialsProvider.create(),
                 EnvironmentVariableCredentialsProvider.create());
         S3AsyncClientBuilder builder = S3AsyncClient.builder()
@@ -108,8 +124,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
                 .multipartConfiguration(MultipartConfiguration.builder().thresholdInBytes(s3.partSize())
                         .minimumPartSizeInBytes(s3.partSize()).build())
                 .overrideConfiguration(o -> o.addExecutionInterceptor(new DropObjectSizeHeader()))
-                .httpClientBuilder(NettyNioAsyncHttpClient.builder().maxConcurrency(128)
-                        .connectionAcquisitionTimeout(Duration.ofSeconds(30)));
+                .httpClientBuilder(netty(ASSEMBLY_SILENCE));
         S3Presigner.Builder presign = S3Presigner.builder().region(Region.of(s3.region())).credentialsProvider(credentials)
                 .serviceConfiguration(S3Configuration.builder().pathStyleAccessEnabled(s3.pathStyle()).build());
         s3.endpoint().ifPresent(endpoint -> {
@@ -117,15 +132,25 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
             presign.endpointOverride(endpoint);
         });
         this.client = builder.build();
+        // A server that stays silent for the timeout fails the attempt, and one more attempt is all it gets: a request
+        // fails within twice the timeout when the server accepts connections but never answers.
+        builder.multipartEnabled(false).httpClientBuilder(netty(timeout)).overrideConfiguration(o -> o
+                .addExecutionInterceptor(new DropObjectSizeHeader()).retryStrategy(r -> r.maxAttempts(2)));
+        this.quick = builder.build();
         // Reads complete on the SDK's network thread: what follows only hands the answer to the request's event loop,
         // so the hop to the SDK's completion pool would be one more thread switch per request.
-        this.reads = builder.multipartEnabled(false)
+        this.reads = builder
                 .asyncConfiguration(a -> a.advancedOption(SdkAdvancedAsyncClientOption.FUTURE_COMPLETION_EXECUTOR, Runnable::run))
                 .build();
         this.presigner = presign.build();
         // a short keep-alive: a connection the S3 server has closed meanwhile would fail a body that cannot be sent again
         this.puts = vertx.createHttpClient(new HttpClientOptions().setMaxPoolSize(64).setKeepAlive(true)
                 .setKeepAliveTimeout(4).setConnectTimeout(5_000));
+    }
+
+    private static NettyNioAsyncHttpClient.Builder netty(Duration silence) {
+        return NettyNioAsyncHttpClient.builder().maxConcurrency(128).connectionAcquisitionTimeout(Duration.ofSeconds(30))
+                .readTimeout(silence).writeTimeout(silence);
     }
 
     /** Creates the bucket when it is missing (and allowed to); a server that cannot be reached is logged. */
@@ -141,9 +166,9 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     }
 
     private CompletableFuture<Void> ensureBucket() {
-        return client.headBucket(b -> b.bucket(bucket)).thenApply(r -> (Void) null).exceptionallyCompose(failure -> {
+        return quick.headBucket(b -> b.bucket(bucket)).thenApply(r -> (Void) null).exceptionallyCompose(failure -> {
             if (createBucket && status(failure) == 404) {
-                return client.createBucket(b -> b.bucket(bucket)).thenApply(r -> {
+                return quick.createBucket(b -> b.bucket(bucket)).thenApply(r -> {
                     LOG.infof("Storage: created bucket %s", bucket);
                     return (Void) null;
                 });
@@ -194,7 +219,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
 
     @Override
     public void deleteInput(String name) throws IOException {
-        await(client.deleteObject(b -> b.bucket(bucket).key(inputKey(name))));
+        await(quick.deleteObject(b -> b.bucket(bucket).key(inputKey(name))));
     }
 
     @Override
@@ -245,7 +270,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
         for (int from = 0; from < keys.size(); from += PARALLEL) {
             List<CompletableFuture<?>> batch = new ArrayList<>();
             for (String key : keys.subList(from, Math.min(keys.size(), from + PARALLEL))) {
-                batch.add(client.deleteObject(b -> b.bucket(bucket).key(key)));
+                batch.add(quick.deleteObject(b -> b.bucket(bucket).key(key)));
             }
             await(CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)));
         }
@@ -326,14 +351,15 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     public Uni<ObjectRead> read(String folder, String relative, ObjectRequest request) {
         String key = publishedKey(folder, relative);
         return Uni.createFrom().completionStage(() -> (request.withBody()
-                ? reads.getObject(b -> b.bucket(bucket).key(key).range(request.range()).ifNoneMatch(request.ifNoneMatch()),
+                ? reads.getObject(b -> b.bucket(bucket).key(key).range(request.range()).ifNoneMatch(request.ifNoneMatch())
+                        .overrideConfiguration(answered),
                         AsyncResponseTransformer.toPublisher())
                         .thenApply(answer -> {
                             GetObjectResponse r = answer.response();
                             return new ObjectRead(r.contentRange() == null ? 200 : 206, r.eTag(), r.lastModified(),
                                     r.contentLength(), r.contentRange(), answer);
                         })
-                : reads.headObject(b -> b.bucket(bucket).key(key).ifNoneMatch(request.ifNoneMatch()))
+                : reads.headObject(b -> b.bucket(bucket).key(key).ifNoneMatch(request.ifNoneMatch()).overrideConfiguration(answered))
                         .thenApply(r -> new ObjectRead(200, r.eTag(), r.lastModified(), r.contentLength(), null, null)))
                 .exceptionallyCompose(failure -> refused(failure, key, request)));
     }
@@ -392,15 +418,20 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     }
 
     @Override
+    public Duration timeout() {
+        return timeout;
+    }
+
+    @Override
     public CompletableFuture<String> begin(String key) {
-        return unavailable(client.createMultipartUpload(b -> b.bucket(bucket).key(prefix + key).contentType("video/mp4"))
+        return unavailable(quick.createMultipartUpload(b -> b.bucket(bucket).key(prefix + key).contentType("video/mp4"))
                 .thenApply(r -> r.uploadId()));
     }
 
     @Override
     public CompletableFuture<String> putPart(String key, String uploadId, int number, ByteBuffer bytes) {
         long length = bytes.remaining();
-        return unavailable(client.uploadPart(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId).partNumber(number)
+        return unavailable(quick.uploadPart(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId).partNumber(number)
                 .contentLength(length), AsyncRequestBody.fromByteBufferUnsafe(bytes)).thenApply(r -> r.eTag()));
     }
 
@@ -416,7 +447,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
 
     @Override
     public CompletableFuture<Void> abort(String key, String uploadId) {
-        return unavailable(client.abortMultipartUpload(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId))
+        return unavailable(quick.abortMultipartUpload(b -> b.bucket(bucket).key(prefix + key).uploadId(uploadId))
                 .thenApply(r -> (Void) null)
                 .exceptionallyCompose(failure -> notFound(failure) ? CompletableFuture.completedFuture(null)
                         : CompletableFuture.failedFuture(failure)));
@@ -510,7 +541,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
 
     @Override
     public CompletableFuture<Void> put(String key, ByteBuffer bytes) {
-        return unavailable(client.putObject(b -> b.bucket(bucket).key(prefix + key).contentType("video/mp4"),
+        return unavailable(quick.putObject(b -> b.bucket(bucket).key(prefix + key).contentType("video/mp4"),
                 AsyncRequestBody.fromByteBufferUnsafe(bytes)).thenApply(r -> (Void) null));
     }
 
@@ -519,14 +550,14 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
         if (length <= 0) {
             return CompletableFuture.completedFuture(ByteBuffer.allocate(0));
         }
-        return unavailable(client.getObject(b -> b.bucket(bucket).key(prefix + key)
+        return unavailable(quick.getObject(b -> b.bucket(bucket).key(prefix + key)
                 .range("bytes=" + position + "-" + (position + length - 1)), AsyncResponseTransformer.toBytes())
                 .thenApply(r -> r.asByteBuffer()));
     }
 
     @Override
     public CompletableFuture<ByteBuffer> readAll(String key) {
-        return unavailable(client.getObject(b -> b.bucket(bucket).key(prefix + key), AsyncResponseTransformer.toBytes())
+        return unavailable(quick.getObject(b -> b.bucket(bucket).key(prefix + key), AsyncResponseTransformer.toBytes())
                 .thenApply(r -> r.asByteBuffer()));
     }
 
@@ -537,7 +568,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
 
     @Override
     public CompletableFuture<Void> delete(String key) {
-        return unavailable(client.deleteObject(b -> b.bucket(bucket).key(prefix + key)).thenApply(r -> (Void) null));
+        return unavailable(quick.deleteObject(b -> b.bucket(bucket).key(prefix + key)).thenApply(r -> (Void) null));
     }
 
     @Override
@@ -545,7 +576,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
         return CompletableFuture.supplyAsync(() -> {
             try {
                 for (Listed object : list(prefix + keyPrefix)) {
-                    await(client.deleteObject(b -> b.bucket(bucket).key(object.key())));
+                    await(quick.deleteObject(b -> b.bucket(bucket).key(object.key())));
                 }
                 return (Void) null;
             } catch (IOException e) {
@@ -557,7 +588,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     @Override
     public CompletableFuture<List<String>> keysOlderThan(String keyPrefix, Instant cutoff) {
         List<String> found = new ArrayList<>();
-        return unavailable(client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + keyPrefix)).contents()
+        return unavailable(quick.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(prefix + keyPrefix)).contents()
                 .subscribe((S3Object o) -> {
                     if (o.lastModified().isBefore(cutoff)) {
                         found.add(o.key().substring(prefix.length()));
@@ -568,7 +599,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     @Override
     public CompletableFuture<List<OpenUpload>> openUploads() {
         List<OpenUpload> found = new ArrayList<>();
-        return unavailable(client.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix)).uploads()
+        return unavailable(quick.listMultipartUploadsPaginator(b -> b.bucket(bucket).prefix(prefix)).uploads()
                 .subscribe(upload -> found.add(new OpenUpload(upload.key().substring(prefix.length()), upload.uploadId(),
                         upload.initiated() == null ? Instant.now() : upload.initiated())))
                 .thenApply(v -> found));
@@ -576,7 +607,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
 
     @Override
     public CompletableFuture<Instant> lastWritten(OpenUpload upload) {
-        return unavailable(client.listParts(b -> b.bucket(bucket).key(prefix + upload.key()).uploadId(upload.uploadId()))
+        return unavailable(quick.listParts(b -> b.bucket(bucket).key(prefix + upload.key()).uploadId(upload.uploadId()))
                 .thenApply(parts -> parts.parts().stream().map(p -> p.lastModified()).filter(t -> t != null)
                         .max(Instant::compareTo).orElse(upload.initiated())));
     }
@@ -600,8 +631,8 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     public Uni<Void> probe() {
         String key = prefix + "readiness/" + UUID.randomUUID();
         return Uni.createFrom().completionStage(() -> ensureBucket()
-                .thenCompose(v -> client.putObject(b -> b.bucket(bucket).key(key), AsyncRequestBody.fromString("ok")))
-                .thenCompose(v -> client.deleteObject(b -> b.bucket(bucket).key(key))))
+                .thenCompose(v -> quick.putObject(b -> b.bucket(bucket).key(key), AsyncRequestBody.fromString("ok")))
+                .thenCompose(v -> quick.deleteObject(b -> b.bucket(bucket).key(key))))
                 .replaceWithVoid()
                 .onFailure().transform(failure -> new IOException("bucket " + bucket + ": " + describe(failure), failure));
     }
@@ -611,6 +642,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
         puts.close();
         presigner.close();
         reads.close();
+        quick.close();
         client.close();
     }
 
@@ -649,7 +681,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     }
 
     private CompletableFuture<Optional<StoredObject>> head(String key) {
-        return reads.headObject(b -> b.bucket(bucket).key(key))
+        return reads.headObject(b -> b.bucket(bucket).key(key).overrideConfiguration(answered))
                 .thenApply(r -> Optional.of(new StoredObject(r.contentLength(), r.eTag(), r.lastModified())))
                 .exceptionallyCompose(failure -> notFound(failure) ? CompletableFuture.completedFuture(Optional.empty())
                         : CompletableFuture.failedFuture(failure));
@@ -660,7 +692,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
 
     private List<Listed> list(String under) throws IOException {
         List<Listed> found = new ArrayList<>();
-        await(client.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(under)).contents()
+        await(quick.listObjectsV2Paginator(b -> b.bucket(bucket).prefix(under)).contents()
                 .subscribe((S3Object o) -> found.add(new Listed(o.key(), o.lastModified()))));
         return found;
     }

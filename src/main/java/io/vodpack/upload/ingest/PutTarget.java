@@ -17,14 +17,11 @@ import io.vodpack.core.storage.StorageUnavailableException;
  * the wire, which holds back the {@link DigestingSink} and so the request when the bucket is slower than the client.
  * The PUT starts with the first bytes. Its last byte is held back until {@link #finish}: the bucket keeps an object
  * only once every byte has arrived, so a body that fails its checks after its last byte (a digest mismatch) is
- * {@link #abort}ed with a reset and leaves nothing. A bucket that takes no bytes for {@link #STALL_SECONDS}, or does
- * not answer within it after the last byte, fails the upload (503). {@link #append} runs on the sink's worker thread,
+ * {@link #abort}ed with a reset and leaves nothing. A bucket that takes no bytes for its {@link ObjectParts#timeout},
+ * or does not answer within it after the last byte, fails the upload (503). {@link #append} runs on the sink's worker thread,
  * one call at a time; the rest on a worker thread after the body ended. Blocking.
  */
 public final class PutTarget implements BucketTarget {
-
-    /** Longest wait for the bucket to take a batch of the body, or to answer once it has it all. */
-    static final long STALL_SECONDS = 60;
 
     private final ObjectParts bucket;
     private final String key;
@@ -109,14 +106,14 @@ public final class PutTarget implements BucketTarget {
 
     private <T> T await(CompletableFuture<T> future) {
         try {
-            return future.orTimeout(STALL_SECONDS, TimeUnit.SECONDS).join();
+            return future.orTimeout(bucket.timeout().toMillis(), TimeUnit.MILLISECONDS).join();
         } catch (CompletionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof TimeoutException) {
                 if (stream != null) {
                     stream.reset();
                 }
-                cause = new StorageUnavailableException("the storage took nothing for " + STALL_SECONDS + " s", cause);
+                cause = new StorageUnavailableException("the storage took nothing for " + bucket.timeout().toSeconds() + " s", cause);
             }
             throw fail(cause instanceof StorageUnavailableException s ? s
                     : new StorageUnavailableException("the storage failed: " + cause, cause));
