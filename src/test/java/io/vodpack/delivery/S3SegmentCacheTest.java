@@ -188,6 +188,18 @@ class S3SegmentCacheTest {
                 .isEqualTo(notKept);
     }
 
+    /** This profile's S3 server refuses DeleteObjects: the objects go one DELETE at a time, and all of them go. */
+    @Test
+    void deletingAJobRemovesEveryObjectWhereTheServerRefusesBatchDeletes() throws Exception {
+        long job = packaged();
+        String folder = folder(job);
+        keep(job, "video/init.mp4");
+        assertThat(s3.keys(S3SegmentCacheProfile.BUCKET, "packaged/" + folder + "/")).hasSizeGreaterThan(FILES.size());
+        given().delete("/packaged_content/" + job).then().statusCode(204);
+        assertThat(s3.keys(S3SegmentCacheProfile.BUCKET, "packaged/" + folder + "/")).isEmpty();
+        given().get("/content/" + job + "/video/init.mp4").then().statusCode(404);
+    }
+
     @Test
     void aKeptFileRemovedFromTheDiskIsServedFromTheBucketAndKeptAgain() throws Exception {
         long job = packaged();

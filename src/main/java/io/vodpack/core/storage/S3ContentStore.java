@@ -50,11 +50,15 @@ import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
+import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import software.amazon.awssdk.services.s3.multipart.MultipartConfiguration;
@@ -74,7 +78,9 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     private static final String MANIFEST_CACHE = "public, max-age=10";
     /** How long {@link #client} waits for a byte: S3Proxy stays silent while it assembles a multipart upload's parts. */
     private static final Duration ASSEMBLY_SILENCE = Duration.ofSeconds(60);
-    /** Objects written or deleted at once by one publish or delete. */
+    /** Keys in one DeleteObjects request (S3's limit). */
+    private static final int DELETE_BATCH = 1000;
+    /** Objects written at once by one publish. */
     private static final int PARALLEL = 8;
 
     /**
@@ -96,6 +102,8 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     private final String prefix;
     private final boolean createBucket;
     private final int partSize;
+    /** Whether deletes go out as DeleteObjects; false once the server refused it. */
+    private volatile boolean batchDeletes = true;
     private final Duration timeout;
     /** Delivery's GET and HEAD: their answer (the headers) within the timeout, retries included. */
     private final AwsRequestOverrideConfiguration answered;
@@ -120,6 +128,9 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
                 // Checksums only where the S3 API requires them: S3-compatible servers differ in the newer ones.
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                // DeleteObjects requires a checksum of its body: Content-MD5, which every S3-compatible server takes,
+                // instead of the newer CRC32 header S3Proxy refuses.
+                .addPlugin(LegacyMd5Plugin.create())
                 .multipartEnabled(true)
                 .multipartConfiguration(MultipartConfiguration.builder().thresholdInBytes(s3.partSize())
                         .minimumPartSizeInBytes(s3.partSize()).build())
@@ -265,15 +276,53 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
         deleteKeys(list(publishedKey(folder, "")).stream().map(Listed::key).toList());
     }
 
-    /** Deletes the objects, {@code PARALLEL} at once. */
-    private void deleteKeys(List<String> keys) throws IOException {
-        for (int from = 0; from < keys.size(); from += PARALLEL) {
-            List<CompletableFuture<?>> batch = new ArrayList<>();
-            for (String key : keys.subList(from, Math.min(keys.size(), from + PARALLEL))) {
-                batch.add(quick.deleteObject(b -> b.bucket(bucket).key(key)));
+    /**
+     * Deletes the objects with one DeleteObjects request per {@link #DELETE_BATCH} keys: one request for a stream's
+     * folder where single DELETEs would cost one each. A server that does not take DeleteObjects as the SDK sends it
+     * (S3Proxy refuses its CRC32 checksum header unless told to ignore unknown headers) gets single DELETEs, one after
+     * the other.
+     */
+    private void deleteKeys(List<String> listed) throws IOException {
+        // Last key first: a server that keeps objects as files lists a folder as an object of its own ("video/"), which
+        // it can delete only once the objects in it are gone (S3Proxy retries for 10 s before it answers otherwise).
+        List<String> keys = listed.stream().sorted(Comparator.reverseOrder()).toList();
+        if (batchDeletes) {
+            try {
+                deleteInBatches(keys);
+                return;
+            } catch (IOException e) {
+                if (!refusesBatchDeletes(e.getCause())) {
+                    throw e;
+                }
+                batchDeletes = false;
+                LOG.infof("Storage: the S3 server refuses DeleteObjects (%s); objects are deleted one at a time",
+                        describe(e.getCause()));
             }
-            await(CompletableFuture.allOf(batch.toArray(CompletableFuture[]::new)));
         }
+        for (String key : keys) {
+            await(quick.deleteObject(b -> b.bucket(bucket).key(key)));
+        }
+    }
+
+    private void deleteInBatches(List<String> keys) throws IOException {
+        for (int from = 0; from < keys.size(); from += DELETE_BATCH) {
+            List<ObjectIdentifier> batch = keys.subList(from, Math.min(keys.size(), from + DELETE_BATCH)).stream()
+                    .map(key -> ObjectIdentifier.builder().key(key).build()).toList();
+            DeleteObjectsResponse answer = await(quick.deleteObjects(b -> b.bucket(bucket).delete(d -> d.objects(batch).quiet(true))));
+            if (answer.hasErrors() && !answer.errors().isEmpty()) {
+                S3Error first = answer.errors().get(0);
+                throw new IOException(answer.errors().size() + " of " + batch.size() + " objects not deleted, first "
+                        + first.key() + ": " + first.code());
+            }
+        }
+    }
+
+    /** Whether the server refused DeleteObjects itself (not implemented, or not with these headers). */
+    private static boolean refusesBatchDeletes(Throwable failure) {
+        int status = status(failure);
+        String code = unwrap(failure) instanceof S3Exception s3 && s3.awsErrorDetails() != null
+                ? s3.awsErrorDetails().errorCode() : "";
+        return status == 501 || status == 400 && List.of("NotImplemented", "InvalidRequest", "MissingContentMD5").contains(code);
     }
 
     @Override
@@ -575,9 +624,7 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     public CompletableFuture<Void> deleteUnder(String keyPrefix) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                for (Listed object : list(prefix + keyPrefix)) {
-                    await(quick.deleteObject(b -> b.bucket(bucket).key(object.key())));
-                }
+                deleteKeys(list(prefix + keyPrefix).stream().map(Listed::key).toList());
                 return (Void) null;
             } catch (IOException e) {
                 throw new StorageUnavailableException(e.getMessage(), e);
