@@ -1,5 +1,6 @@
 package io.vodpack.packaging;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -223,12 +224,29 @@ public class PackagingJobService {
     private Uni<Void> removed(long id, String outputFolder) {
         removals.fire(new ContentRemoved(id));
         return async.blocking(() -> {
-            // A ladder's renditions are of no use once its job ended (the sweeper catches one written after this).
-            store.deleteRenditions(id);
             if (outputFolder != null) {
-                store.deletePublished(outputFolder);
+                deleteOrLeaveToTheSweeper(() -> store.deletePublished(outputFolder), "published folder " + outputFolder);
             }
+            // A ladder's renditions are of no use once its job ended (the sweeper catches one written after this).
+            deleteOrLeaveToTheSweeper(() -> store.deleteRenditions(id), "renditions of job " + id);
         });
+    }
+
+    /**
+     * The row is gone, so the content is: objects the storage could not delete now are no row's, and the packaging
+     * sweeper removes them later (docs/storage.md).
+     */
+    private static void deleteOrLeaveToTheSweeper(IoAction delete, String what) {
+        try {
+            delete.run();
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("Could not delete the %s now (%s); the sweeper removes it", what, e.getMessage());
+        }
+    }
+
+    @FunctionalInterface
+    private interface IoAction {
+        void run() throws IOException;
     }
 
     private static ProblemException notFound(long id) {

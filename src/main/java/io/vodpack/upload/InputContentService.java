@@ -5,6 +5,8 @@ import java.util.List;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 
+import org.jboss.logging.Logger;
+
 import io.quarkus.hibernate.reactive.panache.Panache;
 import io.smallrye.mutiny.Uni;
 import io.vodpack.access.Caller;
@@ -15,6 +17,8 @@ import io.vodpack.core.storage.ContentStore;
 /** Reads and removes stored inputs. */
 @ApplicationScoped
 public class InputContentService {
+
+    private static final Logger LOG = Logger.getLogger(InputContentService.class);
 
     private final InputContentRepository repository;
     private final ContentStore inputs;
@@ -57,7 +61,12 @@ public class InputContentService {
                     }
                 }))
                 .call(content -> repository.delete(content)))
-                .flatMap(content -> async.blocking(() -> inputs.deleteInput(content.storageName)))
+                .flatMap(content -> async.blocking(() -> inputs.deleteInput(content.storageName))
+                        // the row is gone, so the input is: an object the storage could not delete now is no row's,
+                        // and the upload sweeper removes it after vodpack.upload.stale-after
+                        .onFailure().invoke(e -> LOG.warnf("Could not delete the file of input %d now (%s); the sweeper"
+                                + " removes it", id, e.getMessage()))
+                        .onFailure().recoverWithNull())
                 .replaceWithVoid();
     }
 

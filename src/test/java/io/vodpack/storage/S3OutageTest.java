@@ -3,6 +3,7 @@ package io.vodpack.storage;
 import static io.vodpack.support.Api.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.notNullValue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -157,6 +159,66 @@ class S3OutageTest {
         }
     }
 
+    /**
+     * A resumable upload whose next PATCH must read back the bytes the last one left (its tail object) while the S3
+     * server is down: 503 with the offset unchanged, and the same PATCH once the server is back completes the upload.
+     */
+    @Test
+    void aResumedUploadWhileTheS3ServerIsDownGets503AndGoesOnOnceItIsBack() throws Exception {
+        TestMedia.assumeFfmpeg();
+        S3Server s3 = OwnS3ServerProfile.server();
+        byte[] source = Files.readAllBytes(TestMedia.h264Aac());
+        int first = source.length / 3;
+        String url = given().header("Tus-Resumable", "1.0.0").header("Upload-Length", String.valueOf(source.length))
+                .post("/files").then().statusCode(201).extract().header("Location");
+        patch(url, 0, Arrays.copyOfRange(source, 0, first)).then().statusCode(204).header("Upload-Offset", String.valueOf(first));
+        byte[] rest = Arrays.copyOfRange(source, first, source.length);
+        s3.stop();
+        try {
+            patch(url, first, rest).then().statusCode(503).contentType("application/problem+json")
+                    .header("Retry-After", notNullValue());
+            given().header("Tus-Resumable", "1.0.0").head(url).then().statusCode(200)
+                    .header("Upload-Offset", String.valueOf(first));
+        } finally {
+            s3.start();
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
+                .until(() -> given().get("/q/health/ready").statusCode() == 200);
+        patch(url, first, rest).then().statusCode(204).header("Upload-Offset", String.valueOf(source.length));
+        long input = Long.parseLong(given().header("Tus-Resumable", "1.0.0").head(url).then().statusCode(200).extract()
+                .header("Upload-Input-Content-Id"));
+        String name = Db.string(db, "select storage_name from input_content where id = ?", input);
+        assertThat(s3.bytes(OwnS3ServerProfile.BUCKET, "inputs/" + name)).isEqualTo(source);
+    }
+
+    private static io.restassured.response.Response patch(String url, long offset, byte[] bytes) {
+        return given().header("Tus-Resumable", "1.0.0").header("Upload-Offset", String.valueOf(offset))
+                .contentType("application/offset+octet-stream").body(bytes).patch(url);
+    }
+
+    /**
+     * A DONE job deleted while the S3 server is down: the content is gone at once (204, then 404), and the objects
+     * the storage could not delete then are swept once the server is back.
+     */
+    @Test
+    void aJobDeletedWhileTheS3ServerIsDownIsGoneAndItsObjectsAreSweptOnceItIsBack() throws Exception {
+        TestMedia.assumeFfmpeg();
+        S3Server s3 = OwnS3ServerProfile.server();
+        long job = Api.startPackaging(Api.upload(TestMedia.h264Aac()), "hyN9IKGfWKdAwFaE5pm0qg", "oW5AK5BW43HzbTSKpiu3SQ");
+        Api.awaitFinished(job, Duration.ofSeconds(90)).then().statusCode(200);
+        String folder = Db.string(db, "select output_folder from packaging_job where id = ?", job);
+        assertThat(s3.keys(OwnS3ServerProfile.BUCKET, "packaged/" + folder + "/")).isNotEmpty();
+        s3.stop();
+        try {
+            given().delete("/packaged_content/" + job).then().statusCode(204);
+            given().get("/packaged_content/" + job).then().statusCode(404);
+        } finally {
+            s3.start();
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
+                assertThat(s3.keys(OwnS3ServerProfile.BUCKET, "packaged/" + folder + "/")).as("swept").isEmpty());
+    }
+
     /** Bytes in the bucket's folder on the S3 server's disk, objects being written included. */
     private static long bytesOnTheServer(S3Server s3) throws IOException {
         Path bucket = s3.files(OwnS3ServerProfile.BUCKET);
@@ -173,6 +235,7 @@ class S3OutageTest {
         TestMedia.assumeFfmpeg();
         S3Server s3 = OwnS3ServerProfile.server();
         long inputsBefore = Db.count(db, "select count(*) from input_content");
+        List<String> objectsBefore = s3.keys(OwnS3ServerProfile.BUCKET, "inputs/");
         s3.stop();
         try {
             given().contentType("video/mp4").body(Files.readAllBytes(TestMedia.h264Aac())).post("/upload_input_content")
@@ -190,10 +253,10 @@ class S3OutageTest {
         }
         Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
                 .until(() -> given().get("/q/health/ready").statusCode() == 200);
-        assertThat(s3.keys(OwnS3ServerProfile.BUCKET, "inputs/")).as("nothing half-stored in the bucket").isEmpty();
+        assertThat(s3.keys(OwnS3ServerProfile.BUCKET, "inputs/")).as("nothing half-stored in the bucket").isEqualTo(objectsBefore);
         assertThat(s3.openMultipartUploads(OwnS3ServerProfile.BUCKET)).isZero();
         long input = Api.upload(TestMedia.h264Aac());
         String name = Db.string(db, "select storage_name from input_content where id = ?", input);
-        assertThat(s3.keys(OwnS3ServerProfile.BUCKET, "inputs/")).containsExactly("inputs/" + name);
+        assertThat(s3.keys(OwnS3ServerProfile.BUCKET, "inputs/")).contains("inputs/" + name).hasSize(objectsBefore.size() + 1);
     }
 }

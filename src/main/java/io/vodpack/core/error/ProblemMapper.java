@@ -19,6 +19,7 @@ import io.quarkus.arc.Arc;
 import io.smallrye.mutiny.CompositeException;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import io.vodpack.core.storage.StorageUnavailableException;
 
 /**
  * The one place where failures become RFC 9457 {@code application/problem+json} responses,
@@ -124,7 +125,24 @@ public class ProblemMapper {
         return URI.create("urn:vodpack:problem:" + slug);
     }
 
+    /**
+     * The failure as the client sees it: a storage that cannot be reached (wherever in the cause chain) is a 503 that
+     * a retry may cure, not an internal error.
+     */
     private static Throwable unwrap(Throwable failure) {
+        Throwable t = unwrapped(failure);
+        for (Throwable c = t; c != null && !(c instanceof ProblemException); c = c.getCause()) {
+            if (c instanceof StorageUnavailableException) {
+                return ProblemException.serviceUnavailable("storage-unavailable",
+                        "The storage cannot be reached right now; try again later.", STORAGE_RETRY_AFTER);
+            }
+        }
+        return t;
+    }
+
+    private static final java.time.Duration STORAGE_RETRY_AFTER = java.time.Duration.ofSeconds(10);
+
+    private static Throwable unwrapped(Throwable failure) {
         Throwable t = failure;
         while (true) {
             if (t instanceof CompositeException ce && !ce.getCauses().isEmpty()) {

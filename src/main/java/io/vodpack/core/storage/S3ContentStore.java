@@ -102,6 +102,8 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
     private final String prefix;
     private final boolean createBucket;
     private final int partSize;
+    /** This process's readiness object: replicas do not share one, a restarted process writes a new one. */
+    private final String probeName = UUID.randomUUID().toString();
     /** Whether deletes go out as DeleteObjects; false once the server refused it. */
     private volatile boolean batchDeletes = true;
     private final Duration timeout;
@@ -676,7 +678,8 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
 
     @Override
     public Uni<Void> probe() {
-        String key = prefix + "readiness/" + UUID.randomUUID();
+        // one key per process, written and deleted by each probe: a probe whose delete fails leaves one small object
+        String key = prefix + "readiness/" + probeName;
         return Uni.createFrom().completionStage(() -> ensureBucket()
                 .thenCompose(v -> quick.putObject(b -> b.bucket(bucket).key(key), AsyncRequestBody.fromString("ok")))
                 .thenCompose(v -> quick.deleteObject(b -> b.bucket(bucket).key(key))))

@@ -89,7 +89,8 @@ public final class PutTarget implements BucketTarget {
         stream.reset();
         if (finishing) {
             // the last byte went out: the bucket may have kept the object before the answer failed
-            bucket.delete(key).exceptionally(x -> null).join();
+            // bounded: a bucket that does not answer gets the upload sweeper's delete later
+            bucket.delete(key).orTimeout(bucket.timeout().toMillis(), TimeUnit.MILLISECONDS).exceptionally(x -> null).join();
         }
     }
 
