@@ -66,15 +66,7 @@ class S3OutageTest {
         String status;
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
             socket.setSoTimeout(30_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /upload_input_content HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + Api.AUTHORIZATION
-                    + "\r\nContent-Type: video/mp4\r\nContent-Length: " + source.length + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.write(source, 0, source.length / 2);
-            out.flush();
-            // Half the body is in the S3 server's hands when it stops.
-            Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
-                    .until(() -> bytesOnTheServer(s3) - bytesBefore >= source.length / 4);
+            OutputStream out = sendHalf(socket, source, s3, bytesBefore);
             s3.stop();
             try {
                 out.write(source, source.length / 2, source.length - source.length / 2);
@@ -89,13 +81,21 @@ class S3OutageTest {
         }
         assertThat(status).as("the answer to the cut-off upload").startsWith("HTTP/1.1 503");
         given().get("/input_content").then().statusCode(200);
+        nothingOfTheUploadStays(s3, inputsBefore, objectsBefore);
+    }
+
+    /**
+     * Once the S3 server answers again: no row, no object and no open multipart upload of the refused upload, nothing on
+     * the scratch disk. S3Proxy, stopped while it received the PUT, leaves what it had written as an object of another
+     * name (an S3 server that stays up completes a PUT whole or not at all): no row names it, so the upload sweeper
+     * removes it.
+     */
+    private void nothingOfTheUploadStays(S3Server s3, long inputsBefore, List<String> objectsBefore) throws IOException {
         Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
                 .until(() -> given().get("/q/health/ready").statusCode() == 200);
         assertThat(Db.count(db, "select count(*) from input_content")).isEqualTo(inputsBefore);
-        // S3Proxy, stopped while it received the PUT, leaves what it had written as an object of another name (an S3
-        // server that stays up completes a PUT whole or not at all): no row names it, so the upload sweeper removes it.
         Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> assertThat(
-                s3.keys(OwnS3ServerProfile.BUCKET, "inputs/")).as("no object of the cut-off upload").isEqualTo(objectsBefore));
+                s3.keys(OwnS3ServerProfile.BUCKET, "inputs/")).as("no object of the refused upload").isEqualTo(objectsBefore));
         assertThat(s3.openMultipartUploads(OwnS3ServerProfile.BUCKET)).isZero();
         try (var incoming = Files.list(scratch.incomingDir())) {
             assertThat(incoming).as("no local leftovers").isEmpty();
@@ -120,14 +120,7 @@ class S3OutageTest {
         Duration answeredAfter;
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
             socket.setSoTimeout(60_000);
-            OutputStream out = socket.getOutputStream();
-            out.write(("POST /upload_input_content HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + Api.AUTHORIZATION
-                    + "\r\nContent-Type: video/mp4\r\nContent-Length: " + source.length + "\r\n\r\n")
-                    .getBytes(StandardCharsets.US_ASCII));
-            out.write(source, 0, source.length / 2);
-            out.flush();
-            Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
-                    .until(() -> bytesOnTheServer(s3) - bytesBefore >= source.length / 4);
+            OutputStream out = sendHalf(socket, source, s3, bytesBefore);
             s3.pause();
             long frozen = System.nanoTime();
             try {
@@ -148,15 +141,7 @@ class S3OutageTest {
         assertThat(status).as("the answer to the upload the bucket stopped taking").startsWith("HTTP/1.1 503");
         assertThat(answeredAfter).as("answered once the bucket was silent for the timeout, not minutes later")
                 .isLessThan(OwnS3ServerProfile.TIMEOUT.multipliedBy(4).plusSeconds(5));
-        Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
-                .until(() -> given().get("/q/health/ready").statusCode() == 200);
-        assertThat(Db.count(db, "select count(*) from input_content")).isEqualTo(inputsBefore);
-        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> assertThat(
-                s3.keys(OwnS3ServerProfile.BUCKET, "inputs/")).as("no object of the upload").isEqualTo(objectsBefore));
-        assertThat(s3.openMultipartUploads(OwnS3ServerProfile.BUCKET)).isZero();
-        try (var incoming = Files.list(scratch.incomingDir())) {
-            assertThat(incoming).as("no local leftovers").isEmpty();
-        }
+        nothingOfTheUploadStays(s3, inputsBefore, objectsBefore);
     }
 
     /**
@@ -217,6 +202,19 @@ class S3OutageTest {
         }
         Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
                 assertThat(s3.keys(OwnS3ServerProfile.BUCKET, "packaged/" + folder + "/")).as("swept").isEmpty());
+    }
+
+    /** Sends the headers and half the body of a single-request upload; returns once a quarter is on the S3 server. */
+    private static OutputStream sendHalf(Socket socket, byte[] source, S3Server s3, long bytesBefore) throws IOException {
+        OutputStream out = socket.getOutputStream();
+        out.write(("POST /upload_input_content HTTP/1.1\r\nHost: localhost\r\nAuthorization: " + Api.AUTHORIZATION
+                + "\r\nContent-Type: video/mp4\r\nContent-Length: " + source.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(source, 0, source.length / 2);
+        out.flush();
+        Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+                .until(() -> bytesOnTheServer(s3) - bytesBefore >= source.length / 4);
+        return out;
     }
 
     /** Bytes in the bucket's folder on the S3 server's disk, objects being written included. */
