@@ -204,6 +204,35 @@ class S3OutageTest {
                 assertThat(s3.keys(OwnS3ServerProfile.BUCKET, "packaged/" + folder + "/")).as("swept").isEmpty());
     }
 
+    /**
+     * A job whose input the worker cannot read because the S3 server is down waits in the queue without using up its
+     * attempts (here more than {@code max-attempts} backoffs pass), and is packaged once the server is back.
+     */
+    @Test
+    void aJobWaitsWithoutLosingAttemptsWhileTheS3ServerIsDown() throws Exception {
+        TestMedia.assumeFfmpeg();
+        S3Server s3 = OwnS3ServerProfile.server();
+        long input = Api.upload(TestMedia.h264Aac());
+        s3.stop();
+        long job;
+        try {
+            job = Api.startPackaging(input, "hyN9IKGfWKdAwFaE5pm0qg", "oW5AK5BW43HzbTSKpiu3SQ");
+            long id = job;
+            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    Db.string(db, "select coalesce(error_detail, '') from packaging_job where id = ?", id).contains("stays queued"));
+            // the test profile's backoff is 1 s and max-attempts 3: five backoffs would have failed a counted job, which
+            // is tried again each second meanwhile (QUEUED between its attempts, RUNNING during one)
+            Thread.sleep(5_000);
+            given().get("/packaged_content/" + job).then().statusCode(202)
+                    .body("status", org.hamcrest.Matchers.oneOf("QUEUED", "RUNNING"));
+            assertThat(Db.count(db, "select attempts from packaging_job where id = ?", job)).as("attempts counted")
+                    .isLessThanOrEqualTo(1);
+        } finally {
+            s3.start();
+        }
+        Api.awaitFinished(job, Duration.ofSeconds(90)).then().statusCode(200);
+    }
+
     /** Sends the headers and half the body of a single-request upload; returns once a quarter is on the S3 server. */
     private static OutputStream sendHalf(Socket socket, byte[] source, S3Server s3, long bytesBefore) throws IOException {
         OutputStream out = socket.getOutputStream();

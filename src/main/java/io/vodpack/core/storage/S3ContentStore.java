@@ -769,11 +769,14 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
         return relative.endsWith(".mpd") || relative.endsWith(".m3u8") ? MANIFEST_CACHE : SEGMENT_CACHE;
     }
 
+    /** The result; a failure as an IOException, whose cause is a {@link StorageUnavailableException} when the server could not be reached. */
     private static <T> T await(CompletableFuture<T> future) throws IOException {
         try {
             return future.join();
         } catch (CompletionException e) {
-            throw new IOException(describe(e.getCause()), e.getCause());
+            Throwable cause = e.getCause();
+            throw new IOException(describe(cause), status(cause) == 0 && !(cause instanceof IOException)
+                    ? new StorageUnavailableException("the storage cannot be reached: " + describe(cause), cause) : cause);
         }
     }
 

@@ -131,7 +131,7 @@ abstract class Attempt {
             }
             return input;
         } catch (java.io.IOException e) {
-            throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "the input file cannot be read: " + e.getMessage());
+            throw AttemptFailure.storage("the input file cannot be read", e);
         }
     }
 }

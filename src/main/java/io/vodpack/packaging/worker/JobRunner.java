@@ -145,7 +145,11 @@ public class JobRunner {
      */
     private Uni<Boolean> recordFailure(Attempt attempt, Throwable failure, long started) {
         ClaimedJob job = attempt.job();
-        Uni<Void> discard = async.blocking(attempt::discardOutput);
+        // Output the storage cannot remove now is no row's: the packaging sweeper removes it. The failure is recorded anyway.
+        Uni<Void> discard = async.blocking(attempt::discardOutput)
+                .onFailure().invoke(e -> LOG.warnf("Job %d: could not remove the attempt's output now (%s); the sweeper"
+                        + " removes it", attempt.job().id(), e.getMessage()))
+                .onFailure().recoverWithNull();
         if (attempt.leaseLost() || attempt.cancelled() || stopping) {
             String why = attempt.leaseLost() ? "its lease was lost" : stopping ? "shutting down" : "cancelled";
             LOG.infof("Job %d: attempt %d stopped (%s)", job.id(), job.attempt(), why);
@@ -159,9 +163,9 @@ public class JobRunner {
         Duration backoff = config.packaging().retryBackoff();
         Uni<Boolean> recorded;
         boolean endsLadder = false;
-        if (kind == AttemptFailure.Kind.NO_SPACE) {
+        if (kind == AttemptFailure.Kind.NO_SPACE || kind == AttemptFailure.Kind.NO_STORAGE) {
             LOG.infof("Job %d: %s", job.id(), reason);
-            outcome(job, "waiting-for-space", started);
+            outcome(job, kind == AttemptFailure.Kind.NO_SPACE ? "waiting-for-space" : "waiting-for-storage", started);
             recorded = retried(() -> queue.retryLater(job.id(), job.leaseOwner(), backoff, reason, false));
         } else if (kind == AttemptFailure.Kind.TRANSIENT && job.attempt() < config.packaging().maxAttempts()) {
             LOG.warnf("Job %d: attempt %d failed (%s); trying again in %s", job.id(), job.attempt(), reason, backoff);

@@ -88,7 +88,7 @@ final class PackagingAttempt extends Attempt {
         } catch (StreamManifest.InvalidOutputException e) {
             throw new AttemptFailure("the engine's output does not check out: " + e.getMessage());
         } catch (IOException e) {
-            throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "storage error: " + e.getMessage());
+            throw AttemptFailure.storage("storage error", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AttemptFailure("interrupted");
@@ -107,8 +107,7 @@ final class PackagingAttempt extends Attempt {
                 file = store.localRendition(job.id(), rendition.name(), staging.resolve("renditions")).orElseThrow(
                         () -> new AttemptFailure("rendition " + rendition.name() + " is missing from storage"));
             } catch (IOException e) {
-                throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "rendition " + rendition.name()
-                        + " cannot be read: " + e.getMessage());
+                throw AttemptFailure.storage("rendition " + rendition.name() + " cannot be read", e);
             }
             tracks.add(rendition.audio() ? new PackagingRequest.Track(file, "audio", "audio", rendition.drmLabel())
                     : new PackagingRequest.Track(file, "video", "video/" + rendition.name(), rendition.drmLabel()));
@@ -142,7 +141,7 @@ final class PackagingAttempt extends Attempt {
         try {
             size = store.inputSize(job.inputStorageName());
         } catch (IOException e) {
-            throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "the input file cannot be read: " + e.getMessage());
+            throw AttemptFailure.storage("the input file cannot be read", e);
         }
         if (size.isEmpty()) {
             throw new AttemptFailure("the input file is missing from storage (" + job.inputStorageName() + ")");

@@ -89,7 +89,7 @@ final class TranscodeAttempt extends Attempt {
                 throw new AttemptFailure("the input file is missing from storage (" + job.inputStorageName() + ")");
             }
         } catch (IOException e) {
-            throw new AttemptFailure(AttemptFailure.Kind.TRANSIENT, "the input file cannot be read: " + e.getMessage());
+            throw AttemptFailure.storage("the input file cannot be read", e);
         }
         return localInput(store);
     }
