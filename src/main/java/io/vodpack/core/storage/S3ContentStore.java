@@ -50,7 +50,6 @@ import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3AsyncClientBuilder;
-import software.amazon.awssdk.services.s3.LegacyMd5Plugin;
 import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
@@ -130,9 +129,6 @@ public class S3ContentStore implements ContentStore, ObjectParts, AutoCloseable 
                 // Checksums only where the S3 API requires them: S3-compatible servers differ in the newer ones.
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                // DeleteObjects requires a checksum of its body: Content-MD5, which every S3-compatible server takes,
-                // instead of the newer CRC32 header S3Proxy refuses.
-                .addPlugin(LegacyMd5Plugin.create())
                 .multipartEnabled(true)
                 .multipartConfiguration(MultipartConfiguration.builder().thresholdInBytes(s3.partSize())
                         .minimumPartSizeInBytes(s3.partSize()).build())
