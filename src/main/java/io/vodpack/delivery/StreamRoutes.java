@@ -38,10 +38,10 @@ import io.vodpack.packaging.events.JobEvents;
 @ApplicationScoped
 public class StreamRoutes {
 
-    /** A job id in its one canonical form (no leading zeros), then relative path segments of safe characters; no "..", no encoded characters. */
     /** The longest path the route looks at (published files are a few segments deep: video/1080p/seg_123.m4s). */
     static final int MAX_PATH = 512;
 
+    /** A job id in its one canonical form (no leading zeros), then relative path segments of safe characters; no "..", no encoded characters. */
     private static final Pattern PATH = Pattern.compile("^/content/(0|[1-9][0-9]{0,17})/((?:[A-Za-z0-9_-][A-Za-z0-9_.-]*/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*)$");
 
     private final ContentStore store;

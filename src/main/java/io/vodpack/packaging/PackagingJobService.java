@@ -1,6 +1,5 @@
 package io.vodpack.packaging;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -236,17 +235,12 @@ public class PackagingJobService {
      * The row is gone, so the content is: objects the storage could not delete now are no row's, and the packaging
      * sweeper removes them later (docs/storage.md).
      */
-    private static void deleteOrLeaveToTheSweeper(IoAction delete, String what) {
+    private static void deleteOrLeaveToTheSweeper(Async.BlockingAction delete, String what) {
         try {
             delete.run();
-        } catch (IOException | RuntimeException e) {
+        } catch (Exception e) {
             LOG.warnf("Could not delete the %s now (%s); the sweeper removes it", what, e.getMessage());
         }
-    }
-
-    @FunctionalInterface
-    private interface IoAction {
-        void run() throws IOException;
     }
 
     private static ProblemException notFound(long id) {

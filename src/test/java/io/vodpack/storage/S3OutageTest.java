@@ -60,28 +60,19 @@ class S3OutageTest {
         TestMedia.assumeFfmpeg();
         S3Server s3 = OwnS3ServerProfile.server();
         byte[] source = Files.readAllBytes(TestMedia.h264AacLong());
-        long inputsBefore = Db.count(db, "select count(*) from input_content");
-        List<String> objectsBefore = s3.keys(OwnS3ServerProfile.BUCKET, "inputs/");
-        long bytesBefore = bytesOnTheServer(s3);
+        Before before = before(s3);
         String status;
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
             socket.setSoTimeout(30_000);
-            OutputStream out = sendHalf(socket, source, s3, bytesBefore);
+            OutputStream out = sendHalf(socket, source, s3, before.bytes());
             s3.stop();
-            try {
-                out.write(source, source.length / 2, source.length - source.length / 2);
-                out.flush();
-            } catch (IOException answeredEarly) {
-                // the service may answer and close before the rest is sent
-            }
-            BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-            status = in.readLine();
+            status = sendRestAndReadStatus(socket, out, source);
         } finally {
             s3.start();
         }
         assertThat(status).as("the answer to the cut-off upload").startsWith("HTTP/1.1 503");
         given().get("/input_content").then().statusCode(200);
-        nothingOfTheUploadStays(s3, inputsBefore, objectsBefore);
+        nothingOfTheUploadStays(s3, before);
     }
 
     /**
@@ -90,12 +81,12 @@ class S3OutageTest {
      * name (an S3 server that stays up completes a PUT whole or not at all): no row names it, so the upload sweeper
      * removes it.
      */
-    private void nothingOfTheUploadStays(S3Server s3, long inputsBefore, List<String> objectsBefore) throws IOException {
+    private void nothingOfTheUploadStays(S3Server s3, Before before) throws IOException {
         Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(500))
                 .until(() -> given().get("/q/health/ready").statusCode() == 200);
-        assertThat(Db.count(db, "select count(*) from input_content")).isEqualTo(inputsBefore);
+        assertThat(Db.count(db, "select count(*) from input_content")).isEqualTo(before.inputs());
         Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> assertThat(
-                s3.keys(OwnS3ServerProfile.BUCKET, "inputs/")).as("no object of the refused upload").isEqualTo(objectsBefore));
+                s3.keys(OwnS3ServerProfile.BUCKET, "inputs/")).as("no object of the refused upload").isEqualTo(before.objects()));
         assertThat(s3.openMultipartUploads(OwnS3ServerProfile.BUCKET)).isZero();
         try (var incoming = Files.list(scratch.incomingDir())) {
             assertThat(incoming).as("no local leftovers").isEmpty();
@@ -113,26 +104,17 @@ class S3OutageTest {
         TestMedia.assumeFfmpeg();
         S3Server s3 = OwnS3ServerProfile.server();
         byte[] source = Files.readAllBytes(TestMedia.h264AacLong());
-        long inputsBefore = Db.count(db, "select count(*) from input_content");
-        List<String> objectsBefore = s3.keys(OwnS3ServerProfile.BUCKET, "inputs/");
-        long bytesBefore = bytesOnTheServer(s3);
+        Before before = before(s3);
         String status;
         Duration answeredAfter;
         try (Socket socket = new Socket(base.getHost(), base.getPort())) {
             socket.setSoTimeout(60_000);
-            OutputStream out = sendHalf(socket, source, s3, bytesBefore);
+            OutputStream out = sendHalf(socket, source, s3, before.bytes());
             s3.pause();
             long frozen = System.nanoTime();
             try {
                 Background.run(() -> given().get("/input_content").then().statusCode(200)).get(20, TimeUnit.SECONDS);
-                try {
-                    out.write(source, source.length / 2, source.length - source.length / 2);
-                    out.flush();
-                } catch (IOException answeredEarly) {
-                    // the service answers and closes once the bucket has been silent too long
-                }
-                BufferedReader in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII));
-                status = in.readLine();
+                status = sendRestAndReadStatus(socket, out, source);
                 answeredAfter = Duration.ofNanos(System.nanoTime() - frozen);
             } finally {
                 s3.resume();
@@ -141,7 +123,7 @@ class S3OutageTest {
         assertThat(status).as("the answer to the upload the bucket stopped taking").startsWith("HTTP/1.1 503");
         assertThat(answeredAfter).as("answered once the bucket was silent for the timeout, not minutes later")
                 .isLessThan(OwnS3ServerProfile.TIMEOUT.multipliedBy(4).plusSeconds(5));
-        nothingOfTheUploadStays(s3, inputsBefore, objectsBefore);
+        nothingOfTheUploadStays(s3, before);
     }
 
     /**
@@ -231,6 +213,26 @@ class S3OutageTest {
             s3.start();
         }
         Api.awaitFinished(job, Duration.ofSeconds(90)).then().statusCode(200);
+    }
+
+    /** Sends the second half of the body {@link #sendHalf} began, and returns the answer's status line. */
+    private static String sendRestAndReadStatus(Socket socket, OutputStream out, byte[] source) throws IOException {
+        try {
+            out.write(source, source.length / 2, source.length - source.length / 2);
+            out.flush();
+        } catch (IOException answeredEarly) {
+            // the service may answer and close before the rest is sent
+        }
+        return new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+    }
+
+    /** What the database and the S3 server hold before an upload: input rows, input objects, bytes on its disk. */
+    private record Before(long inputs, List<String> objects, long bytes) {
+    }
+
+    private Before before(S3Server s3) throws IOException {
+        return new Before(Db.count(db, "select count(*) from input_content"), s3.keys(OwnS3ServerProfile.BUCKET, "inputs/"),
+                bytesOnTheServer(s3));
     }
 
     /** Sends the headers and half the body of a single-request upload; returns once a quarter is on the S3 server. */

@@ -1,6 +1,7 @@
 package io.vodpack.core.error;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -28,6 +29,8 @@ import io.vodpack.core.storage.StorageUnavailableException;
 public class ProblemMapper {
 
     private static final Logger LOG = Logger.getLogger(ProblemMapper.class);
+    /** When a client should try again after the storage could not be reached. */
+    private static final Duration STORAGE_RETRY_AFTER = Duration.ofSeconds(10);
 
     /** Maps a failure to the problem a client sees. */
     public static Problem toProblem(Throwable failure, String instance) {
@@ -131,16 +134,12 @@ public class ProblemMapper {
      */
     private static Throwable unwrap(Throwable failure) {
         Throwable t = unwrapped(failure);
-        for (Throwable c = t; c != null && !(c instanceof ProblemException); c = c.getCause()) {
-            if (c instanceof StorageUnavailableException) {
-                return ProblemException.serviceUnavailable("storage-unavailable",
-                        "The storage cannot be reached right now; try again later.", STORAGE_RETRY_AFTER);
-            }
+        if (!(t instanceof ProblemException) && StorageUnavailableException.in(t) != null) {
+            return ProblemException.serviceUnavailable("storage-unavailable",
+                    "The storage cannot be reached right now; try again later.", STORAGE_RETRY_AFTER);
         }
         return t;
     }
-
-    private static final java.time.Duration STORAGE_RETRY_AFTER = java.time.Duration.ofSeconds(10);
 
     private static Throwable unwrapped(Throwable failure) {
         Throwable t = failure;

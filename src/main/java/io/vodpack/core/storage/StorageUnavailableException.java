@@ -9,4 +9,14 @@ public class StorageUnavailableException extends RuntimeException {
     public StorageUnavailableException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** The first StorageUnavailableException in {@code failure}'s cause chain (itself included), or null. */
+    public static StorageUnavailableException in(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof StorageUnavailableException s) {
+                return s;
+            }
+        }
+        return null;
+    }
 }

@@ -24,11 +24,9 @@ class AttemptFailure extends RuntimeException {
      * reached at all, and is tried again within {@code max-attempts} otherwise.
      */
     static AttemptFailure storage(String reason, IOException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof StorageUnavailableException) {
-                return new AttemptFailure(Kind.NO_STORAGE, reason + ": " + e.getMessage() + "; the job stays queued and is"
-                        + " tried again");
-            }
+        if (StorageUnavailableException.in(e) != null) {
+            return new AttemptFailure(Kind.NO_STORAGE, reason + ": " + e.getMessage() + "; the job stays queued and is"
+                    + " tried again");
         }
         return new AttemptFailure(Kind.TRANSIENT, reason + ": " + e.getMessage());
     }

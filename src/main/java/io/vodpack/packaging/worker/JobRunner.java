@@ -148,7 +148,7 @@ public class JobRunner {
         // Output the storage cannot remove now is no row's: the packaging sweeper removes it. The failure is recorded anyway.
         Uni<Void> discard = async.blocking(attempt::discardOutput)
                 .onFailure().invoke(e -> LOG.warnf("Job %d: could not remove the attempt's output now (%s); the sweeper"
-                        + " removes it", attempt.job().id(), e.getMessage()))
+                        + " removes it", job.id(), e.getMessage()))
                 .onFailure().recoverWithNull();
         if (attempt.leaseLost() || attempt.cancelled() || stopping) {
             String why = attempt.leaseLost() ? "its lease was lost" : stopping ? "shutting down" : "cancelled";

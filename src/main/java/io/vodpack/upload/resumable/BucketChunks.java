@@ -145,7 +145,7 @@ public class BucketChunks {
          */
         private Uni<Long> settle(Throwable failure) {
             boolean confirmed = checksum == null || (failure == null && checksum.matches(own));
-            boolean stored = sink.landed() == sink.written() && storageFailure(failure) == null;
+            boolean stored = sink.landed() == sink.written() && StorageUnavailableException.in(failure) == null;
             if (confirmed && stored && !sink.limitExceeded()) {
                 if (sink.written() == 0) {
                     return failure == null ? Uni.createFrom().item(offset) : Uni.createFrom().failure(problem(failure));
@@ -206,8 +206,7 @@ public class BucketChunks {
             if (sink.limitExceeded()) {
                 return limits.tooLarge("The PATCH body goes past Upload-Length; its bytes were discarded.");
             }
-            StorageUnavailableException storage = storageFailure(failure);
-            if (storage != null) {
+            if (StorageUnavailableException.in(failure) != null) {
                 return ProblemException.serviceUnavailable("storage-unavailable", "The storage could not keep this PATCH's"
                         + " bytes; the upload stays at offset " + offset + ". Try again later.", STORAGE_RETRY_AFTER);
             }
@@ -221,15 +220,6 @@ public class BucketChunks {
             return new ProblemException(460, "checksum-mismatch", "Checksum mismatch",
                     "The chunk's " + checksum.algorithm() + " does not match Upload-Checksum; its bytes were discarded.");
         }
-    }
-
-    private static StorageUnavailableException storageFailure(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof StorageUnavailableException s) {
-                return s;
-            }
-        }
-        return null;
     }
 
     static <T> T join(CompletableFuture<T> future) {
